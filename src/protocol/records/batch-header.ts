@@ -1,0 +1,59 @@
+// The fixed 61-byte header of a record batch (magic 2), as laid out on the wire and on
+// disk (../shared/kafka-protocol/README.md, "Record batch"). The produce and fetch paths
+// read and patch these fields in place, without decoding the records behind them.
+//
+//   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 |
+//   crc uint32 | attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 |
+//   maxTimestamp int64 | producerId int64 | producerEpoch int16 | baseSequence int32 |
+//   recordsCount int32 | records...
+//
+// batchLength counts the bytes after itself; the CRC32C covers attributes to the end.
+
+export const BASE_OFFSET = 0;
+export const BATCH_LENGTH = 8;
+export const PARTITION_LEADER_EPOCH = 12;
+export const MAGIC = 16;
+export const CRC = 17;
+export const ATTRIBUTES = 21;
+export const LAST_OFFSET_DELTA = 23;
+export const BASE_TIMESTAMP = 27;
+export const MAX_TIMESTAMP = 35;
+export const PRODUCER_ID = 43;
+export const PRODUCER_EPOCH = 51;
+export const BASE_SEQUENCE = 53;
+export const RECORDS_COUNT = 57;
+/** Size of the batch header, up to and including recordsCount. */
+export const BATCH_HEADER_SIZE = 61;
+/** baseOffset + batchLength: the bytes in front of what batchLength counts. */
+export const LOG_OVERHEAD = 12;
+export const CURRENT_MAGIC = 2;
+
+/** Attribute bits. */
+export const COMPRESSION_MASK = 0x07;
+export const TIMESTAMP_TYPE_LOG_APPEND = 0x08;
+export const TRANSACTIONAL_FLAG = 0x10;
+export const CONTROL_FLAG = 0x20;
+export const DELETE_HORIZON_FLAG = 0x40;
+
+export const COMPRESSION = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
+export type CompressionName = keyof typeof COMPRESSION;
+
+export const NO_PRODUCER_ID = -1n;
+export const NO_SEQUENCE = -1;
+export const NO_PARTITION_LEADER_EPOCH = -1;
+
+/** Reads an int64 field as a JS number (offsets and timestamps stay within 2^53). */
+export function readInt64Number(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4);
+}
+
+export function writeInt64Number(buf: Buffer, at: number, v: number): void {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  buf.writeInt32BE(hi, at);
+  buf.writeUInt32BE(v - hi * 0x1_0000_0000, at + 4);
+}
+
+/** Total bytes of the batch starting at `at` (LOG_OVERHEAD + batchLength). */
+export function batchSizeAt(buf: Buffer, at: number): number {
+  return LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH);
+}
