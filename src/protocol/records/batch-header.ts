@@ -9,6 +9,8 @@
 //
 // batchLength counts the bytes after itself; the CRC32C covers attributes to the end.
 
+import { crc32c } from '../primitives/crc32c.ts';
+
 export const BASE_OFFSET = 0;
 export const BATCH_LENGTH = 8;
 export const PARTITION_LEADER_EPOCH = 12;
@@ -56,4 +58,26 @@ export function writeInt64Number(buf: Buffer, at: number, v: number): void {
 /** Total bytes of the batch starting at `at` (LOG_OVERHEAD + batchLength). */
 export function batchSizeAt(buf: Buffer, at: number): number {
   return LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH);
+}
+
+
+
+/** Why the bytes at a position are not a whole, intact magic-2 batch. */
+export type BatchDefect = 'truncated' | 'bad-length' | 'bad-magic' | 'bad-crc';
+
+/**
+ * Checks the framing of the batch at `at` within `buf[..end]`: a whole header, a length
+ * that fits, magic 2 and a matching CRC32C. Returns the batch's total size, or its defect.
+ * One check serves both the produce path and the recovery scan of a segment's tail.
+ */
+export function checkBatchAt(buf: Buffer, at: number, end = buf.length): number | BatchDefect {
+  if (end - at < LOG_OVERHEAD + MAGIC - BATCH_LENGTH + 1) return 'truncated';
+  const batchLength = buf.readInt32BE(at + BATCH_LENGTH);
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return 'bad-length';
+  const size = LOG_OVERHEAD + batchLength;
+  if (buf[at + MAGIC] !== CURRENT_MAGIC) return 'bad-magic';
+  if (at + size > end) return 'truncated';
+  const expected = buf.readUInt32BE(at + CRC);
+  if (crc32c(buf.subarray(at + ATTRIBUTES, at + size)) !== expected) return 'bad-crc';
+  return size;
 }
