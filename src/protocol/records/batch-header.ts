@@ -71,7 +71,7 @@ export type BatchDefect = 'truncated' | 'bad-length' | 'bad-magic' | 'bad-crc';
  * One check serves both the produce path and the recovery scan of a segment's tail.
  */
 export function checkBatchAt(buf: Buffer, at: number, end = buf.length): number | BatchDefect {
-  if (end - at < LOG_OVERHEAD + MAGIC - BATCH_LENGTH + 1) return 'truncated';
+  if (end - at < MAGIC + 1) return 'truncated';
   const batchLength = buf.readInt32BE(at + BATCH_LENGTH);
   if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return 'bad-length';
   const size = LOG_OVERHEAD + batchLength;
