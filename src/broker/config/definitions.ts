@@ -1,0 +1,163 @@
+// Broker and topic configuration definitions, with Kafka's names, types and defaults.
+// One table serves parsing server.properties, validating CreateTopics configs, and
+// (issue 4) DescribeConfigs with synonyms. Topic configs name the broker config that
+// supplies their default (their synonym), as Kafka's LogConfig does.
+
+export type ConfigType = 'boolean' | 'short' | 'int' | 'long' | 'double' | 'string' | 'list' | 'password' | 'class';
+
+export interface ConfigDefinition {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** The default as Kafka prints it; null where Kafka has none. */
+  readonly default: string | null;
+  readonly doc: string;
+  /** Inclusive lower bound for numbers. */
+  readonly min?: number;
+  /** Allowed values for strings and lists (each element, for lists). */
+  readonly oneOf?: readonly string[];
+}
+
+const LONG_MAX = '9223372036854775807';
+const def = (
+  name: string,
+  type: ConfigType,
+  dflt: string | null,
+  doc: string,
+  extra: Partial<Pick<ConfigDefinition, 'min' | 'oneOf'>> = {},
+): ConfigDefinition => ({ name, type, default: dflt, doc, ...extra });
+
+export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
+  def('node.id', 'int', '1', 'The node id of this broker.', { min: 0 }),
+  def('broker.id', 'int', '-1', 'Alias of node.id kept for older configurations.'),
+  def('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092', 'Comma-separated listener URIs.'),
+  def('advertised.listeners', 'list', null, 'Listeners published to clients, when they differ from listeners.'),
+  def('log.dirs', 'list', null, 'Directories in which the log data is kept (Runnel uses the first).'),
+  def('log.dir', 'string', './runnel-data', 'The directory in which the log data is kept (supplemental for log.dirs).'),
+  def('num.partitions', 'int', '1', 'The default number of log partitions per topic.', { min: 1 }),
+  def('default.replication.factor', 'int', '1', 'The replication factor for automatically created topics.', { min: 1 }),
+  def('auto.create.topics.enable', 'boolean', 'true', 'Enable auto creation of topic on the server.'),
+  def('delete.topic.enable', 'boolean', 'true', 'Enables topic deletion.'),
+  def('message.max.bytes', 'int', '1048588', 'The largest record batch size allowed (after compression).', { min: 0 }),
+  def('fetch.max.bytes', 'int', '57671680', 'The maximum number of bytes returned for a fetch request.', { min: 1024 }),
+  def('socket.request.max.bytes', 'int', '104857600', 'The maximum number of bytes in a socket request.', { min: 1 }),
+  def('log.segment.bytes', 'int', '1073741824', 'The maximum size of a single log file.', { min: 14 }),
+  def('log.roll.ms', 'long', null, 'The maximum time before a new log segment is rolled out (in milliseconds).'),
+  def('log.roll.hours', 'int', '168', 'The maximum time before a new log segment is rolled out (in hours).', { min: 1 }),
+  def('log.roll.jitter.ms', 'long', null, 'The maximum jitter to subtract from logRollTimeMillis.'),
+  def('log.roll.jitter.hours', 'int', '0', 'The maximum jitter to subtract from logRollTimeMillis (in hours).', { min: 0 }),
+  def('log.index.interval.bytes', 'int', '4096', 'The interval with which we add an entry to the offset index.', { min: 0 }),
+  def('log.index.size.max.bytes', 'int', '10485760', 'The maximum size in bytes of the offset index.', { min: 4 }),
+  def('log.flush.interval.messages', 'long', LONG_MAX, 'Messages accumulated on a log partition before they are flushed to disk.', { min: 1 }),
+  def('log.flush.interval.ms', 'long', null, 'Maximum time in ms that a message is kept in memory before it is flushed to disk.'),
+  def('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the log flusher checks whether any log needs flushing.'),
+  def('log.flush.offset.checkpoint.interval.ms', 'int', '60000', 'How often the recovery point is checkpointed.', { min: 0 }),
+  def('log.flush.start.offset.checkpoint.interval.ms', 'int', '60000', 'How often the log start offset is checkpointed.', { min: 0 }),
+  def('log.retention.ms', 'long', null, 'The number of milliseconds to keep a log file before deleting it.'),
+  def('log.retention.minutes', 'int', null, 'The number of minutes to keep a log file before deleting it.'),
+  def('log.retention.hours', 'int', '168', 'The number of hours to keep a log file before deleting it.'),
+  def('log.retention.bytes', 'long', '-1', 'The maximum size of the log before deleting it.'),
+  def('log.retention.check.interval.ms', 'long', '300000', 'How often the log cleaner checks whether any log is eligible for deletion.', { min: 1 }),
+  def('log.cleanup.policy', 'list', 'delete', 'The default cleanup policy for segments beyond the retention window.', { oneOf: ['delete', 'compact'] }),
+  def('log.segment.delete.delay.ms', 'long', '60000', 'The amount of time to wait before deleting a file from the filesystem.', { min: 0 }),
+  def('log.cleaner.delete.retention.ms', 'long', '86400000', 'How long delete records (tombstones) are retained.', { min: 0 }),
+  def('log.cleaner.min.compaction.lag.ms', 'long', '0', 'The minimum time a message will remain uncompacted in the log.', { min: 0 }),
+  def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'The maximum time a message will remain ineligible for compaction.', { min: 1 }),
+  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'The minimum ratio of dirty log to total log for a log to be eligible for cleaning.', { min: 0 }),
+  def('log.message.timestamp.type', 'string', 'CreateTime', 'Whether the timestamp in the message is create time or log append time.', { oneOf: ['CreateTime', 'LogAppendTime'] }),
+  def('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'The maximum difference allowed between the broker timestamp and an earlier message timestamp.', { min: 0 }),
+  def('log.message.timestamp.after.max.ms', 'long', '3600000', 'The maximum difference allowed between a later message timestamp and the broker timestamp.', { min: 0 }),
+  def('log.preallocate', 'boolean', 'false', 'Whether to preallocate the file when creating a new segment.'),
+  def('compression.type', 'string', 'producer', 'The final compression type for a given topic.', { oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  def('min.insync.replicas', 'int', '1', 'The minimum number of replicas that must acknowledge a write when acks=all.', { min: 1 }),
+  def('unclean.leader.election.enable', 'boolean', 'false', 'Whether replicas not in the ISR may be elected as leader as a last resort.'),
+  def('offsets.topic.num.partitions', 'int', '50', 'The number of partitions for the offset commit topic.', { min: 1 }),
+  def('offsets.topic.replication.factor', 'short', '3', 'The replication factor for the offsets topic.', { min: 1 }),
+  def('connections.max.idle.ms', 'long', '600000', 'Idle connections timeout.'),
+];
+
+export interface TopicConfigDefinition extends ConfigDefinition {
+  /** The broker config whose value is this topic config's default, if any. */
+  readonly synonym: string | null;
+}
+
+const topic = (
+  name: string,
+  type: ConfigType,
+  synonym: string | null,
+  dflt: string | null,
+  doc: string,
+  extra: Partial<Pick<ConfigDefinition, 'min' | 'oneOf'>> = {},
+): TopicConfigDefinition => ({ name, type, synonym, default: dflt, doc, ...extra });
+
+export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
+  topic('cleanup.policy', 'list', 'log.cleanup.policy', 'delete', 'The retention policy to use on log segments.', { oneOf: ['delete', 'compact'] }),
+  topic('compression.type', 'string', 'compression.type', 'producer', 'The final compression type for this topic.', { oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] }),
+  topic('compression.gzip.level', 'int', null, '-1', 'The compression level to use if compression.type is set to gzip.', { min: -1 }),
+  topic('compression.lz4.level', 'int', null, '9', 'The compression level to use if compression.type is set to lz4.', { min: 1 }),
+  topic('compression.zstd.level', 'int', null, '3', 'The compression level to use if compression.type is set to zstd.', { min: -131072 }),
+  topic('delete.retention.ms', 'long', 'log.cleaner.delete.retention.ms', '86400000', 'How long to retain delete tombstone markers for compacted topics.', { min: 0 }),
+  topic('file.delete.delay.ms', 'long', 'log.segment.delete.delay.ms', '60000', 'The time to wait before deleting a file from the filesystem.', { min: 0 }),
+  topic('flush.messages', 'long', 'log.flush.interval.messages', LONG_MAX, 'Messages written to a log partition before an fsync.', { min: 1 }),
+  topic('flush.ms', 'long', 'log.flush.interval.ms', LONG_MAX, 'Time interval after which an fsync of data written to the log is forced.', { min: 0 }),
+  topic('follower.replication.throttled.replicas', 'list', null, '', 'Replicas for which log replication should be throttled on the follower side.'),
+  topic('index.interval.bytes', 'int', 'log.index.interval.bytes', '4096', 'How frequently Kafka adds an index entry to its offset index.', { min: 0 }),
+  topic('leader.replication.throttled.replicas', 'list', null, '', 'Replicas for which log replication should be throttled on the leader side.'),
+  topic('local.retention.bytes', 'long', null, '-2', 'The maximum size of local log segments before deleting old ones (tiered storage).', { min: -2 }),
+  topic('local.retention.ms', 'long', null, '-2', 'The time to retain local log segments (tiered storage).', { min: -2 }),
+  topic('max.compaction.lag.ms', 'long', 'log.cleaner.max.compaction.lag.ms', LONG_MAX, 'The maximum time a message will remain ineligible for compaction.', { min: 1 }),
+  topic('max.message.bytes', 'int', 'message.max.bytes', '1048588', 'The largest record batch size allowed (after compression).', { min: 0 }),
+  topic('message.timestamp.after.max.ms', 'long', 'log.message.timestamp.after.max.ms', '3600000', 'Allowed difference between a later message timestamp and the broker timestamp.', { min: 0 }),
+  topic('message.timestamp.before.max.ms', 'long', 'log.message.timestamp.before.max.ms', LONG_MAX, 'Allowed difference between the broker timestamp and an earlier message timestamp.', { min: 0 }),
+  topic('message.timestamp.type', 'string', 'log.message.timestamp.type', 'CreateTime', 'Whether the timestamp in the message is create time or log append time.', { oneOf: ['CreateTime', 'LogAppendTime'] }),
+  topic('min.cleanable.dirty.ratio', 'double', 'log.cleaner.min.cleanable.ratio', '0.5', 'How frequently the log compactor will attempt to clean the log.', { min: 0 }),
+  topic('min.compaction.lag.ms', 'long', 'log.cleaner.min.compaction.lag.ms', '0', 'The minimum time a message will remain uncompacted in the log.', { min: 0 }),
+  topic('min.insync.replicas', 'int', 'min.insync.replicas', '1', 'Minimum number of replicas that must acknowledge a write for it to be successful with acks=all.', { min: 1 }),
+  topic('preallocate', 'boolean', 'log.preallocate', 'false', 'True if we should preallocate the file on disk when creating a new log segment.'),
+  topic('remote.storage.enable', 'boolean', null, 'false', 'Whether tiered storage is enabled for this topic.'),
+  topic('retention.bytes', 'long', 'log.retention.bytes', '-1', 'The maximum size a partition can grow to before old segments are discarded.'),
+  topic('retention.ms', 'long', 'log.retention.ms', '604800000', 'The maximum time a log is retained before old segments are discarded.', { min: -1 }),
+  topic('segment.bytes', 'int', 'log.segment.bytes', '1073741824', 'The segment file size for the log.', { min: 14 }),
+  topic('segment.index.bytes', 'int', 'log.index.size.max.bytes', '10485760', 'The size of the index that maps offsets to file positions.', { min: 4 }),
+  topic('segment.jitter.ms', 'long', 'log.roll.jitter.ms', '0', 'The maximum random jitter subtracted from the scheduled segment roll time.', { min: 0 }),
+  topic('segment.ms', 'long', 'log.roll.ms', '604800000', 'The period of time after which Kafka will force the log to roll.', { min: 1 }),
+  topic('unclean.leader.election.enable', 'boolean', 'unclean.leader.election.enable', 'false', 'Whether to enable replicas not in the ISR to be elected as leader as a last resort.'),
+];
+
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
+export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
+
+/** Checks a value against its definition; returns Kafka's style of message when invalid. */
+export function checkConfigValue(d: ConfigDefinition, value: string | null): string | null {
+  if (value === null) return d.default === null ? null : `Null value not supported for ${d.name}`;
+  const bad = `Invalid value ${value} for configuration ${d.name}`;
+  switch (d.type) {
+    case 'boolean':
+      return /^(true|false)$/i.test(value.trim()) ? null : `${bad}: Expected value to be either true or false`;
+    case 'short':
+    case 'int':
+    case 'long': {
+      if (!/^-?\d+$/.test(value.trim())) return `${bad}: Not a number of type ${d.type.toUpperCase()}`;
+      const n = BigInt(value.trim());
+      const limit = d.type === 'short' ? 2n ** 15n : d.type === 'int' ? 2n ** 31n : 2n ** 63n;
+      if (n < -limit || n >= limit) return `${bad}: Not a number of type ${d.type.toUpperCase()}`;
+      if (d.min !== undefined && n < BigInt(d.min)) return `${bad}: Value must be at least ${d.min}`;
+      return null;
+    }
+    case 'double': {
+      const n = Number(value.trim());
+      if (value.trim() === '' || Number.isNaN(n)) return `${bad}: Not a number of type DOUBLE`;
+      if (d.min !== undefined && n < d.min) return `${bad}: Value must be at least ${d.min}`;
+      return null;
+    }
+    case 'list':
+      if (d.oneOf) {
+        for (const item of value.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+          if (!d.oneOf.includes(item)) return `${bad}: String must be one of: ${d.oneOf.join(', ')}`;
+        }
+      }
+      return null;
+    default:
+      if (d.oneOf && !d.oneOf.includes(value)) return `${bad}: String must be one of: ${d.oneOf.join(', ')}`;
+      return null;
+  }
+}
