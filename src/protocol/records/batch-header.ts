@@ -81,3 +81,21 @@ export function checkBatchAt(buf: Buffer, at: number, end = buf.length): number 
   if (crc32c(buf.subarray(at + ATTRIBUTES, at + size)) !== expected) return 'bad-crc';
   return size;
 }
+
+/**
+ * Recomputes and stores the CRC32C of the batch at `at`, after a change to a field it
+ * covers (attributes, maxTimestamp, ...). baseOffset and partitionLeaderEpoch need none.
+ */
+export function writeBatchCrc(buf: Buffer, at = 0, size = batchSizeAt(buf, at)): void {
+  buf.writeUInt32BE(crc32c(buf.subarray(at + ATTRIBUTES, at + size)), at + CRC);
+}
+
+/**
+ * Applies LogAppendTime in place, as the leader does for such topics: sets the timestamp
+ * type bit and maxTimestamp, then the CRC.
+ */
+export function setLogAppendTime(buf: Buffer, at: number, timestamp: number): void {
+  buf.writeInt16BE(buf.readInt16BE(at + ATTRIBUTES) | TIMESTAMP_TYPE_LOG_APPEND, at + ATTRIBUTES);
+  writeInt64Number(buf, at + MAX_TIMESTAMP, timestamp);
+  writeBatchCrc(buf, at);
+}
