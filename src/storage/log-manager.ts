@@ -1,0 +1,408 @@
+// The data directory of one broker (Kafka's LogManager, one log dir): the directory lock,
+// meta.properties, the topic metadata log, one PartitionLog per partition directory
+// `<topic>-<partition>`, the recovery-point and log-start-offset checkpoints, and the
+// clean-shutdown marker that lets the next start skip recovery.
+//
+// Layout (docs/storage.md):
+//   .lock                              held while a broker runs (pid file)
+//   meta.properties                    version, cluster.id, node.id
+//   runnel-metadata.log                topics, partitions, configs (checksummed records)
+//   recovery-point-offset-checkpoint   topic partition offset
+//   log-start-offset-checkpoint        topic partition offset
+//   .kafka_cleanshutdown               present only between a clean close and the next open
+//   <topic>-<partition>/               segments, partition.metadata
+//
+// open() is synchronous, like every storage call.
+
+import { ConfigError, CorruptLogError, DataDirLockedError, StorageError } from '../errors.ts';
+import { randomUuid } from '../protocol/primitives/uuid.ts';
+import { MemoryFileSystem, nodeFileSystem, type FileLock, type FileSystem } from './fs.ts';
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readOffsetCheckpoint, writeFileAtomically, writeOffsetCheckpoint } from './log/checkpoint.ts';
+import { isOff, resolveLogConfig, type LogConfig, type LogDefaults } from './log/config.ts';
+import { PartitionLog, deleteDirName } from './log/partition-log.ts';
+import type { Decompress } from './log/records.ts';
+import type { RecoveryStats } from './log/recovery.ts';
+import { defaultStorageLogger, type StorageLogger } from './logger.ts';
+import { loadOrCreateMetaProperties } from './meta/meta-properties.ts';
+import { METADATA_LOG } from './meta/metadata-log.ts';
+import { TopicStore, type TopicMetadata } from './meta/topic-store.ts';
+import { validateTopicName } from './topic-name.ts';
+import { join, resolve } from 'node:path';
+
+export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
+export const LOCK_FILE = '.lock';
+export const PARTITION_METADATA = 'partition.metadata';
+const MEMORY_ROOT = '/runnel-memory';
+
+export interface LogManagerDefaults extends LogDefaults {
+  /** log.flush.offset.checkpoint.interval.ms (default 60000). */
+  flushOffsetCheckpointIntervalMs?: number;
+}
+
+export interface LogManagerOptions {
+  /** A directory path, or 'memory' for an in-memory store. */
+  dataDir: string;
+  nodeId: number;
+  defaults: LogManagerDefaults;
+  /** The file system; defaults to node:fs, or a fresh MemoryFileSystem for 'memory'. */
+  fs?: FileSystem;
+  /** Milliseconds since the epoch; injectable for tests. */
+  clock?: () => number;
+  logger?: StorageLogger;
+  /** Lets ListOffsets by timestamp look inside compressed batches (see log/records.ts). */
+  decompress?: Decompress;
+}
+
+export interface CreateTopicOptions {
+  partitions: number;
+  configs?: Readonly<Record<string, string>>;
+  topicId?: string;
+}
+
+const PARTITION_DIR = /^(.+)-(\d+)$/;
+const DELETE_DIR = /^.+-\d+\.[0-9a-f]{32}-delete$/;
+
+export class LogManager {
+  readonly dataDir: string;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly fs: FileSystem;
+  /** Whether the previous run ended with a clean close (and recovery was skipped). */
+  readonly cleanShutdown: boolean;
+  #defaults: LogManagerDefaults;
+  #clock: () => number;
+  #logger: StorageLogger;
+  #decompress: Decompress | undefined;
+  #lock: FileLock;
+  #store!: TopicStore;
+  #logs = new Map<string, PartitionLog[]>();
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushPeriodMs = Infinity;
+  #closed = false;
+
+  private constructor(options: LogManagerOptions) {
+    const memory = options.dataDir === 'memory';
+    this.fs = options.fs ?? (memory ? new MemoryFileSystem({ trackDurability: false }) : nodeFileSystem);
+    this.dataDir = memory ? MEMORY_ROOT : resolve(options.dataDir);
+    this.nodeId = options.nodeId;
+    this.#defaults = options.defaults;
+    this.#clock = options.clock ?? Date.now;
+    this.#logger = options.logger ?? defaultStorageLogger;
+    this.#decompress = options.decompress;
+
+    const fs = this.fs;
+    fs.mkdir(this.dataDir);
+    const locked = fs.tryLock(join(this.dataDir, LOCK_FILE));
+    if (!locked.ok) {
+      throw new DataDirLockedError(`Failed to acquire lock on data directory ${this.dataDir}: it is in use by ${locked.holder}`);
+    }
+    this.#lock = locked.lock;
+    try {
+      this.clusterId = loadOrCreateMetaProperties(fs, this.dataDir, this.nodeId).clusterId;
+      const markerPath = join(this.dataDir, CLEAN_SHUTDOWN_MARKER);
+      let clean = fs.stat(markerPath) !== undefined;
+      let recoveryPoints = new Map<string, number>();
+      let logStartOffsets = new Map<string, number>();
+      try {
+        recoveryPoints = readOffsetCheckpoint(fs, join(this.dataDir, RECOVERY_POINT_CHECKPOINT));
+        logStartOffsets = readOffsetCheckpoint(fs, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT));
+      } catch (err) {
+        if (!(err instanceof CorruptLogError)) throw err;
+        this.#logger.warn(`${err.message}; recovering every log from its start`);
+        clean = false;
+        recoveryPoints = new Map();
+      }
+      this.cleanShutdown = clean;
+      this.#store = TopicStore.open(fs, join(this.dataDir, METADATA_LOG), this.#logger);
+      this.#sweepDirectories();
+      for (const topic of this.#store.topics()) {
+        const logs: PartitionLog[] = [];
+        for (let p = 0; p < topic.partitions; p++) {
+          const key = `${topic.name}-${p}`;
+          logs.push(this.#openPartition(topic, p, clean, recoveryPoints.get(key), logStartOffsets.get(key)));
+        }
+        this.#logs.set(topic.name, logs);
+      }
+      // From here on a crash is an unclean shutdown.
+      if (fs.stat(markerPath)) {
+        fs.unlink(markerPath);
+        fs.fsyncDir(this.dataDir);
+      }
+      this.checkpoint();
+    } catch (err) {
+      for (const logs of this.#logs.values()) for (const log of logs) closeQuietly(log);
+      this.#store?.close();
+      this.#lock.release();
+      throw err;
+    }
+    this.#startTimers();
+  }
+
+  /** Locks the data directory, loads metadata and opens every partition log, recovering as needed. Synchronous. */
+  static open(options: LogManagerOptions): LogManager {
+    return new LogManager(options);
+  }
+
+  // -- topics ------------------------------------------------------------------------
+
+  topics(): TopicMetadata[] {
+    return this.#store.topics();
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.#store.byName(name);
+  }
+
+  topicById(topicId: string): TopicMetadata | undefined {
+    return this.#store.byId(topicId);
+  }
+
+  partition(topic: string, index: number): PartitionLog | undefined {
+    return this.#logs.get(topic)?.[index];
+  }
+
+  /** Every open partition log. */
+  partitions(): PartitionLog[] {
+    return [...this.#logs.values()].flat();
+  }
+
+  /** The effective log settings of a topic: the broker defaults and the topic's overrides. */
+  logConfig(topicConfigs: Readonly<Record<string, string>> = {}): LogConfig {
+    return resolveLogConfig(this.#defaults, topicConfigs);
+  }
+
+  /**
+   * Creates a topic: its metadata record (fsynced), then its partition directories. Throws
+   * ConfigError for an invalid name or partition count and StorageError if it exists; the
+   * broker checks these first to answer with Kafka's error codes.
+   */
+  createTopic(name: string, options: CreateTopicOptions): TopicMetadata {
+    this.#ensureOpen();
+    const problem = validateTopicName(name);
+    if (problem) throw new ConfigError(problem);
+    if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new ConfigError(`Number of partitions must be larger than 0 (got ${options.partitions})`);
+    const topic = this.#store.create({ name, topicId: options.topicId ?? this.#newTopicId(), partitions: options.partitions, configs: { ...options.configs } });
+    const logs: PartitionLog[] = [];
+    for (let p = 0; p < topic.partitions; p++) logs.push(this.#openPartition(topic, p, true, undefined, undefined, true));
+    this.#logs.set(name, logs);
+    this.#rescheduleFlusher();
+    return topic;
+  }
+
+  #newTopicId(): string {
+    for (;;) {
+      const id = randomUuid();
+      if (!this.#store.byId(id)) return id;
+    }
+  }
+
+  /** Deletes a topic: its metadata record first, then its partition directories. */
+  deleteTopic(name: string): TopicMetadata | undefined {
+    this.#ensureOpen();
+    const topic = this.#store.byName(name);
+    if (!topic) return undefined;
+    this.#store.remove(topic);
+    for (const log of this.#logs.get(name) ?? []) log.deleteAll();
+    this.#logs.delete(name);
+    return topic;
+  }
+
+  /** Sets (string) or removes (null) topic config overrides; the logs use them from their next append. */
+  alterTopicConfigs(name: string, changes: Readonly<Record<string, string | null>>): TopicMetadata {
+    this.#ensureOpen();
+    const topic = this.#store.byName(name);
+    if (!topic) throw new StorageError(`unknown topic ${name}`);
+    const updated = this.#store.alterConfigs(topic, changes);
+    const config = this.logConfig(updated.configs);
+    for (const log of this.#logs.get(name) ?? []) log.config = config;
+    this.#rescheduleFlusher();
+    return updated;
+  }
+
+  /** Grows a topic to `totalCount` partitions. */
+  createPartitions(name: string, totalCount: number): TopicMetadata {
+    this.#ensureOpen();
+    const topic = this.#store.byName(name);
+    if (!topic) throw new StorageError(`unknown topic ${name}`);
+    if (!Number.isInteger(totalCount) || totalCount <= topic.partitions) {
+      throw new ConfigError(`Topic ${name} has ${topic.partitions} partitions; the new count ${totalCount} must be larger`);
+    }
+    const updated = this.#store.setPartitions(topic, totalCount);
+    const logs = this.#logs.get(name)!;
+    for (let p = topic.partitions; p < totalCount; p++) logs.push(this.#openPartition(updated, p, true, undefined, undefined, true));
+    return updated;
+  }
+
+  // -- partition directories ---------------------------------------------------------
+
+  /**
+   * Before opening logs: removes leftover `-delete` directories and sets aside (renames to
+   * `-stray`, as Kafka does) partition directories that belong to no live topic.
+   */
+  #sweepDirectories(): void {
+    const fs = this.fs;
+    for (const name of fs.readdir(this.dataDir)) {
+      const path = join(this.dataDir, name);
+      if (DELETE_DIR.test(name)) {
+        fs.rm(path);
+        continue;
+      }
+      if (name.endsWith('.tmp') && !fs.stat(path)?.isDirectory) {
+        fs.unlink(path);
+        continue;
+      }
+      const m = PARTITION_DIR.exec(name);
+      if (!m || !fs.stat(path)?.isDirectory) continue;
+      const topic = this.#store.byName(m[1]!);
+      const partition = Number(m[2]);
+      const storedId = readPartitionMetadata(fs, path);
+      if (topic && partition < topic.partitions && (storedId === undefined || storedId === topic.topicId)) continue;
+      this.#setAside(path, name, partition, storedId === undefined ? 'no topic' : `topic id ${storedId}`);
+    }
+  }
+
+  #setAside(path: string, name: string, partition: number, why: string): void {
+    const target = join(this.dataDir, deleteDirName(name, partition, '-stray'));
+    this.#logger.warn(`${path} (${why}) belongs to no live topic; renamed to ${target}`);
+    this.fs.rename(path, target);
+    this.fs.fsyncDir(this.dataDir);
+  }
+
+  #openPartition(topic: TopicMetadata, partition: number, clean: boolean, recoveryPoint: number | undefined, logStartOffset: number | undefined, fresh = false): PartitionLog {
+    const fs = this.fs;
+    const name = `${topic.name}-${partition}`;
+    const dir = join(this.dataDir, name);
+    if (fresh && fs.stat(dir)) {
+      const storedId = readPartitionMetadata(fs, dir);
+      if (storedId !== topic.topicId) this.#setAside(dir, name, partition, storedId === undefined ? 'no topic' : `topic id ${storedId}`);
+    }
+    const log = PartitionLog.open({
+      fs,
+      dir,
+      topic: topic.name,
+      partition,
+      topicId: topic.topicId,
+      config: this.logConfig(topic.configs),
+      clock: this.#clock,
+      logger: this.#logger,
+      decompress: this.#decompress,
+      cleanShutdown: clean,
+      recoveryPoint,
+      logStartOffset,
+    });
+    if (readPartitionMetadata(fs, dir) !== topic.topicId) {
+      writeFileAtomically(fs, join(dir, PARTITION_METADATA), Buffer.from(`version: 0\ntopic_id: ${topic.topicId}\n`, 'utf8'));
+    }
+    if (fresh) fs.fsyncDir(this.dataDir);
+    return log;
+  }
+
+  // -- durability --------------------------------------------------------------------
+
+  /** Totals of what opening the logs found and did. */
+  get recoveryStats(): RecoveryStats {
+    const total: RecoveryStats = { cleanShutdown: this.cleanShutdown, scannedSegments: 0, scannedBytes: 0, truncatedBytes: 0, deletedSegments: 0, rebuiltIndexes: 0 };
+    for (const log of this.partitions()) {
+      const s = log.recoveryStats;
+      total.scannedSegments += s.scannedSegments;
+      total.scannedBytes += s.scannedBytes;
+      total.truncatedBytes += s.truncatedBytes;
+      total.deletedSegments += s.deletedSegments;
+      total.rebuiltIndexes += s.rebuiltIndexes;
+    }
+    return total;
+  }
+
+  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
+  checkpoint(): void {
+    const logs = this.partitions();
+    const fs = this.fs;
+    writeOffsetCheckpoint(fs, join(this.dataDir, RECOVERY_POINT_CHECKPOINT), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+    writeOffsetCheckpoint(fs, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
+  }
+
+  /** Fsyncs every log. */
+  flush(): void {
+    this.#ensureOpen();
+    for (const log of this.partitions()) log.flush();
+  }
+
+  #startTimers(): void {
+    const every = this.#defaults.flushOffsetCheckpointIntervalMs ?? 60000;
+    if (!isOff(every) && every > 0) {
+      this.#checkpointTimer = setInterval(() => this.#tick('checkpoint', () => this.checkpoint()), every);
+      this.#checkpointTimer.unref();
+    }
+    this.#rescheduleFlusher();
+  }
+
+  /** flush.ms: one timer checks every log, as often as the smallest flush.ms (10 ms to 1 s). */
+  #rescheduleFlusher(): void {
+    let min = isOff(this.#defaults.flushMs) ? Infinity : this.#defaults.flushMs;
+    for (const log of this.partitions()) if (!isOff(log.config.flushMs)) min = Math.min(min, log.config.flushMs);
+    const period = min === Infinity ? Infinity : Math.min(Math.max(min, 10), 1000);
+    if (period === this.#flushPeriodMs) return;
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#flushPeriodMs = period;
+    if (period === Infinity) return;
+    this.#flushTimer = setInterval(() => {
+      const now = this.#clock();
+      for (const log of this.partitions()) this.#tick(`flush ${log.topic}-${log.partition}`, () => log.maybeFlushByTime(now));
+    }, period);
+    this.#flushTimer.unref();
+  }
+
+  #tick(what: string, task: () => void): void {
+    if (this.#closed) return;
+    try {
+      task();
+    } catch (err) {
+      this.#logger.warn(`${what} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new StorageError(`log manager for ${this.dataDir} is closed`);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Flushes and closes every log, writes the checkpoints and the clean-shutdown marker, and
+   * releases the lock. The next open trusts the checkpoints and skips recovery.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#checkpointTimer);
+    clearInterval(this.#flushTimer);
+    try {
+      for (const log of this.partitions()) log.close();
+      this.checkpoint();
+      this.#store.close();
+      writeFileAtomically(this.fs, join(this.dataDir, CLEAN_SHUTDOWN_MARKER), Buffer.alloc(0));
+    } finally {
+      this.#lock.release();
+    }
+  }
+}
+
+function closeQuietly(log: PartitionLog): void {
+  try {
+    log.close();
+  } catch {
+    // already failing; the first error is reported
+  }
+}
+
+/** The topic id in a partition directory's partition.metadata, if readable. */
+function readPartitionMetadata(fs: FileSystem, dir: string): string | undefined {
+  const path = join(dir, PARTITION_METADATA);
+  if (!fs.stat(path)) return undefined;
+  const m = /^topic_id:\s*(\S+)\s*$/m.exec(fs.readFile(path).toString('utf8'));
+  return m?.[1];
+}

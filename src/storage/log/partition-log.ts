@@ -1,0 +1,446 @@
+// One partition's log: an ordered list of segments, the last one active (Kafka's UnifiedLog
+// and LocalLog, for one broker). Appends patch base offsets into already validated batches
+// and write them in one call; reads return whole batches as raw segment bytes for the fetch
+// path to send untouched. Everything is synchronous and runs on the broker's event loop,
+// one call at a time, so there is no locking.
+//
+// Durability follows Kafka: writes go to the page cache; flush.messages / flush.ms force
+// an fsync; a rolled segment is fsynced soon after the roll (deferred, so the append that
+// rolled does not wait) and the recovery point moves to the new segment's base offset.
+
+import {
+  BASE_OFFSET,
+  BATCH_HEADER_SIZE,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  batchSizeAt,
+  readInt64Number,
+  writeInt64Number,
+} from '../../protocol/records/batch-header.ts';
+import { StorageError } from '../../errors.ts';
+import type { FileSystem } from '../fs.ts';
+import type { StorageLogger } from '../logger.ts';
+import { isOff, type LogConfig } from './config.ts';
+import { NO_TIMESTAMP } from './indexes.ts';
+import { firstRecordAtOrAfter, offsetOfMaxTimestamp, type Decompress } from './records.ts';
+import { loadLog, type RecoveryStats } from './recovery.ts';
+import { LogSegment, type AppendBatch } from './segment.ts';
+import type { BatchInfo } from './scan.ts';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+export const OFFSET_OUT_OF_RANGE = 1;
+
+export interface AppendOptions {
+  /**
+   * Reserved for topics with message.timestamp.type=LogAppendTime: each batch will get the
+   * LogAppendTime attribute bit and logAppendTime as its maxTimestamp, and its CRC
+   * recomputed, before the write (DESIGN.md, Storage). Not implemented yet: passing
+   * 'LogAppendTime' throws.
+   */
+  timestampType?: 'CreateTime' | 'LogAppendTime';
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The wall clock at append (the broker reports it for LogAppendTime topics). */
+  logAppendTime: number;
+  /** The largest maxTimestamp of the appended batches. */
+  maxTimestamp: number;
+}
+
+export interface ReadOptions {
+  /** KIP-74: return the first batch whole even if it is larger than maxBytes. */
+  minOneBatch?: boolean;
+  /** Exclusive: no batch starting at or after this offset (the high watermark). */
+  maxOffset?: number;
+}
+
+export interface ReadResult {
+  errorCode: 0 | 1;
+  chunks: Buffer[];
+  bytes: number;
+}
+
+export interface TimestampAndOffset {
+  offset: number;
+  timestamp: number;
+}
+
+export interface PartitionLogOptions {
+  fs: FileSystem;
+  dir: string;
+  topic: string;
+  partition: number;
+  topicId: string;
+  config: LogConfig;
+  clock: () => number;
+  logger: StorageLogger;
+  decompress?: Decompress | undefined;
+  cleanShutdown: boolean;
+  recoveryPoint?: number | undefined;
+  logStartOffset?: number | undefined;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  readonly dir: string;
+  /** What loading found and did (tests assert "no rescan after a clean shutdown" here). */
+  readonly recoveryStats: RecoveryStats;
+  #fs: FileSystem;
+  #clock: () => number;
+  #logger: StorageLogger;
+  #decompress: Decompress | undefined;
+  #config: LogConfig;
+  #segments: LogSegment[];
+  #logStartOffset: number;
+  #logEndOffset: number;
+  #highWatermark: number;
+  #recoveryPoint: number;
+  #size: number;
+  #lastFlushMs: number;
+  #dirDirty = false;
+  #rollFlush: NodeJS.Immediate | null = null;
+  #closed = false;
+
+  private constructor(o: PartitionLogOptions) {
+    this.topic = o.topic;
+    this.partition = o.partition;
+    this.topicId = o.topicId;
+    this.dir = o.dir;
+    this.#fs = o.fs;
+    this.#clock = o.clock;
+    this.#logger = o.logger;
+    this.#decompress = o.decompress;
+    this.#config = o.config;
+    const now = o.clock();
+    const loaded = loadLog({
+      fs: o.fs,
+      dir: o.dir,
+      name: `${o.topic}-${o.partition}`,
+      config: o.config,
+      nowMs: now,
+      logger: o.logger,
+      cleanShutdown: o.cleanShutdown,
+      recoveryPoint: o.recoveryPoint,
+      logStartOffset: o.logStartOffset,
+    });
+    this.#segments = loaded.segments;
+    this.#logEndOffset = loaded.logEndOffset;
+    this.#logStartOffset = loaded.logStartOffset;
+    this.#recoveryPoint = loaded.recoveryPoint;
+    this.#highWatermark = loaded.logEndOffset;
+    this.#size = loaded.segments.reduce((n, s) => n + s.size, 0);
+    this.#lastFlushMs = now;
+    this.recoveryStats = loaded.stats;
+  }
+
+  /** Opens (creating if needed) and recovers the log in `dir`. */
+  static open(options: PartitionLogOptions): PartitionLog {
+    return new PartitionLog(options);
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.#logEndOffset;
+  }
+
+  /**
+   * Offsets below it are committed. On a single broker it follows the log end offset on
+   * every append; replication will set it through setHighWatermark instead.
+   */
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  setHighWatermark(offset: number): void {
+    this.#highWatermark = Math.min(Math.max(offset, this.#logStartOffset), this.#logEndOffset);
+  }
+
+  /** Bytes in all segments. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Offsets below it are fsynced. */
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get lastFlushMs(): number {
+    return this.#lastFlushMs;
+  }
+
+  get segmentCount(): number {
+    return this.#segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  get segmentBaseOffsets(): number[] {
+    return this.#segments.map((s) => s.baseOffset);
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  /** New topic configs apply from the next append (index sizes from the next segment). */
+  set config(config: LogConfig) {
+    this.#config = config;
+    for (const s of this.#segments) s.config = config;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #ensureOpen(): void {
+    if (this.#closed) throw new StorageError(`log ${this.topic}-${this.partition} is closed`);
+  }
+
+  // -- append ------------------------------------------------------------------------
+
+  /**
+   * Appends one or more validated magic-2 batches: patches their base offsets in place
+   * (outside the CRC), rolls the active segment if needed, writes them in one call and
+   * indexes them.
+   */
+  append(records: Buffer, options: AppendOptions = {}): AppendResult {
+    this.#ensureOpen();
+    if (options.timestampType === 'LogAppendTime') {
+      // The place for LogAppendTime: set the attribute bit and MAX_TIMESTAMP of each batch
+      // to `now`, then recompute the CRC, in the loop below.
+      throw new StorageError('timestampType LogAppendTime is not implemented yet');
+    }
+    const now = this.#clock();
+    const batches: AppendBatch[] = [];
+    let offset = this.#logEndOffset;
+    let maxTimestamp = NO_TIMESTAMP;
+    for (let pos = 0; pos < records.length; ) {
+      if (records.length - pos < BATCH_HEADER_SIZE) throw new StorageError(`append: partial batch header at byte ${pos}`);
+      const size = batchSizeAt(records, pos);
+      if (size < BATCH_HEADER_SIZE || pos + size > records.length) throw new StorageError(`append: bad batch length at byte ${pos}`);
+      const lastOffsetDelta = records.readInt32BE(pos + LAST_OFFSET_DELTA);
+      if (lastOffsetDelta < 0) throw new StorageError(`append: negative lastOffsetDelta at byte ${pos}`);
+      const batchMax = readInt64Number(records, pos + MAX_TIMESTAMP);
+      batches.push({ position: pos, size, baseOffset: offset, lastOffset: offset + lastOffsetDelta, maxTimestamp: batchMax });
+      if (batchMax > maxTimestamp) maxTimestamp = batchMax;
+      offset += lastOffsetDelta + 1;
+      pos += size;
+    }
+    if (batches.length === 0) throw new StorageError('append: no record batches');
+    for (const b of batches) writeInt64Number(records, b.position + BASE_OFFSET, b.baseOffset);
+    const baseOffset = this.#logEndOffset;
+    const lastOffset = offset - 1;
+
+    let active = this.#active;
+    if (active.shouldRoll(records.length, lastOffset, maxTimestamp, now)) active = this.#roll(baseOffset, now);
+    active.append(records, batches);
+    this.#size += records.length;
+    this.#logEndOffset = offset;
+    this.#highWatermark = offset;
+
+    const { flushMessages } = this.#config;
+    if (!isOff(flushMessages) && this.#logEndOffset - this.#recoveryPoint >= flushMessages) this.flush();
+    return { baseOffset, lastOffset, logAppendTime: now, maxTimestamp };
+  }
+
+  get #active(): LogSegment {
+    return this.#segments[this.#segments.length - 1]!;
+  }
+
+  #roll(baseOffset: number, now: number): LogSegment {
+    const old = this.#active;
+    old.onBecomeInactive();
+    const seg = LogSegment.create(this.#fs, this.dir, baseOffset, this.#config, now);
+    this.#segments.push(seg);
+    this.#dirDirty = true;
+    this.#logger.info(`${this.topic}-${this.partition}: rolled segment ${baseOffset}`);
+    // Kafka flushes the old segment in the background; here, once this call stack is done.
+    if (this.#rollFlush === null) {
+      this.#rollFlush = setImmediate(() => {
+        this.#rollFlush = null;
+        if (!this.#closed) this.#flushBelow(this.#active.baseOffset);
+      });
+      this.#rollFlush.unref();
+    }
+    return seg;
+  }
+
+  /** Fsyncs the segments below `offset` (a roll's new base) and moves the recovery point there. */
+  #flushBelow(offset: number): void {
+    for (const s of this.#segments) {
+      if (s.baseOffset >= offset) break;
+      s.flush();
+      if (s !== this.#active) s.releaseIndexHandles();
+    }
+    this.#syncDir();
+    if (offset > this.#recoveryPoint) this.#recoveryPoint = Math.min(offset, this.#logEndOffset);
+  }
+
+  #syncDir(): void {
+    if (!this.#dirDirty) return;
+    this.#fs.fsyncDir(this.dir);
+    this.#dirDirty = false;
+  }
+
+  /** Fsyncs everything written so far; the recovery point becomes the log end offset. */
+  flush(): void {
+    this.#ensureOpen();
+    for (const s of this.#segments) {
+      if (s.dirty || s === this.#active) s.flush();
+      if (s !== this.#active) s.releaseIndexHandles();
+    }
+    this.#syncDir();
+    this.#recoveryPoint = this.#logEndOffset;
+    this.#lastFlushMs = this.#clock();
+  }
+
+  /** flush.ms: flush if that long has passed since the last flush and something is unflushed. */
+  maybeFlushByTime(now: number): void {
+    if (this.#closed || isOff(this.#config.flushMs)) return;
+    if (now - this.#lastFlushMs >= this.#config.flushMs && this.#logEndOffset > this.#recoveryPoint) this.flush();
+  }
+
+  // -- read --------------------------------------------------------------------------
+
+  /** The segment that holds `offset`: the last one whose base offset is <= it. */
+  #segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.#segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#segments[mid]!.baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Whole batches from the one containing `fetchOffset`, as raw segment bytes (one chunk per
+   * segment touched): at most `maxBytes`, except that with minOneBatch the first batch comes
+   * whole; none starting at or past `maxOffset`. OFFSET_OUT_OF_RANGE outside
+   * [logStartOffset, logEndOffset]; empty at the log end.
+   */
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    this.#ensureOpen();
+    if (fetchOffset < this.#logStartOffset || fetchOffset > this.#logEndOffset) {
+      return { errorCode: OFFSET_OUT_OF_RANGE, chunks: [], bytes: 0 };
+    }
+    const maxOffset = Math.min(options.maxOffset ?? this.#logEndOffset, this.#logEndOffset);
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    if (fetchOffset >= maxOffset) return { errorCode: 0, chunks, bytes };
+    let offset = fetchOffset;
+    for (let i = this.#segmentIndexFor(fetchOffset); i < this.#segments.length; i++) {
+      const seg = this.#segments[i]!;
+      const r = seg.read(offset, maxBytes - bytes, maxOffset, options.minOneBatch === true && bytes === 0);
+      if (r !== null) {
+        if (r.chunk.length > 0) {
+          chunks.push(r.chunk);
+          bytes += r.chunk.length;
+        }
+        if (!r.reachedEnd) break;
+      }
+      const next = this.#segments[i + 1];
+      if (next) offset = Math.max(offset, next.baseOffset);
+    }
+    return { errorCode: 0, chunks, bytes };
+  }
+
+  /**
+   * ListOffsets by timestamp: the earliest offset whose record timestamp is >= `timestamp`,
+   * with that record's timestamp; null if every record is older. As Kafka: the first
+   * segment whose largest timestamp reaches it, the time index for a starting point, then
+   * batches and their records.
+   */
+  offsetForTimestamp(timestamp: number): TimestampAndOffset | null {
+    this.#ensureOpen();
+    const start = this.#logStartOffset;
+    const seg = this.#segments.find((s, i) => s.maxTimestampSoFar >= timestamp && (this.#segments[i + 1]?.baseOffset ?? Infinity) > start);
+    if (!seg) return null;
+    const entry = seg.timeIndex.lookup(timestamp);
+    let found: TimestampAndOffset | null = null;
+    seg.scanFrom(Math.max(entry.offset, start), (b) => {
+      if (b.maxTimestamp < timestamp || b.lastOffset < start) return true;
+      found = firstRecordAtOrAfter(seg.readBatch(b), 0, b, timestamp, start, this.#decompress);
+      return found === null;
+    });
+    return found;
+  }
+
+  /**
+   * ListOffsets MAX_TIMESTAMP (-3, KIP-734): the largest timestamp in the log and the
+   * earliest record carrying it (Kafka 3.8+, KAFKA-16310: the record, not its batch's last
+   * offset). Null for an empty log.
+   */
+  maxTimestampAndOffset(): TimestampAndOffset | null {
+    this.#ensureOpen();
+    let best: LogSegment | undefined;
+    for (const s of this.#segments) if (s.size > 0 && (best === undefined || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
+    if (!best) return null;
+    const target = best.maxTimestampSoFar;
+    let hit: { batch: BatchInfo; seg: LogSegment } | undefined;
+    const visit = (b: BatchInfo): boolean => {
+      if (b.maxTimestamp !== target) return true;
+      hit = { batch: b, seg: best! };
+      return false;
+    };
+    best.scanFrom(Math.max(best.offsetOfMaxTimestampSoFar, best.baseOffset), visit);
+    if (!hit) best.scanFromPosition(0, visit);
+    if (!hit) return null;
+    const { batch, seg } = hit as { batch: BatchInfo; seg: LogSegment };
+    return { offset: offsetOfMaxTimestamp(seg.readBatch(batch), 0, batch, this.#decompress), timestamp: target };
+  }
+
+  // -- lifetime ----------------------------------------------------------------------
+
+  #cancelRollFlush(): void {
+    if (this.#rollFlush !== null) clearImmediate(this.#rollFlush);
+    this.#rollFlush = null;
+  }
+
+  /** Records the active segment's max timestamp, flushes everything and closes the files. */
+  close(): void {
+    if (this.#closed) return;
+    this.#cancelRollFlush();
+    this.#active.onBecomeInactive();
+    this.flush();
+    for (const s of this.#segments) s.close();
+    this.#closed = true;
+  }
+
+  /**
+   * Topic deletion: closes the files without flushing, renames the directory to
+   * `<topic>-<partition>.<hex>-delete` as Kafka does, and removes it.
+   */
+  deleteAll(): void {
+    this.#cancelRollFlush();
+    if (!this.#closed) for (const s of this.#segments) s.close();
+    this.#closed = true;
+    const parent = dirname(this.dir);
+    if (!this.#fs.stat(this.dir)) return;
+    const target = join(parent, deleteDirName(basename(this.dir), this.partition));
+    this.#fs.rename(this.dir, target);
+    this.#fs.fsyncDir(parent);
+    this.#fs.rm(target);
+  }
+}
+
+/** `<topic>-<partition>.<32 hex>-delete`, the topic part shortened to keep the name within 255 characters. */
+export function deleteDirName(dirName: string, partition: number, suffix: '-delete' | '-stray' = '-delete'): string {
+  const tail = `-${partition}.${randomBytes(16).toString('hex')}${suffix}`;
+  const topic = dirName.slice(0, dirName.length - `-${partition}`.length);
+  return topic.slice(0, Math.max(0, 255 - tail.length)) + tail;
+}

@@ -1,0 +1,105 @@
+// Walking the record batches of a .log file: read in blocks, hop from header to header.
+// 'headers' mode trusts the bytes and reads only the fixed header (reads, index lookups,
+// the log end after a clean shutdown); 'verify' mode runs checkBatchAt on every batch,
+// CRC included (recovery).
+
+import {
+  ATTRIBUTES,
+  BASE_TIMESTAMP,
+  BATCH_HEADER_SIZE,
+  BATCH_LENGTH,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAGIC,
+  MAX_TIMESTAMP,
+  RECORDS_COUNT,
+  checkBatchAt,
+  readInt64Number,
+  type BatchDefect,
+} from '../../protocol/records/batch-header.ts';
+import type { FileSystem } from '../fs.ts';
+
+export interface BatchInfo {
+  /** Byte position of the batch in its segment. */
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  attributes: number;
+  recordsCount: number;
+}
+
+/** The header fields of the (whole-header) batch at `buf[at..]`. */
+export function batchInfoAt(buf: Buffer, at: number, position: number): BatchInfo {
+  const baseOffset = readInt64Number(buf, at);
+  return {
+    position,
+    size: LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH),
+    baseOffset,
+    lastOffset: baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA),
+    baseTimestamp: readInt64Number(buf, at + BASE_TIMESTAMP),
+    maxTimestamp: readInt64Number(buf, at + MAX_TIMESTAMP),
+    attributes: buf.readInt16BE(at + ATTRIBUTES),
+    recordsCount: buf.readInt32BE(at + RECORDS_COUNT),
+  };
+}
+
+export type ScanMode = 'headers' | 'verify';
+
+export interface ScanResult {
+  /** Position after the last batch accepted, or of the batch the visitor stopped at. */
+  end: number;
+  /** Why the scan ended before `to`; null if it reached `to` or the visitor stopped it. */
+  defect: BatchDefect | null;
+  stopped: boolean;
+}
+
+/** Returning false stops the scan at this batch. `buf[at..at+size]` holds the batch in 'verify' mode, its header in 'headers' mode. */
+export type BatchVisitor = (batch: BatchInfo, buf: Buffer, at: number) => boolean | void;
+
+const BLOCK_SIZE = 128 * 1024;
+
+export function scanBatches(fs: FileSystem, fd: number, from: number, to: number, mode: ScanMode, visit: BatchVisitor): ScanResult {
+  let buf = Buffer.alloc(0);
+  let bufStart = from;
+  let bufLen = 0;
+  const fill = (pos: number, want: number): void => {
+    const len = Math.min(Math.max(want, BLOCK_SIZE), to - pos);
+    if (buf.length < len) buf = Buffer.allocUnsafe(len);
+    bufLen = fs.read(fd, buf, 0, len, pos);
+    bufStart = pos;
+  };
+  let pos = from;
+  while (pos < to) {
+    const need = mode === 'verify' ? LOG_OVERHEAD : BATCH_HEADER_SIZE;
+    if (pos + need > bufStart + bufLen) fill(pos, need);
+    let at = pos - bufStart;
+    if (at + need > bufLen) return { end: pos, defect: 'truncated', stopped: false };
+    const size = LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH);
+    if (mode === 'verify') {
+      if (size >= BATCH_HEADER_SIZE && pos + size <= to && at + size > bufLen) {
+        fill(pos, size);
+        at = 0;
+      }
+      const checked = checkBatchAt(buf, at, bufLen);
+      if (typeof checked !== 'number') return { end: pos, defect: checked, stopped: false };
+    } else {
+      if (size < BATCH_HEADER_SIZE) return { end: pos, defect: 'bad-length', stopped: false };
+      if (buf[at + MAGIC] !== CURRENT_MAGIC) return { end: pos, defect: 'bad-magic', stopped: false };
+      if (pos + size > to) return { end: pos, defect: 'truncated', stopped: false };
+    }
+    if (visit(batchInfoAt(buf, at, pos), buf, at) === false) return { end: pos, defect: null, stopped: true };
+    pos += size;
+  }
+  return { end: pos, defect: null, stopped: false };
+}
+
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+export function readAt(fs: FileSystem, fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  const n = fs.read(fd, buf, 0, length, position);
+  return n === length ? buf : buf.subarray(0, n);
+}
