@@ -266,7 +266,13 @@ export class PartitionLog {
     if (this.#rollFlush === null) {
       this.#rollFlush = setImmediate(() => {
         this.#rollFlush = null;
-        if (!this.#closed) this.#flushBelow(this.#active.baseOffset);
+        if (this.#closed) return;
+        try {
+          this.#flushBelow(this.#active.baseOffset);
+        } catch (err) {
+          // The recovery point stays behind, so the next start re-validates these segments.
+          this.#logger.warn(`${this.topic}-${this.partition}: flushing rolled segments failed: ${(err as Error).message}`, { cause: err });
+        }
       });
       this.#rollFlush.unref();
     }

@@ -102,9 +102,15 @@ export function recordingLogger(): StorageLogger & { warnings: string[] } {
   return { warnings, info() {}, warn: (m: string) => void warnings.push(m) };
 }
 
-export function tempDir(t: TestContext): string {
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under os.tmpdir(), removed when the process exits (after every t.after hook). */
+export function tempDir(_t?: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-storage-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   return dir;
 }
 
