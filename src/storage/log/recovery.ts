@@ -6,7 +6,9 @@
 //   inconsistent index is rebuilt from its .log (which also validates that segment).
 // - After an unclean shutdown, every segment from the one holding the recovery point on
 //   is scanned batch by batch (framing, CRC32C, ascending offsets). At the first bad batch
-//   the segment is truncated and every later segment deleted: a torn or corrupt tail.
+//   the segment is truncated and every later segment deleted: a torn or corrupt tail. A
+//   scanned segment that ends below the next segment's base offset (its unsynced tail lost,
+//   the next segment's bytes not) is a hole: the later segments are deleted too.
 // - After a clean shutdown the checkpoints are trusted and nothing is scanned; the log end
 //   offset comes from hopping headers after the last index entry of the last segment. If
 //   that hop finds anything wrong, the last segment is recovered after all.
@@ -113,12 +115,17 @@ export function loadLog(o: LoadLogOptions): LoadedLog {
     stats.scannedBytes += r.validBytes;
     if (rebuild.has(i)) stats.rebuiltIndexes++;
     if (i === segments.length - 1) logEndOffset = r.nextOffset;
-    if (r.defect === null) return true;
-    // A torn or corrupt batch: keep what precedes it, drop everything after.
+    // A scanned segment that stops short of the next one's base offset lost its unsynced
+    // tail while the next one's bytes survived: the log from the hole on goes too.
+    const gap = r.defect === null && next !== undefined && r.nextOffset !== next;
+    if (r.defect === null && !gap) return true;
     stats.truncatedBytes += r.truncatedBytes;
     logger.warn(
-      `${o.name}: ${r.defect} batch at position ${r.validBytes} of segment ${segmentFileName(seg.baseOffset, '.log')}; ` +
-        `truncated ${sizeBefore - r.validBytes} bytes and ${segments.length - 1 - i} later segment(s)`,
+      gap
+        ? `${o.name}: segment ${segmentFileName(seg.baseOffset, '.log')} ends at offset ${r.nextOffset}, before the next segment's ${next}; ` +
+            `deleted ${segments.length - 1 - i} later segment(s)`
+        : `${o.name}: ${r.defect} batch at position ${r.validBytes} of segment ${segmentFileName(seg.baseOffset, '.log')}; ` +
+            `truncated ${sizeBefore - r.validBytes} bytes and ${segments.length - 1 - i} later segment(s)`,
     );
     for (const later of segments.slice(i + 1)) {
       stats.truncatedBytes += later.size;
