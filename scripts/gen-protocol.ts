@@ -637,6 +637,11 @@ function cond(set: Versions, ctx: Versions): string {
   return parts.join(' || ');
 }
 
+/** A single-quoted TypeScript string literal. */
+function quote(s: string): string {
+  return `'${JSON.stringify(s).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+}
+
 function article(word: string): string {
   return /^[AEIOU]/.test(word) ? 'an' : 'a';
 }
@@ -722,7 +727,7 @@ class Emitter {
         if (d !== undefined && d !== '') throw new Error(`${f.name}: uuid default ${d}`);
         return 'ZERO_UUID';
       case 'string':
-        return JSON.stringify(d ?? '').replace(/^"|"$/g, "'");
+        return quote(d ?? '');
       case 'bytes':
         return 'EMPTY_BUFFER';
       case 'records':
