@@ -300,7 +300,7 @@ export class PartitionLog {
   flush(): void {
     this.#ensureOpen();
     for (const s of this.#segments) {
-      if (s.dirty || s === this.#active) s.flush();
+      s.flush();
       if (s !== this.#active) s.releaseIndexHandles();
     }
     this.#syncDir();

@@ -60,14 +60,18 @@ export interface ScanResult {
 /** Returning false stops the scan at this batch. `buf[at..at+size]` holds the batch in 'verify' mode, its header in 'headers' mode. */
 export type BatchVisitor = (batch: BatchInfo, buf: Buffer, at: number) => boolean | void;
 
-const BLOCK_SIZE = 128 * 1024;
+/**
+ * Read sizes: a header hop covers about index.interval.bytes (4 KiB by default) before it
+ * finds its batch, so small reads; a recovery scan reads everything, so large ones.
+ */
+const BLOCK_SIZE: Record<ScanMode, number> = { headers: 16 * 1024, verify: 1024 * 1024 };
 
 export function scanBatches(fs: FileSystem, fd: number, from: number, to: number, mode: ScanMode, visit: BatchVisitor): ScanResult {
   let buf = Buffer.alloc(0);
   let bufStart = from;
   let bufLen = 0;
   const fill = (pos: number, want: number): void => {
-    const len = Math.min(Math.max(want, BLOCK_SIZE), to - pos);
+    const len = Math.min(Math.max(want, BLOCK_SIZE[mode]), to - pos);
     if (buf.length < len) buf = Buffer.allocUnsafe(len);
     bufLen = fs.read(fd, buf, 0, len, pos);
     bufStart = pos;
