@@ -203,8 +203,17 @@ export class LogManager {
     const topic = this.#store.byName(name);
     if (!topic) return undefined;
     this.#store.remove(topic);
-    for (const log of this.#logs.get(name) ?? []) log.deleteAll();
+    const logs = this.#logs.get(name) ?? [];
     this.#logs.delete(name);
+    for (const log of logs) {
+      try {
+        log.deleteAll();
+      } catch (err) {
+        // The topic is gone from the metadata; its leftover directory is removed (-delete)
+        // or set aside (-stray) on the next start.
+        this.#logger.warn(`deleting ${log.dir} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
     return topic;
   }
 

@@ -69,12 +69,13 @@ class IndexFile {
     this.#rebuilding = true;
   }
 
-  endRebuild(): void {
+  /** Writes the rebuilt entries as the whole file; `sync` fsyncs it (not needed for a new, empty index). */
+  endRebuild(sync = true): void {
     this.#rebuilding = false;
     const fd = this.fs.open(this.path, 'truncate');
     try {
       this.fs.write(fd, this.buf.subarray(0, this.#count * this.entrySize), 0);
-      this.fs.fsync(fd);
+      if (sync) this.fs.fsync(fd);
     } finally {
       this.fs.close(fd);
     }

@@ -79,9 +79,9 @@ export class LogSegment {
     const fd = fs.open(join(dir, segmentFileName(baseOffset, '.log')), 'truncate');
     const seg = new LogSegment(fs, dir, baseOffset, config, nowMs, fd, 0);
     seg.offsetIndex.beginRebuild();
-    seg.offsetIndex.endRebuild();
+    seg.offsetIndex.endRebuild(false);
     seg.timeIndex.beginRebuild();
-    seg.timeIndex.endRebuild();
+    seg.timeIndex.endRebuild(false);
     seg.#dirty = true;
     return seg;
   }

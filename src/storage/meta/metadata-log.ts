@@ -15,6 +15,7 @@ import { crc32c } from '../../protocol/primitives/crc32c.ts';
 import type { FileSystem } from '../fs.ts';
 import { writeFileAtomically } from '../log/checkpoint.ts';
 import type { StorageLogger } from '../logger.ts';
+import { dirname } from 'node:path';
 
 export const METADATA_LOG = 'runnel-metadata.log';
 export const METADATA_FORMAT_VERSION = 0;
@@ -53,7 +54,8 @@ export class MetadataLog {
 
   /** Opens (or creates) the log and returns it with its records, a torn tail cut off. */
   static open(fs: FileSystem, path: string, logger: StorageLogger): { log: MetadataLog; records: MetadataRecord[] } {
-    const data = fs.stat(path) ? fs.readFile(path) : Buffer.alloc(0);
+    const exists = fs.stat(path) !== undefined;
+    const data = exists ? fs.readFile(path) : Buffer.alloc(0);
     const records: MetadataRecord[] = [];
     let pos = 0;
     while (pos < data.length) {
@@ -79,6 +81,7 @@ export class MetadataLog {
       pos = end;
     }
     const fd = fs.open(path, 'write');
+    if (!exists) fs.fsyncDir(dirname(path));
     if (pos < data.length) {
       logger.warn(`${path}: cut a torn record of ${data.length - pos} bytes at the end of the metadata log`);
       fs.ftruncate(fd, pos);
