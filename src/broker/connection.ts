@@ -1,0 +1,189 @@
+// One client connection: frames bytes into requests and processes them one at a time, in
+// order, as a Kafka broker does (it mutes a channel while a request is in flight), so
+// pipelined requests are answered in the order sent. Protocol violations close the
+// connection (Kafka's way); a fault inside a handler is logged and also closes only this
+// connection, never the process.
+//
+// Memory stays bounded: reading pauses while more than MAX_QUEUED_BYTES of requests wait,
+// and processing pauses while the socket holds more than MAX_UNSENT_BYTES of responses
+// that a slow reader has not taken yet.
+
+import type { Socket } from 'node:net';
+import { API_KEY_API_VERSIONS, decodeRequestHeader, encodeResponseFrame, ProtocolError, Reader, API } from '../protocol/index.ts';
+import type { Broker } from './broker.ts';
+import type { RequestContext } from './dispatch.ts';
+import { FrameDecoder } from './frame-decoder.ts';
+
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
+const UNSUPPORTED_VERSION = 35;
+
+export class Connection {
+  readonly #socket: Socket;
+  readonly #broker: Broker;
+  readonly #decoder: FrameDecoder;
+  readonly #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  #processing = false;
+  #closed = false;
+  readonly #abort = new AbortController();
+  readonly clientHost: string;
+
+  constructor(socket: Socket, broker: Broker) {
+    this.#socket = socket;
+    this.#broker = broker;
+    this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'));
+    this.clientHost = socket.remoteAddress ?? 'unknown';
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#queue.length = 0;
+    this.#socket.destroy();
+    this.#broker.connectionClosed(this);
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#decoder.push(chunk);
+    for (;;) {
+      const result = this.#decoder.next();
+      if (result === null) break;
+      if ('invalidSize' in result) {
+        this.#broker.logger.warn('closing connection: request size out of range', {
+          client: this.clientHost,
+          size: result.invalidSize,
+          max: this.#broker.config.number('socket.request.max.bytes'),
+        });
+        this.close();
+        return;
+      }
+      this.#queue.push(result.frame);
+      this.#queuedBytes += result.frame.length;
+    }
+    if (this.#queuedBytes > MAX_QUEUED_BYTES) this.#socket.pause();
+    if (!this.#processing) void this.#processQueue();
+  }
+
+  async #processQueue(): Promise<void> {
+    this.#processing = true;
+    try {
+      while (!this.#closed && this.#queue.length > 0) {
+        const frame = this.#queue.shift()!;
+        this.#queuedBytes -= frame.length;
+        if (this.#queuedBytes <= MAX_QUEUED_BYTES && this.#socket.isPaused()) this.#socket.resume();
+        await this.#handle(frame);
+        if (this.#socket.writableLength > MAX_UNSENT_BYTES) await this.#drained();
+      }
+    } finally {
+      this.#processing = false;
+    }
+  }
+
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+        resolve();
+      };
+      this.#socket.on('drain', done);
+      this.#socket.on('close', done);
+    });
+  }
+
+  async #handle(frame: Buffer): Promise<void> {
+    let header;
+    try {
+      header = decodeRequestHeader(frame);
+    } catch (err) {
+      this.#protocolViolation('malformed request header', err);
+      return;
+    }
+    const { apiKey, apiVersion, correlationId } = header;
+    const handler = this.#broker.dispatcher.get(apiKey);
+    if (!handler) {
+      this.#protocolViolation(`unknown API key ${apiKey}`);
+      return;
+    }
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_KEY_API_VERSIONS) {
+        this.#answerUnsupportedApiVersions(correlationId, handler.minVersion, handler.maxVersion);
+      } else {
+        this.#protocolViolation(`unsupported version ${apiVersion} of ${handler.api.name}`);
+      }
+      return;
+    }
+    let request;
+    try {
+      request = handler.api.decodeRequest(new Reader(frame, header.bodyOffset), apiVersion);
+    } catch (err) {
+      this.#protocolViolation(`malformed ${handler.api.name} v${apiVersion} request`, err);
+      return;
+    }
+    let closeReason: string | undefined;
+    const ctx: RequestContext = {
+      broker: this.#broker,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      clientHost: this.clientHost,
+      signal: this.#abort.signal,
+      closeConnection: (reason) => {
+        closeReason = reason;
+      },
+    };
+    let response;
+    try {
+      response = await handler.handle(request, ctx);
+    } catch (err) {
+      this.#broker.logger.error(`${handler.api.name} handler failed; closing the connection`, { client: this.clientHost, cause: err });
+      this.close();
+      return;
+    }
+    if (response !== null && !this.#closed) {
+      this.#send(encodeResponseFrame(apiKey, apiVersion, correlationId, (w) => handler.api.encodeResponse(w, apiVersion, response)));
+    }
+    if (closeReason !== undefined) {
+      this.#broker.logger.info(`closing connection: ${closeReason}`, { client: this.clientHost });
+      this.close();
+    }
+  }
+
+  /**
+   * Kafka answers an ApiVersions request of a version it does not know with a v0 response
+   * (v0 header, v0 body): UNSUPPORTED_VERSION and only its own ApiVersions range, so the
+   * client can retry at a version both know (KIP-511).
+   */
+  #answerUnsupportedApiVersions(correlationId: number, minVersion: number, maxVersion: number): void {
+    const body = API.ApiVersions.createResponse();
+    body.errorCode = UNSUPPORTED_VERSION;
+    body.apiKeys = [{ apiKey: API_KEY_API_VERSIONS, minVersion, maxVersion }];
+    this.#send(encodeResponseFrame(API_KEY_API_VERSIONS, 0, correlationId, (w) => API.ApiVersions.encodeResponse(w, 0, body)));
+  }
+
+  #send(chunks: Buffer[]): void {
+    if (this.#closed) return;
+    const socket = this.#socket;
+    socket.cork();
+    for (const chunk of chunks) socket.write(chunk);
+    socket.uncork();
+  }
+
+  #protocolViolation(reason: string, cause?: unknown): void {
+    this.#broker.logger.warn(`closing connection: ${reason}`, {
+      client: this.clientHost,
+      ...(cause instanceof ProtocolError || cause instanceof Error ? { cause: cause.message } : {}),
+    });
+    this.close();
+  }
+}

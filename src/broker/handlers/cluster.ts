@@ -1,0 +1,27 @@
+// DescribeCluster (key 60), versions 0-2.
+// A single broker is its own controller. Kafka answers a request for controller endpoints
+// (EndpointType 2) sent to a broker with UNSUPPORTED_ENDPOINT_TYPE.
+// Omitted: authorized operations (ACLs come with issue 6).
+
+import { API, ErrorCode } from '../../protocol/index.ts';
+import { defineHandler } from '../dispatch.ts';
+
+const ENDPOINT_TYPE_BROKER = 1;
+
+export const describeClusterHandler = defineHandler(API.DescribeCluster, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const response = API.DescribeCluster.createResponse();
+    response.endpointType = request.endpointType;
+    if (request.endpointType !== ENDPOINT_TYPE_BROKER) {
+      response.errorCode = ErrorCode.UNSUPPORTED_ENDPOINT_TYPE;
+      response.errorMessage = `The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type ${request.endpointType === 2 ? 'CONTROLLER' : 'UNKNOWN'}`;
+      return response;
+    }
+    response.clusterId = broker.clusterId;
+    response.controllerId = broker.nodeId;
+    const { host, port } = broker.advertised;
+    response.brokers = [{ brokerId: broker.nodeId, host, port, rack: null, isFenced: false }];
+    return response;
+  },
+});

@@ -1,0 +1,144 @@
+// Metadata (key 3), versions 0-13, and DescribeTopicPartitions (key 75), version 0.
+//
+// Metadata: a null topic list (v1+), or an empty one in v0, asks for every topic. Unknown
+// names are auto-created when both the request (v4+ AllowAutoTopicCreation; always for
+// older versions) and the broker (auto.create.topics.enable) allow it, with num.partitions
+// and default.replication.factor; otherwise UNKNOWN_TOPIC_OR_PARTITION. Topics asked for
+// by id (v10+) that do not exist get UNKNOWN_TOPIC_ID. Kafka answers a just auto-created
+// topic with LEADER_NOT_AVAILABLE and no partitions because its creation is asynchronous;
+// Runnel creates the topic before answering, so it returns the topic ready to use and the
+// client saves a metadata round trip.
+// Authorized operations: without an authorizer every supported operation is allowed, as
+// Kafka reports it when no authorizer is configured.
+//
+// DescribeTopicPartitions (KIP-966): topics in name order, paginated by a cursor and
+// ResponsePartitionLimit (capped at Kafka's max.request.partition.size.limit, 2000).
+
+import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
+import type { TopicMetadata } from '../../storage/index.ts';
+import type { Broker } from '../broker.ts';
+import { defineHandler } from '../dispatch.ts';
+import { createTopic } from '../topic-admin.ts';
+
+/** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
+const NO_OPERATIONS = -2147483648;
+const LEADER_EPOCH = 0;
+const MAX_PARTITION_LIMIT = 2000;
+
+export function isInternalTopic(name: string): boolean {
+  return name === '__consumer_offsets' || name === '__transaction_state' || name === '__share_group_state';
+}
+
+/** Leader, replicas and ISR of every partition of a topic: this broker, on a single node. */
+function describePartitions(broker: Broker, topic: TopicMetadata, from = 0, to = topic.partitions) {
+  const partitions = [];
+  for (let i = from; i < to; i++) {
+    partitions.push({
+      errorCode: 0,
+      partitionIndex: i,
+      leaderId: broker.nodeId,
+      leaderEpoch: LEADER_EPOCH,
+      replicaNodes: [broker.nodeId],
+      isrNodes: [broker.nodeId],
+      offlineReplicas: [] as number[],
+    });
+  }
+  return partitions;
+}
+
+export const metadataHandler = defineHandler(API.Metadata, {
+  handle(request, ctx) {
+    const { broker, apiVersion } = ctx;
+    const response = API.Metadata.createResponse();
+    const { host, port } = broker.advertised;
+    response.brokers = [{ nodeId: broker.nodeId, host, port, rack: null }];
+    response.clusterId = broker.clusterId;
+    response.controllerId = broker.nodeId;
+
+    const operations = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : NO_OPERATIONS;
+    const describe = (t: TopicMetadata) => ({
+      errorCode: 0,
+      name: t.name,
+      topicId: t.topicId,
+      isInternal: isInternalTopic(t.name),
+      partitions: describePartitions(broker, t),
+      topicAuthorizedOperations: operations,
+    });
+    const failed = (errorCode: number, name: string | null, topicId = ZERO_UUID) => ({
+      errorCode,
+      name,
+      topicId,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: NO_OPERATIONS,
+    });
+
+    const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+    if (all) {
+      response.topics = broker.logs.topics().map(describe);
+      return response;
+    }
+    const autoCreate = (apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
+    response.topics = request.topics!.map((requested) => {
+      if (requested.name === null) {
+        const topic = broker.logs.topicById(requested.topicId);
+        return topic ? describe(topic) : failed(ErrorCode.UNKNOWN_TOPIC_ID, null, requested.topicId);
+      }
+      const existing = broker.logs.topic(requested.name);
+      if (existing) return describe(existing);
+      if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, requested.name);
+      const created = createTopic(broker, { name: requested.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] });
+      if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return describe(broker.logs.topic(requested.name)!);
+      if (!created.topic) return failed(created.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION ? created.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, requested.name);
+      return describe(created.topic);
+    });
+    return response;
+  },
+});
+
+export const describeTopicPartitionsHandler = defineHandler(API.DescribeTopicPartitions, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const response = API.DescribeTopicPartitions.createResponse();
+    let budget = Math.min(Math.max(request.responsePartitionLimit, 1), MAX_PARTITION_LIMIT);
+    const names = request.topics.length > 0 ? [...new Set(request.topics.map((t) => t.name))] : broker.logs.topics().map((t) => t.name);
+    names.sort();
+    const cursor = request.cursor;
+    for (const name of names) {
+      if (cursor && name < cursor.topicName) continue;
+      const topic = broker.logs.topic(name);
+      if (!topic) {
+        response.topics.push({
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          name,
+          topicId: ZERO_UUID,
+          isInternal: false,
+          partitions: [],
+          topicAuthorizedOperations: NO_OPERATIONS,
+        });
+        continue;
+      }
+      const from = cursor && name === cursor.topicName ? Math.max(cursor.partitionIndex, 0) : 0;
+      if (budget === 0) {
+        response.nextCursor = { topicName: name, partitionIndex: from };
+        break;
+      }
+      const to = Math.min(topic.partitions, from + budget);
+      budget -= to - from;
+      response.topics.push({
+        errorCode: 0,
+        name,
+        topicId: topic.topicId,
+        isInternal: isInternalTopic(name),
+        partitions: describePartitions(broker, topic, from, to).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
+        topicAuthorizedOperations: TOPIC_OPERATIONS,
+      });
+      if (to < topic.partitions) {
+        response.nextCursor = { topicName: name, partitionIndex: to };
+        break;
+      }
+    }
+    return response;
+  },
+});

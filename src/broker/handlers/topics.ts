@@ -1,0 +1,98 @@
+// CreateTopics (key 19), versions 2-7 (0-1 from the pre-4.0 definitions), and
+// DeleteTopics (key 20), versions 1-6 (0 likewise).
+//
+// CreateTopics validates each topic as Kafka does (src/broker/topic-admin.ts): name,
+// existence, partitions, replication factor, manual assignments, configs; ValidateOnly
+// checks without creating. A name that appears twice in one request fails with
+// INVALID_REQUEST for each occurrence. From v5 a created topic's result carries its
+// partition count, replication factor and every config with its value and source.
+// DeleteTopics deletes by name (v0-5, and v6 by name) or by topic id (v6); unknown topics get
+// UNKNOWN_TOPIC_OR_PARTITION or UNKNOWN_TOPIC_ID; delete.topic.enable=false gives
+// TOPIC_DELETION_DISABLED.
+
+import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
+import { defineHandler } from '../dispatch.ts';
+import { createTopic, effectiveTopicConfigs } from '../topic-admin.ts';
+
+const SOURCE_DEFAULT = 5; // DEFAULT_CONFIG
+const SOURCE_STATIC_BROKER = 4; // STATIC_BROKER_CONFIG
+const SOURCE_TOPIC = 1; // TOPIC_CONFIG
+
+export const createTopicsHandler = defineHandler(API.CreateTopics, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const response = API.CreateTopics.createResponse();
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+
+    response.topics = request.topics.map((t) => {
+      const result = CreateTopics.createCreatableTopicResult();
+      result.name = t.name;
+      if (counts.get(t.name)! > 1) {
+        result.errorCode = ErrorCode.INVALID_REQUEST;
+        result.errorMessage = `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`;
+        return result;
+      }
+      const created = createTopic(
+        broker,
+        {
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+          configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+        },
+        request.validateOnly,
+      );
+      if (!created.topic) {
+        result.errorCode = created.errorCode;
+        result.errorMessage = created.errorMessage;
+        return result;
+      }
+      result.topicId = created.topic.topicId || ZERO_UUID;
+      result.numPartitions = created.numPartitions;
+      result.replicationFactor = created.replicationFactor;
+      result.configs = effectiveTopicConfigs(broker, created.configs).map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: false,
+        configSource: !c.isDefault ? SOURCE_TOPIC : broker.config.isSet(c.name) ? SOURCE_STATIC_BROKER : SOURCE_DEFAULT,
+        isSensitive: false,
+      }));
+      return result;
+    });
+    return response;
+  },
+});
+
+export const deleteTopicsHandler = defineHandler(API.DeleteTopics, {
+  handle(request, ctx) {
+    const { broker, apiVersion } = ctx;
+    const response = API.DeleteTopics.createResponse();
+    const wanted = apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    response.responses = wanted.map(({ name, topicId }) => {
+      const result = { name: name, topicId, errorCode: 0, errorMessage: null as string | null };
+      const byId = name === null;
+      const topic = byId ? broker.logs.topicById(topicId) : broker.logs.topic(name);
+      if (!topic) {
+        result.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        result.errorMessage = byId ? `Topic id ${topicId} not found.` : `This server does not host this topic-partition.`;
+        return result;
+      }
+      if (!broker.config.boolean('delete.topic.enable')) {
+        result.errorCode = ErrorCode.TOPIC_DELETION_DISABLED;
+        result.errorMessage = 'Topic deletion is disabled.';
+        return result;
+      }
+      result.name = topic.name;
+      result.topicId = topic.topicId;
+      const logs = Array.from({ length: topic.partitions }, (_, i) => broker.logs.partition(topic.name, i));
+      broker.logs.deleteTopic(topic.name);
+      // Wake fetches waiting on the deleted partitions so they answer now.
+      for (const log of logs) if (log) broker.appends.notify(log);
+      broker.logger.info(`deleted topic ${topic.name}`, { topicId: topic.topicId });
+      return result;
+    });
+    return response;
+  },
+});

@@ -1,0 +1,117 @@
+// Creating and deleting topics, with Kafka's validation and error codes. CreateTopics and
+// Metadata's auto-creation (auto.create.topics.enable) both go through createTopic, so a
+// topic is checked the same way however it comes to exist.
+
+import { ErrorCode } from '../protocol/index.ts';
+import { validateTopicName, type TopicMetadata } from '../storage/index.ts';
+import type { Broker } from './broker.ts';
+import { TOPIC_CONFIG_BY_NAME, checkConfigValue } from './config/definitions.ts';
+
+export interface TopicSpec {
+  name: string;
+  /** -1 for the broker's num.partitions. */
+  numPartitions: number;
+  /** -1 for the broker's default.replication.factor. */
+  replicationFactor: number;
+  /** Explicit replica assignment by partition; empty when not given. */
+  assignments: { partitionIndex: number; brokerIds: number[] }[];
+  configs: { name: string; value: string | null }[];
+}
+
+export type CreateTopicResult =
+  | { errorCode: 0; errorMessage: null; topic: TopicMetadata; numPartitions: number; replicationFactor: number; configs: Record<string, string> }
+  | { errorCode: number; errorMessage: string; topic?: undefined };
+
+const fail = (errorCode: number, errorMessage: string): CreateTopicResult => ({ errorCode, errorMessage });
+
+/** Validates a topic and, unless validateOnly, creates it. */
+export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = false): CreateTopicResult {
+  const nameProblem = validateTopicName(spec.name);
+  if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+  if (broker.logs.topic(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+  const collision = findCollision(broker, spec.name);
+  if (collision) {
+    return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collision}`);
+  }
+
+  let numPartitions: number;
+  let replicationFactor: number;
+  if (spec.assignments.length > 0) {
+    if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+      return fail(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    }
+    const sorted = [...spec.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]!;
+      if (a.partitionIndex !== i) {
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+      }
+      if (a.brokerIds.length === 0 || new Set(a.brokerIds).size !== a.brokerIds.length) {
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Invalid replica assignment for partition ${i}: ${a.brokerIds.join(',')}`);
+      }
+      const unknown = a.brokerIds.find((id) => id !== broker.nodeId);
+      if (unknown !== undefined) {
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`);
+      }
+    }
+    numPartitions = sorted.length;
+    replicationFactor = sorted[0]!.brokerIds.length;
+  } else {
+    numPartitions = spec.numPartitions === -1 ? broker.config.number('num.partitions') : spec.numPartitions;
+    replicationFactor = spec.replicationFactor === -1 ? broker.config.number('default.replication.factor') : spec.replicationFactor;
+    if (numPartitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+    if (replicationFactor <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+    const brokers = 1;
+    if (replicationFactor > brokers) {
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered.`,
+      );
+    }
+  }
+
+  const configs: Record<string, string> = {};
+  for (const { name, value } of spec.configs) {
+    const d = TOPIC_CONFIG_BY_NAME.get(name);
+    if (!d) return fail(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`);
+    if (value === null) return fail(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
+    const problem = checkConfigValue(d, value);
+    if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
+    configs[name] = value;
+  }
+
+  const topic = validateOnly
+    ? { name: spec.name, topicId: '', partitions: numPartitions, configs }
+    : broker.logs.createTopic(spec.name, { partitions: numPartitions, configs });
+  if (!validateOnly) broker.logger.info(`created topic ${spec.name}`, { partitions: numPartitions, topicId: topic.topicId });
+  return { errorCode: 0, errorMessage: null, topic, numPartitions, replicationFactor, configs };
+}
+
+/**
+ * Kafka refuses topics whose names differ only in '.' versus '_', because both map to the
+ * same metric names.
+ */
+function findCollision(broker: Broker, name: string): string | undefined {
+  const key = name.replaceAll('.', '_');
+  for (const t of broker.logs.topics()) {
+    if (t.name !== name && t.name.replaceAll('.', '_') === key) return t.name;
+  }
+  return undefined;
+}
+
+/** The effective value of every topic config for a topic: its override, else the broker's. */
+export function effectiveTopicConfigs(broker: Broker, overrides: Record<string, string>): { name: string; value: string | null; isDefault: boolean }[] {
+  return [...TOPIC_CONFIG_BY_NAME.keys()].map((name) => {
+    const set = overrides[name];
+    return set !== undefined ? { name, value: set, isDefault: false } : { name, value: broker.config.topicDefault(name), isDefault: true };
+  });
+}
+
+/** A topic config's effective value: the topic's override, else the broker default. */
+export function topicConfigValue(broker: Broker, topic: TopicMetadata, name: string): string | null {
+  return topic.configs[name] ?? broker.config.topicDefault(name);
+}
+
+export function topicConfigNumber(broker: Broker, topic: TopicMetadata, name: string): number {
+  return Number(topicConfigValue(broker, topic, name));
+}
