@@ -13,6 +13,9 @@
 //
 // The decompression cap is checked before anything is inflated: every raw snappy block
 // starts with its uncompressed length as a varint, so the total is known up front.
+//
+// `copyOutputData`: on these machines (Node 24) snappy's default external output buffers
+// cost 5-8x the copy they avoid (18 KiB: 90 µs against 17 µs), so we take the copy.
 
 import { compress, compressSync, uncompress, uncompressSync } from 'snappy';
 import { DecompressionLimitError, InvalidRecordError } from '../errors.ts';
@@ -23,6 +26,7 @@ const XERIAL_VERSION = 1;
 const XERIAL_MIN_COMPATIBLE_VERSION = 1;
 /** snappy-java's default block size, which the Java producer uses. */
 export const XERIAL_BLOCK_SIZE = 32 * 1024;
+const COPY_OUT = { asBuffer: true, copyOutputData: true } as const;
 
 export function isXerialFramed(data: Uint8Array): boolean {
   if (data.length < XERIAL_HEADER_SIZE) return false;
@@ -89,7 +93,7 @@ function xerialBlocks(data: Uint8Array, maxBytes: number): XerialBlocks {
 
 function rawUncompressSync(block: Buffer): Buffer {
   try {
-    return uncompressSync(block, { asBuffer: true }) as Buffer;
+    return uncompressSync(block, COPY_OUT) as Buffer;
   } catch (err) {
     throw snappyFailure(err);
   }
@@ -97,7 +101,7 @@ function rawUncompressSync(block: Buffer): Buffer {
 
 async function rawUncompress(block: Buffer): Promise<Buffer> {
   try {
-    return (await uncompress(block, { asBuffer: true })) as Buffer;
+    return (await uncompress(block, COPY_OUT)) as Buffer;
   } catch (err) {
     throw snappyFailure(err);
   }
@@ -169,7 +173,7 @@ export function snappyCompressSync(data: Uint8Array): Buffer {
   const blocks: Buffer[] = [];
   let at = 0;
   do {
-    blocks.push(compressSync(data.subarray(at, at + XERIAL_BLOCK_SIZE)));
+    blocks.push(compressSync(data.subarray(at, at + XERIAL_BLOCK_SIZE), COPY_OUT));
     at += XERIAL_BLOCK_SIZE;
   } while (at < data.length);
   return writeXerial(blocks);
@@ -182,5 +186,5 @@ export async function snappyCompress(data: Uint8Array): Promise<Buffer> {
     inputs.push(data.subarray(at, at + XERIAL_BLOCK_SIZE));
     at += XERIAL_BLOCK_SIZE;
   } while (at < data.length);
-  return writeXerial(await Promise.all(inputs.map((input) => compress(input))));
+  return writeXerial(await Promise.all(inputs.map((input) => compress(input, COPY_OUT))));
 }

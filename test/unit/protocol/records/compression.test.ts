@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compressSync as rawSnappy } from 'snappy';
-import { compressFrameSync } from 'lz4-napi';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import {
   DecompressionLimitError,
   InvalidRecordError,
@@ -125,6 +125,32 @@ test('lz4 writes a frame Java and librdkafka read: FLG version 1, independent bl
     assert.ok(((bd >> 4) & 7) >= 4 && ((bd >> 4) & 7) <= 7, 'block size 64 KiB..4 MiB');
     assert.equal(bd & 0x8f, 0);
   }
+});
+
+test('lz4 writes Java\'s default frame: FLG 0x60, BD 0x40 (64 KiB blocks), a valid header checksum', () => {
+  // lz4_flex writes the same descriptor for an empty input, header checksum included.
+  const empty = compressSync('lz4', Buffer.alloc(0));
+  assert.deepEqual(empty, compressFrameSync(Buffer.alloc(0)));
+  const rand = prng(12);
+  const input = Buffer.concat([compressibleBytes(rand, 100_000), randomBytes(rand, 70_000)]);
+  const packed = compressSync('lz4', input);
+  assert.deepEqual(packed.subarray(0, 7), Buffer.from('04224d18604082', 'hex'));
+  // An independent decoder (lz4_flex's frame reader, which checks the header checksum) agrees.
+  assert.deepEqual(decompressFrameSync(packed), input);
+  // Blocks: 64 KiB of input each; the last one, all random, does not shrink and is stored raw.
+  const blocks: Array<[number, boolean]> = [];
+  let at = 7;
+  for (;;) {
+    const word = packed.readUInt32LE(at);
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    blocks.push([size, word !== size]);
+    at += 4 + size;
+  }
+  assert.equal(at + 4, packed.length);
+  assert.equal(blocks.length, Math.ceil(input.length / 65536));
+  assert.deepEqual(blocks.map(([, raw]) => raw), [false, false, true]);
+  assert.equal(blocks[2]![0], input.length - 131072);
 });
 
 test('lz4 under a cap below the frame bound still decodes exactly, block by block', () => {
