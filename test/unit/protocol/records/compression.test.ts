@@ -17,7 +17,7 @@ import {
   decompressSync,
   isXerialFramed,
 } from '../../../../src/protocol/records/index.ts';
-import { compressibleBytes, prng, randomBytes } from './helpers.ts';
+import { compressibleBytes, prng, randomBytes, xxh32Short } from './helpers.ts';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 const MiB = 1024 * 1024;
@@ -210,6 +210,20 @@ test('junk and truncated payloads give InvalidRecordError (Kafka code 87)', asyn
       await assert.rejects(decompress(name, bytes, MiB), InvalidRecordError, `${name} async junk ${i}`);
     }
   }
+});
+
+test('lz4 frames with dependent blocks go to the frame decoder, within the cap', () => {
+  assert.equal((xxh32Short(Buffer.from([0x60, 0x40])) >> 8) & 0xff, 0x82, 'the header checksum we write');
+  const input = compressibleBytes(prng(13), 150_000);
+  const linked = Buffer.from(compressSync('lz4', input));
+  linked[4] = 0x40; // FLG: version 1, block independence cleared
+  linked[6] = (xxh32Short(linked.subarray(4, 6)) >> 8) & 0xff;
+  assert.deepEqual(decompressSync('lz4', linked, 4 * MiB), input);
+  // Three 64 KiB blocks bound the output at 192 KiB: a cap below that is refused up front.
+  assert.throws(() => decompressSync('lz4', linked, input.length), DecompressionLimitError);
+  const badChecksum = Buffer.from(linked);
+  badChecksum[6] ^= 0xff;
+  assert.throws(() => decompressSync('lz4', badChecksum, 4 * MiB), InvalidRecordError);
 });
 
 test('lz4 frames with trailing bytes, a dictionary id or a bad version are refused', () => {

@@ -54,3 +54,23 @@ export function compressibleBytes(rand: () => number, n: number): Buffer {
   }
   return Buffer.from(parts.join('')).subarray(0, n);
 }
+
+/** xxHash32 of a short input (< 16 bytes), enough for an LZ4 frame's header checksum. */
+export function xxh32Short(data: Uint8Array, seed = 0): number {
+  const P1 = 2654435761;
+  const P2 = 2246822519;
+  const P3 = 3266489917;
+  const P4 = 668265263;
+  const P5 = 374761393;
+  const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
+  let h = (seed + P5 + data.length) >>> 0;
+  let i = 0;
+  for (; i + 4 <= data.length; i += 4) {
+    const word = (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)) >>> 0;
+    h = Math.imul(rotl((h + Math.imul(word, P3)) >>> 0, 17), P4) >>> 0;
+  }
+  for (; i < data.length; i++) h = Math.imul(rotl((h + Math.imul(data[i]!, P5)) >>> 0, 11), P1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), P2) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), P3) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
