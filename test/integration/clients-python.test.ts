@@ -39,10 +39,14 @@ function consume(
 }
 
 /**
- * `count` records for `partition`: keys (one null), headers (none, one, repeated names, a null
- * value, binary), values (null, empty, binary, 200 KiB, plain text).
+ * `count` records for `partition`: keys (one null), headers (none, one, repeated names, empty,
+ * binary), values (null, empty, binary, 200 KiB, plain text).
+ *
+ * `nullHeaderValue` adds a header whose value is null. Only confluent-kafka can send one
+ * (kafka-python's send() asserts bytes) and only kafka-python can read one back: confluent-kafka
+ * 1.7.0 (Debian bookworm) releases None once too often for it and the interpreter aborts.
  */
-function makeRecords(count: number, partition = 0, label = 'r'): PyRecord[] {
+function makeRecords(count: number, partition = 0, label = 'r', nullHeaderValue = false): PyRecord[] {
   const records: PyRecord[] = [];
   for (let i = 0; i < count; i++) {
     let value: string | null = b64(`${label}-value-${i}`);
@@ -57,9 +61,9 @@ function makeRecords(count: number, partition = 0, label = 'r'): PyRecord[] {
         ['seen-by', b64('a')],
         ['seen-by', b64('b')],
         ['empty', b64('')],
-        ['null', null],
         ['binary', b64(Buffer.from([0, 255, 10, 13, 0]))],
       ];
+      if (nullHeaderValue) headers.push(['null', null]);
     }
     records.push({ key: i === 5 ? null : b64(`${label}-key-${i % 7}`), value, headers, partition });
   }
@@ -143,7 +147,7 @@ test('records written by one client read the same in the other', async (t) => {
   const broker = await startTestBroker(t, { config: CONFIG });
   const fromKafkaPython = makeRecords(100, 0, 'kp');
   const kp = await produce('kp_produce', broker, 'from-kafka-python', fromKafkaPython);
-  const fromConfluent = makeRecords(100, 0, 'ck');
+  const fromConfluent = makeRecords(100, 0, 'ck', true);
   const ck = await produce('ck_produce', broker, 'from-confluent', fromConfluent);
 
   const byConfluent = await consume('ck_consume', broker, [{ topic: 'from-kafka-python', partition: 0, offset: 0 }], 100);
