@@ -32,6 +32,8 @@ export interface ApiHandler<Req = any, Res = any> {
   readonly api: ApiCodec<Req, Res>;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /** The minimum that ApiVersions reports, when Kafka advertises below what it serves. */
+  readonly advertisedMinVersion: number;
   /** Returns the response, or null when the request gets none (Produce with acks=0). */
   handle(request: Req, ctx: RequestContext): Res | null | Promise<Res | null>;
 }
@@ -41,12 +43,15 @@ export function defineHandler<Req, Res>(
   handler: {
     minVersion?: number;
     maxVersion?: number;
+    advertisedMinVersion?: number;
     handle(request: Req, ctx: RequestContext): Res | null | Promise<Res | null>;
   },
 ): ApiHandler<Req, Res> {
+  const minVersion = handler.minVersion ?? api.minVersion;
   return {
     api,
-    minVersion: handler.minVersion ?? api.minVersion,
+    minVersion,
+    advertisedMinVersion: handler.advertisedMinVersion ?? minVersion,
     maxVersion: handler.maxVersion ?? api.maxVersion,
     handle: handler.handle,
   };
@@ -71,7 +76,7 @@ export class Dispatcher {
   versions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
     const out = [];
     for (const h of this.#handlers) {
-      if (h) out.push({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion });
+      if (h) out.push({ apiKey: h.api.apiKey, minVersion: h.advertisedMinVersion, maxVersion: h.maxVersion });
     }
     return out;
   }

@@ -60,11 +60,17 @@ test('kafkajs: admin, keyed producer with headers, partition reads in order', as
   const Cluster = require('kafkajs/src/cluster');
   const { createLogger } = require('kafkajs/src/loggers');
   const LoggerConsole = require('kafkajs/src/loggers/console');
+  const socketFactory = require('kafkajs/src/network/socketFactory');
   const cluster = new Cluster({
     logger: createLogger({ level: logLevel.NOTHING, logCreator: LoggerConsole }),
     brokers: [broker.bootstrap],
     clientId: 'runnel-test-reader',
     offsets: new Map(),
+    socketFactory: socketFactory(),
+    connectionTimeout: 5000,
+    requestTimeout: 30000,
+    authenticationTimeout: 10000,
+    enforceRequestTimeout: true,
   });
   await cluster.connect();
   t.after(() => cluster.disconnect());
@@ -74,7 +80,8 @@ test('kafkajs: admin, keyed producer with headers, partition reads in order', as
     const nodeId = Object.keys(leaders).find((id) => leaders[id].includes(partition))!;
     const leader = await cluster.findBroker({ nodeId });
     const got: { key: string; value: string; header: string; offset: string }[] = [];
-    while (got.length < (2 * COUNT) / 3) {
+    const sent = [...Array(COUNT).keys()].filter((i) => i % 3 === partition).map(expected);
+    while (got.length < 2 * sent.length) {
       const response = await leader.fetch({
         maxWaitTime: 100,
         topics: [{ topic: 'js-orders', partitions: [{ partition, fetchOffset: String(got.length), maxBytes: 1 << 20 }] }],
@@ -86,7 +93,6 @@ test('kafkajs: admin, keyed producer with headers, partition reads in order', as
         got.push({ key: m.key.toString(), value: m.value.toString(), header: m.headers.trace.toString(), offset: m.offset });
       }
     }
-    const sent = [...Array(COUNT).keys()].filter((i) => i % 3 === partition).map(expected);
     const want = [...sent, ...sent].map((e, i) => ({ ...e, offset: String(i) }));
     assert.deepEqual(got, want, `partition ${partition}`);
   }

@@ -1,6 +1,8 @@
 // Produce (key 0), versions 3-13. Versions 0-2 carry the legacy message formats (magic 0
-// and 1), which Kafka 4 no longer serves: they are not advertised, and a request at one of
-// them closes the connection, as for any unsupported version.
+// and 1), which Kafka 4 no longer serves: a request at one of them closes the connection, as
+// for any unsupported version. Yet ApiVersions advertises Produce from v0, as Kafka 4 does
+// (KAFKA-18659): librdkafka sends compressed batches uncompressed unless the broker lists
+// Produce v0, and since clients pick the highest common version they never send v0-2.
 //
 // Per partition: the topic must exist (by name, or by id from v13: UNKNOWN_TOPIC_ID);
 // records are validated without decoding them (src/protocol/records/validate.ts: magic 2,
@@ -25,6 +27,7 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 
 export const produceHandler = defineHandler(API.Produce, {
   minVersion: 3,
+  advertisedMinVersion: 0,
   handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const acks = request.acks;
