@@ -5,6 +5,7 @@
 
 import net from 'node:net';
 import os from 'node:os';
+import { decompressSync } from '../protocol/index.ts';
 import { LogManager, type PartitionLog } from '../storage/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../logger.ts';
 import { AppendNotifier } from './append-notifier.ts';
@@ -63,6 +64,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       flushOffsetCheckpointIntervalMs: config.number('log.flush.offset.checkpoint.interval.ms'),
     },
     logger,
+    // Lets ListOffsets by timestamp look at each record inside compressed batches; storage
+    // does not import the codecs itself. A batch is never larger than message.max.bytes.
+    decompress: (compression, data) => decompressSync(compression, data, Math.max(config.number('message.max.bytes') * 64, 64 << 20)),
   });
   const broker = new Broker(config, logs, logger);
   try {
