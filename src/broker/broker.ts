@@ -9,10 +9,11 @@ import { decompressSync } from '../protocol/index.ts';
 import { LogManager, type PartitionLog } from '../storage/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../logger.ts';
 import { AppendNotifier } from './append-notifier.ts';
+import type { Component, ComponentKey } from './component.ts';
 import { BrokerConfig, type Listener } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatch.ts';
-import { ALL_HANDLERS } from './handlers/index.ts';
+import { ALL_HANDLERS, STARTUP_COMPONENTS } from './handlers/index.ts';
 
 export interface BrokerOptions {
   /** Host to bind; overrides `listeners`. Default 127.0.0.1. */
@@ -70,9 +71,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   const broker = new Broker(config, logs, logger);
   try {
+    for (const key of STARTUP_COMPONENTS) await broker.component(key).start?.();
     await broker.listen();
   } catch (err) {
-    await logs.close();
+    await broker.stop();
     throw err;
   }
   const { host, port } = broker.advertised;
@@ -89,6 +91,7 @@ export class Broker {
   /** Aborted when the broker stops; long polls and timers listen to it. */
   readonly #stopping = new AbortController();
   readonly #connections = new Set<Connection>();
+  readonly #components = new Map<ComponentKey<Component>, Component>();
   #server: net.Server | undefined;
   #advertised: Listener | undefined;
   #stopped: Promise<void> | undefined;
@@ -137,6 +140,16 @@ export class Broker {
     this.#advertised = { name: listener.name, host, port: configured?.port ?? bound.port };
   }
 
+  /** The broker's instance of a component, created on first use. */
+  component<T extends Component>(key: ComponentKey<T>): T {
+    let instance = this.#components.get(key);
+    if (!instance) {
+      instance = key.create(this);
+      this.#components.set(key, instance);
+    }
+    return instance as T;
+  }
+
   connectionClosed(connection: Connection): void {
     this.#connections.delete(connection);
   }
@@ -152,7 +165,14 @@ export class Broker {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const connection of [...this.#connections]) connection.close();
     await closed;
-    await this.logs.close();
+    for (const [key, component] of [...this.#components].reverse()) {
+      try {
+        await component.stop?.();
+      } catch (err) {
+        this.logger.error(`stopping ${key.name} failed`, { cause: err });
+      }
+    }
+    this.logs.close();
   }
 }
 
