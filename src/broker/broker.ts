@@ -30,10 +30,14 @@ export interface BrokerOptions {
 }
 
 export interface RunningBroker {
+  /** The address the broker listens on (a wildcard bind reports 127.0.0.1). */
   readonly host: string;
+  /** The port it listens on: the one picked when 0 was asked for. */
   readonly port: number;
-  /** "host:port", ready for a client's bootstrap.servers. */
+  /** "host:port" of the listener, ready for a client's bootstrap.servers. */
   readonly bootstrap: string;
+  /** The address given to clients in Metadata (advertised.listeners, else the listener). */
+  readonly advertised: { readonly host: string; readonly port: number };
   readonly broker: Broker;
   /** Stops accepting, closes connections, flushes and checkpoints the log. */
   stop(): Promise<void>;
@@ -77,8 +81,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await broker.stop();
     throw err;
   }
-  const { host, port } = broker.advertised;
-  return { host, port, bootstrap: `${host.includes(':') ? `[${host}]` : host}:${port}`, broker, stop: () => broker.stop() };
+  const { host, port } = broker.bound;
+  const { host: advertisedHost, port: advertisedPort } = broker.advertised;
+  return {
+    host,
+    port,
+    bootstrap: `${host.includes(':') ? `[${host}]` : host}:${port}`,
+    advertised: { host: advertisedHost, port: advertisedPort },
+    broker,
+    stop: () => broker.stop(),
+  };
 }
 
 export class Broker {
@@ -94,6 +106,7 @@ export class Broker {
   readonly #components = new Map<ComponentKey<Component>, Component>();
   #server: net.Server | undefined;
   #advertised: Listener | undefined;
+  #bound: Listener | undefined;
   #stopped: Promise<void> | undefined;
 
   constructor(config: BrokerConfig, logs: LogManager, logger: Logger) {
@@ -112,6 +125,12 @@ export class Broker {
   get advertised(): Listener {
     if (!this.#advertised) throw new Error('broker is not listening');
     return this.#advertised;
+  }
+
+  /** The address and port the listener is bound to. */
+  get bound(): Listener {
+    if (!this.#bound) throw new Error('broker is not listening');
+    return this.#bound;
   }
 
   get stopSignal(): AbortSignal {
@@ -138,6 +157,8 @@ export class Broker {
     const configured = this.config.isSet('advertised.listeners') ? this.config.advertisedListeners[0] : undefined;
     const host = configured?.host || advertisableHost(listener.host);
     this.#advertised = { name: listener.name, host, port: configured?.port ?? bound.port };
+    const wildcard = bound.address === '0.0.0.0' || bound.address === '::';
+    this.#bound = { name: listener.name, host: wildcard ? '127.0.0.1' : bound.address, port: bound.port };
   }
 
   /** The broker's instance of a component, created on first use. */
