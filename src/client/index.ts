@@ -1,0 +1,27 @@
+// The client's public surface: producer, consumer, admin, the KafkaError class and the
+// diagnostics channels. It depends on src/protocol only, so it works against any Kafka broker.
+
+export { KafkaError, isKafkaError, type KafkaErrorOptions } from './errors.ts';
+export { channels as clientChannels } from './diagnostics.ts';
+export { DEFAULT_BOOTSTRAP, type ClientOptions } from './client.ts';
+export { Connection, commonVersions, type ConnectionOptions, type RequestOptions, type VersionRange } from './connection.ts';
+export { parseBootstrap, type BrokerAddress } from './pool.ts';
+export type { BrokerInfo, PartitionInfo, TopicInfo } from './metadata.ts';
+export type { OffsetSpec, PartitionOffset } from './offsets.ts';
+export {
+  Admin,
+  RESOURCE_TYPE,
+  type AdminOptions,
+  type ClusterDescription,
+  type ConfigChange,
+  type ConfigEntry,
+  type ConfigOperation,
+  type ConfigResource,
+  type CreatedTopic,
+  type GroupDescription,
+  type GroupMember,
+  type GroupOffset,
+  type ListedGroup,
+  type NewTopic,
+  type ResourceType,
+} from './admin/admin.ts';
