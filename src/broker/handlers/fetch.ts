@@ -13,13 +13,17 @@
 // Errors per partition: UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID (v13+, topics by id),
 // OFFSET_OUT_OF_RANGE (with the high watermark and log start offset, so the client can
 // reset), FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH against the partition's leader epoch.
-// Fetch sessions (KIP-227): Runnel does not create sessions; it answers SessionId 0, which
-// tells clients to keep sending full fetch requests, as Kafka does when its session cache is
-// full. A request naming a session gets FETCH_SESSION_ID_NOT_FOUND.
+// Fetch sessions (KIP-227, src/broker/fetch-sessions.ts): SessionEpoch 0 opens a session
+// (answered with its id, or 0 when the cache is full), later epochs send only changes and
+// get only partitions with news; -1 fetches without a session (closing one if named).
+// FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH and FETCH_SESSION_TOPIC_ID_ERROR
+// (a session opened with topic names and continued with topic ids, or the reverse) as Kafka.
 
 import { API, ErrorCode, Fetch } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
+import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
+import { FETCH_SESSIONS, FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 
 const LEADER_EPOCH = 0;
 const READ_COMMITTED = 1;
@@ -28,12 +32,18 @@ const EMPTY = Buffer.alloc(0);
 type FetchResponse = ReturnType<typeof API.Fetch.createResponse>;
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
-interface PartitionRead {
+/** One partition to read, resolved once per request; the read loop may run several times. */
+interface Target {
+  readonly topicKey: string;
+  readonly topic: string;
+  readonly topicId: string;
   readonly partitionIndex: number;
   readonly log: PartitionLog | undefined;
   readonly errorCode: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
+  /** The session's memory of this partition, when the request belongs to a session. */
+  readonly cached: SessionPartition | undefined;
 }
 
 function partitionData(partitionIndex: number, errorCode: number, log: PartitionLog | undefined, readCommitted: boolean): PartitionData {
@@ -48,35 +58,83 @@ function partitionData(partitionIndex: number, errorCode: number, log: Partition
   return p;
 }
 
+function resolve(
+  broker: Broker,
+  usesTopicIds: boolean,
+  topicKey: string,
+  partitionIndex: number,
+  state: { fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number },
+  cached?: SessionPartition,
+): Target {
+  const topic = usesTopicIds ? broker.logs.topicById(topicKey) : broker.logs.topic(topicKey);
+  const log = topic ? broker.logs.partition(topic.name, partitionIndex) : undefined;
+  let errorCode: number = 0;
+  if (!topic) errorCode = usesTopicIds ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  else if (!log) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  else if (state.currentLeaderEpoch > LEADER_EPOCH) errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
+  else if (state.currentLeaderEpoch >= 0 && state.currentLeaderEpoch < LEADER_EPOCH) errorCode = ErrorCode.FENCED_LEADER_EPOCH;
+  return {
+    topicKey,
+    topic: usesTopicIds ? '' : topicKey,
+    topicId: usesTopicIds ? topicKey : (topic?.topicId ?? ''),
+    partitionIndex,
+    log,
+    errorCode,
+    fetchOffset: Number(state.fetchOffset),
+    partitionMaxBytes: state.partitionMaxBytes,
+    cached,
+  };
+}
+
 export const fetchHandler = defineHandler(API.Fetch, {
   minVersion: 4,
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.Fetch.createResponse();
-    response.sessionId = 0;
-    const fullFetch = request.sessionId === 0 && (request.sessionEpoch === 0 || request.sessionEpoch === -1);
-    if (!fullFetch) {
-      response.errorCode = ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
-      return response;
-    }
     const readCommitted = request.isolationLevel === READ_COMMITTED;
+    const usesTopicIds = apiVersion >= 13;
+    const keyOf = (t: { topic: string; topicId: string }) => (usesTopicIds ? t.topicId : t.topic);
 
-    // Resolve every partition once; the read loop below may run several times.
-    const topics = request.topics.map((t) => {
-      const topic = apiVersion >= 13 ? broker.logs.topicById(t.topicId) : broker.logs.topic(t.topic);
-      const missing = apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      const partitions: PartitionRead[] = t.partitions.map((p) => {
-        const log = topic ? broker.logs.partition(topic.name, p.partition) : undefined;
-        let errorCode: number = 0;
-        if (!topic) errorCode = missing;
-        else if (!log) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else if (p.currentLeaderEpoch > LEADER_EPOCH) errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
-        else if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < LEADER_EPOCH) errorCode = ErrorCode.FENCED_LEADER_EPOCH;
-        return { partitionIndex: p.partition, log, errorCode, fetchOffset: Number(p.fetchOffset), partitionMaxBytes: p.partitionMaxBytes };
-      });
-      return { topic: t.topic, topicId: t.topicId, partitions };
-    });
-    const logs = topics.flatMap((t) => t.partitions.flatMap((p) => (p.log ? [p.log] : [])));
+    // The session, if any: opened, continued or closed by this request (v7+).
+    let session: FetchSession | undefined;
+    let incremental = false;
+    if (apiVersion >= 7) {
+      const sessions = broker.component(FETCH_SESSIONS);
+      const { sessionId, sessionEpoch } = request;
+      if (sessionEpoch === FINAL_EPOCH || sessionEpoch === INITIAL_EPOCH) {
+        if (sessionId !== 0) sessions.remove(sessionId);
+        if (sessionEpoch === INITIAL_EPOCH) session = sessions.create(usesTopicIds);
+      } else {
+        session = sessions.use(sessionId);
+        const problem = !session
+          ? ErrorCode.FETCH_SESSION_ID_NOT_FOUND
+          : session.epoch !== sessionEpoch
+            ? ErrorCode.INVALID_FETCH_SESSION_EPOCH
+            : session.usesTopicIds !== usesTopicIds
+              ? ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR
+              : 0;
+        if (problem !== 0) {
+          response.errorCode = problem;
+          return response;
+        }
+        session!.advanceEpoch();
+        incremental = true;
+      }
+      if (session) {
+        for (const t of request.topics) {
+          for (const p of t.partitions) session.upsert(keyOf(t), p.partition, p);
+        }
+        for (const f of request.forgottenTopicsData) {
+          for (const partition of f.partitions) session.forget(usesTopicIds ? f.topicId : f.topic, partition);
+        }
+      }
+      response.sessionId = session?.id ?? 0;
+    }
+
+    const targets: Target[] = session
+      ? [...session.partitions.values()].map((c) => resolve(broker, usesTopicIds, c.topicKey, c.partition, c, c))
+      : request.topics.flatMap((t) => t.partitions.map((p) => resolve(broker, usesTopicIds, keyOf(t), p.partition, p)));
+    const logs = [...new Set(targets.flatMap((t) => (t.log ? [t.log] : [])))];
     const maxBytes = Math.min(request.maxBytes, broker.config.number('fetch.max.bytes'));
     const deadline = Date.now() + Math.max(request.maxWaitMs, 0);
 
@@ -84,41 +142,71 @@ export const fetchHandler = defineHandler(API.Fetch, {
       let remaining = maxBytes;
       let total = 0;
       let anyError = false;
-      response.responses = topics.map((t) => ({
-        topic: t.topic,
-        topicId: t.topicId,
-        partitions: t.partitions.map((p) => {
-          if (p.errorCode !== 0) {
-            anyError = true;
-            return partitionData(p.partitionIndex, p.errorCode, p.log, readCommitted);
-          }
-          const log = p.log!;
-          const limit = Math.max(Math.min(p.partitionMaxBytes, remaining), 0);
-          let read;
-          try {
-            read = log.read(p.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: log.highWatermark });
-          } catch (err) {
-            // The topic may have been deleted while this request waited.
-            anyError = true;
-            if (log.closed !== true) broker.logger.error('fetch read failed', { cause: err });
-            return partitionData(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined, readCommitted);
-          }
-          if (read.errorCode !== 0) {
-            anyError = true;
-            return partitionData(p.partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE, log, readCommitted);
-          }
-          const data = partitionData(p.partitionIndex, 0, log, readCommitted);
-          if (read.bytes > 0) {
-            data.records = read.chunks;
-            total += read.bytes;
-            remaining -= read.bytes;
-          }
-          return data;
-        }),
-      }));
+      const results = targets.map((target): PartitionData => {
+        if (target.errorCode !== 0) {
+          anyError = true;
+          return partitionData(target.partitionIndex, target.errorCode, target.log, readCommitted);
+        }
+        const log = target.log!;
+        const limit = Math.max(Math.min(target.partitionMaxBytes, remaining), 0);
+        let read;
+        try {
+          read = log.read(target.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: log.highWatermark });
+        } catch (err) {
+          // The topic may have been deleted while this request waited.
+          anyError = true;
+          if (log.closed !== true) broker.logger.error('fetch read failed', { cause: err });
+          return partitionData(target.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined, readCommitted);
+        }
+        if (read.errorCode !== 0) {
+          anyError = true;
+          return partitionData(target.partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE, log, readCommitted);
+        }
+        const data = partitionData(target.partitionIndex, 0, log, readCommitted);
+        if (read.bytes > 0) {
+          data.records = read.chunks;
+          total += read.bytes;
+          remaining -= read.bytes;
+        }
+        return data;
+      });
       const waitMs = deadline - Date.now();
-      if (anyError || total >= request.minBytes || waitMs <= 0 || ctx.signal.aborted || logs.length === 0) return response;
+      if (anyError || total >= request.minBytes || waitMs <= 0 || ctx.signal.aborted || logs.length === 0) {
+        response.responses = buildResponses(targets, results, session, incremental);
+        return response;
+      }
       await broker.appends.wait(logs, waitMs, ctx.signal);
     }
   },
 });
+
+/**
+ * Groups partition results by topic, in fetch order. In a session, remembers what each
+ * partition was told; an incremental response leaves out partitions with no news, and a
+ * partition that returned records moves to the back of the session's fetch order.
+ */
+function buildResponses(targets: Target[], results: PartitionData[], session: FetchSession | undefined, incremental: boolean) {
+  const responses: FetchResponse['responses'] = [];
+  targets.forEach((target, i) => {
+    const data = results[i]!;
+    const cached = target.cached;
+    if (cached) {
+      const hasRecords = data.records !== EMPTY;
+      const news =
+        data.errorCode !== 0 ||
+        hasRecords ||
+        data.highWatermark !== cached.highWatermark ||
+        data.lastStableOffset !== cached.lastStableOffset ||
+        data.logStartOffset !== cached.logStartOffset;
+      if (incremental && !news) return;
+      cached.highWatermark = data.highWatermark;
+      cached.lastStableOffset = data.lastStableOffset;
+      cached.logStartOffset = data.logStartOffset;
+      if (hasRecords) session!.rotate(cached);
+    }
+    const last = responses.at(-1);
+    if (last && (last.topicId === target.topicId && last.topic === target.topic)) last.partitions.push(data);
+    else responses.push({ topic: target.topic, topicId: target.topicId, partitions: [data] });
+  });
+  return responses;
+}
