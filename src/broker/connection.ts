@@ -35,6 +35,16 @@ export class Connection {
     this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'));
     this.clientHost = socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
+    // Kafka closes connections idle for connections.max.idle.ms (a request in progress, such
+    // as a long poll, is not idleness).
+    const idleMs = broker.config.number('connections.max.idle.ms');
+    if (idleMs > 0) {
+      socket.setTimeout(idleMs, () => {
+        if (this.#processing) return;
+        broker.logger.debug('closing idle connection', { client: this.clientHost });
+        this.close();
+      });
+    }
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());

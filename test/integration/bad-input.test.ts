@@ -264,3 +264,20 @@ test('a corrupted segment is truncated at the damage after a crash, and served a
   assert.equal(again.stdout.toString(), 'after\n', 'the log continues right after the last intact batch');
   assert.deepEqual(await broker.stop(), { code: 0, signal: null });
 });
+
+test('connections idle for connections.max.idle.ms are closed; busy ones are not', { timeout: 30_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'connections.max.idle.ms': '300' } });
+  const idle = await RawClient.connect(broker.port);
+  const busy = await RawClient.connect(broker.port);
+  t.after(() => busy.close());
+  // The busy client keeps talking more often than the idle limit.
+  const keepBusy = (async () => {
+    for (let i = 0; i < 8; i++) {
+      await busy.request(API.ApiVersions.apiKey, 3, { clientSoftwareName: 'busy', clientSoftwareVersion: '1' });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  assert.equal(await idle.waitClosed(10_000), true, 'the idle connection is closed');
+  await keepBusy;
+  assert.equal(busy.closed, false, 'the busy connection stays open');
+});
