@@ -25,3 +25,12 @@ export {
   type NewTopic,
   type ResourceType,
 } from './admin/admin.ts';
+export {
+  Producer,
+  type Acks,
+  type HeaderValue,
+  type ProducerOptions,
+  type ProducerRecord,
+  type RecordMetadata,
+} from './producer/producer.ts';
+export { murmur2, partitionForKey, type Partitioner, type PartitionerContext } from './producer/partitioner.ts';
