@@ -1,0 +1,177 @@
+// Committed offsets: OffsetCommit (key 8, v0-10), OffsetFetch (9, v0-10), OffsetDelete
+// (47, v0). Versions below Kafka 4's minimum (OffsetCommit 2, OffsetFetch 1) are served
+// from the pre-4.0 definitions, with the same meaning.
+//
+// OffsetCommit: topics are checked first (UNKNOWN_TOPIC_OR_PARTITION, or UNKNOWN_TOPIC_ID
+// for v10's topic ids), as Kafka's request handler does before the coordinator sees them.
+// Then the group: a commit with generation < 0 to an unknown or Empty group is a "simple"
+// commit (the group is created, Empty, with no protocol); one with a generation to an
+// unknown group gets ILLEGAL_GENERATION; otherwise the member and generation must match
+// (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION) and the group must not be
+// CompletingRebalance (REBALANCE_IN_PROGRESS). Metadata longer than offset.metadata.max.bytes
+// gets OFFSET_METADATA_TOO_LARGE for its partition. RetentionTimeMs (v2-4) sets an explicit
+// expiry, stored in OffsetCommitValue v1 as Kafka does.
+// OffsetFetch: one group (v0-7, null topics = all from v2) or a batch of groups (v8+),
+// topics by id from v10. A partition without a committed offset answers offset -1 and
+// metadata "". RequireStable has nothing to wait for until transactions exist.
+// OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members and a protocol type other than
+// "consumer"), GROUP_SUBSCRIBED_TO_TOPIC for topics the members subscribe to.
+
+import type { ClassicGroup } from '../../coordinator/index.ts';
+import { API, ErrorCode, OffsetFetch } from '../../protocol/index.ts';
+import type { Broker } from '../broker.ts';
+import { defineHandler } from '../dispatch.ts';
+import { groupCoordinator } from './group-component.ts';
+
+function partitionExists(broker: Broker, topic: string, partition: number): boolean {
+  const t = broker.logs.topic(topic);
+  return t !== undefined && partition >= 0 && partition < t.partitions;
+}
+
+export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
+  async handle(request, ctx) {
+    const { broker, apiVersion } = ctx;
+    const coordinator = groupCoordinator(broker);
+    const response = API.OffsetCommit.createResponse();
+    const maxMetadata = broker.config.number('offset.metadata.max.bytes');
+    // Per partition: an error now, or a slot the group validation fills in.
+    type Slot = { partitionIndex: number; errorCode: number };
+    const accepted: { slot: Slot; topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string }[] = [];
+    for (const t of request.topics) {
+      const name = apiVersion >= 10 ? (broker.logs.topicById(t.topicId)?.name ?? null) : t.name;
+      const partitions: Slot[] = [];
+      for (const p of t.partitions) {
+        const slot = { partitionIndex: p.partitionIndex, errorCode: 0 };
+        partitions.push(slot);
+        if (name === null) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+        else if (!partitionExists(broker, name, p.partitionIndex)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) slot.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else {
+          accepted.push({
+            slot,
+            topic: name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: apiVersion >= 6 ? p.committedLeaderEpoch : -1,
+            metadata: p.committedMetadata ?? '',
+          });
+        }
+      }
+      response.topics.push({ name: t.name, topicId: t.topicId, partitions });
+    }
+    const fillAll = (code: number) => {
+      for (const a of accepted) a.slot.errorCode = code;
+    };
+    const generationId = request.generationIdOrMemberEpoch;
+    await coordinator.run(request.groupId, () => {
+      let group = coordinator.group(request.groupId);
+      if (!group || group.state === 'Dead') {
+        if (generationId >= 0) return fillAll(ErrorCode.ILLEGAL_GENERATION);
+        if (accepted.length === 0) return;
+        group = coordinator.getOrCreate(request.groupId);
+      }
+      const error = group.validateOffsetCommit(request.memberId, apiVersion >= 7 ? request.groupInstanceId : null, generationId);
+      if (error !== 0) return fillAll(error);
+      const retention = apiVersion >= 2 && apiVersion <= 4 ? Number(request.retentionTimeMs) : -1;
+      fillAll(coordinator.commitOffsets(group, accepted, retention));
+    });
+    return response;
+  },
+});
+
+type FetchTopic = { name: string; topicId: string; partitionIndexes: number[] | null };
+type FetchedPartition = { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number };
+
+/** Offsets of one group: the requested topics, or every topic with a committed offset. */
+function fetchGroupOffsets(broker: Broker, group: ClassicGroup | undefined, topics: FetchTopic[] | null, byId: boolean) {
+  const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
+  const out: { name: string; topicId: string; partitions: FetchedPartition[] }[] = [];
+  const requested: FetchTopic[] =
+    topics ??
+    [...(group?.offsets.keys() ?? [])].sort().flatMap((name) => {
+      const topicId = broker.logs.topic(name)?.topicId;
+      if (byId && topicId === undefined) return [];
+      return [{ name, topicId: topicId ?? '', partitionIndexes: null }];
+    });
+  for (const t of requested) {
+    let name: string | null = t.name;
+    if (byId && topics !== null) name = broker.logs.topicById(t.topicId)?.name ?? null;
+    const committed = name !== null ? group?.offsets.get(name) : undefined;
+    const indexes = t.partitionIndexes ?? [...(committed?.keys() ?? [])].sort((a, b) => a - b);
+    out.push({
+      name: t.name,
+      topicId: t.topicId,
+      partitions: indexes.map((i) => {
+        if (name === null) return none(i, ErrorCode.UNKNOWN_TOPIC_ID);
+        const o = committed?.get(i);
+        return o ? { partitionIndex: i, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 } : none(i);
+      }),
+    });
+  }
+  return out;
+}
+
+export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
+  async handle(request, ctx) {
+    const { broker, apiVersion } = ctx;
+    const coordinator = groupCoordinator(broker);
+    const response = API.OffsetFetch.createResponse();
+    const byId = apiVersion >= 10;
+    if (apiVersion >= 8) {
+      for (const g of request.groups) {
+        const topics = await coordinator.run(g.groupId, () =>
+          fetchGroupOffsets(
+            broker,
+            coordinator.group(g.groupId),
+            g.topics === null ? null : g.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitionIndexes: t.partitionIndexes })),
+            byId,
+          ),
+        );
+        response.groups.push({
+          ...OffsetFetch.createOffsetFetchResponseGroup(),
+          groupId: g.groupId,
+          topics: topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopics(), name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartitions(), ...p })) })),
+        });
+      }
+      return response;
+    }
+    const requested = request.topics === null ? null : request.topics.map((t) => ({ name: t.name, topicId: '', partitionIndexes: t.partitionIndexes }));
+    const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false));
+    response.topics = topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), ...p })) }));
+    return response;
+  },
+});
+
+export const offsetDeleteHandler = defineHandler(API.OffsetDelete, {
+  async handle(request, ctx) {
+    const { broker } = ctx;
+    const coordinator = groupCoordinator(broker);
+    const response = API.OffsetDelete.createResponse();
+    await coordinator.run(request.groupId, () => {
+      const group = coordinator.group(request.groupId);
+      if (!group || group.state === 'Dead') {
+        response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+        return;
+      }
+      const subscribed = group.subscribedTopics();
+      if (group.members.size > 0 && subscribed === null) {
+        response.errorCode = ErrorCode.NON_EMPTY_GROUP;
+        return;
+      }
+      const toDelete: { topic: string; partition: number; slot: { errorCode: number } }[] = [];
+      response.topics = request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const slot = { partitionIndex: p.partitionIndex, errorCode: 0 };
+          if (!partitionExists(broker, t.name, p.partitionIndex)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          else if (subscribed?.has(t.name)) slot.errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+          else toDelete.push({ topic: t.name, partition: p.partitionIndex, slot });
+          return slot;
+        }),
+      }));
+      const error = coordinator.deleteOffsets(group, toDelete);
+      if (error !== 0) response.errorCode = error;
+    });
+    return response;
+  },
+});

@@ -1,0 +1,352 @@
+// The group coordinator of one broker: owns every group (a ClassicGroup each) and their
+// committed offsets, persists both as records in the compacted internal topic
+// __consumer_offsets (created on first need, as Kafka does), loads them back when the broker
+// starts, and expires offsets per offsets.retention.minutes (KIP-211).
+//
+// Ordering: each group has one owner, this object, and a serial queue per group id
+// (`run`) through which every request touching the group passes. Group methods are
+// synchronous, and so are appends, so a state change never interleaves with another; the
+// queue keeps that true when an operation awaits (loading, and later replicated appends).
+// Requests that wait for a rebalance park inside the group and do not hold the queue.
+
+import { encodeRecordBatch, decodeRecordBatches, ErrorCode, type RecordInput } from '../../protocol/index.ts';
+import type { LogManager, PartitionLog } from '../../storage/index.ts';
+import { ClassicGroup, type CommittedOffset, type GroupHost } from './classic-group.ts';
+import {
+  decodeGroupMetadataValue,
+  decodeKey,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+  partitionForGroup,
+} from './records.ts';
+
+export const GROUP_METADATA_TOPIC = '__consumer_offsets';
+
+export interface CoordinatorOptions {
+  logs: LogManager;
+  /** A broker config as a number (group.*, offsets.*, message.max.bytes). */
+  config(name: string): number;
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Called after an append to __consumer_offsets (wakes long-polling fetches). */
+  appended?: (log: PartitionLog) => void;
+}
+
+export interface OffsetCommitEntry {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+}
+
+export class GroupCoordinator {
+  readonly #options: CoordinatorOptions;
+  readonly #now: () => number;
+  readonly #groups = new Map<string, ClassicGroup>();
+  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #host: GroupHost;
+  #expiryTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(options: CoordinatorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#host = {
+      now: this.#now,
+      initialRebalanceDelayMs: () => options.config('group.initial.rebalance.delay.ms'),
+      maxSize: () => options.config('group.max.size'),
+      storeGroup: (group) => this.#storeGroup(group),
+      log: (message, fields) => options.log?.('info', message, fields),
+    };
+  }
+
+  // -- lifecycle ------------------------------------------------------------------------
+
+  /** Loads groups and offsets from __consumer_offsets and starts the expiry schedule. */
+  start(): void {
+    this.#load();
+    const every = this.#options.config('offsets.retention.check.interval.ms');
+    this.#expiryTimer = setInterval(() => {
+      try {
+        this.expireOffsets();
+      } catch (err) {
+        this.#options.log?.('warn', 'offset expiry failed', { cause: err });
+      }
+    }, every);
+    this.#expiryTimer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#expiryTimer) clearInterval(this.#expiryTimer);
+    for (const group of this.#groups.values()) group.close();
+  }
+
+  /** Runs `fn` after every earlier operation on the same group. */
+  run<T>(groupId: string, fn: () => T | Promise<T>): Promise<T> {
+    const previous = this.#queues.get(groupId) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(groupId, settled);
+    void settled.then(() => {
+      if (this.#queues.get(groupId) === settled) this.#queues.delete(groupId);
+    });
+    return next;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  // -- groups ----------------------------------------------------------------------------
+
+  group(groupId: string): ClassicGroup | undefined {
+    return this.#groups.get(groupId);
+  }
+
+  groups(): ClassicGroup[] {
+    return [...this.#groups.values()];
+  }
+
+  getOrCreate(groupId: string): ClassicGroup {
+    let group = this.#groups.get(groupId);
+    if (!group || group.state === 'Dead') {
+      group = new ClassicGroup(groupId, this.#host);
+      this.#groups.set(groupId, group);
+    }
+    return group;
+  }
+
+  /** Ensures __consumer_offsets exists (FindCoordinator creates it, as Kafka does). */
+  ensureOffsetsTopic(): boolean {
+    const { logs } = this.#options;
+    if (logs.topic(GROUP_METADATA_TOPIC)) return true;
+    try {
+      logs.createTopic(GROUP_METADATA_TOPIC, {
+        partitions: this.#options.config('offsets.topic.num.partitions'),
+        configs: {
+          'cleanup.policy': 'compact',
+          'compression.type': 'producer',
+          'segment.bytes': String(this.#options.config('offsets.topic.segment.bytes')),
+        },
+      });
+      this.#options.log?.('info', `created internal topic ${GROUP_METADATA_TOPIC}`);
+      return true;
+    } catch (err) {
+      this.#options.log?.('error', `creating ${GROUP_METADATA_TOPIC} failed`, { cause: err });
+      return false;
+    }
+  }
+
+  /** DeleteGroups for one group: Kafka's error codes, tombstones for its offsets and metadata. */
+  deleteGroup(groupId: string): number {
+    const group = this.#groups.get(groupId);
+    if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    const records: RecordInput[] = [];
+    for (const [topic, partitions] of group.offsets) {
+      for (const partition of partitions.keys()) records.push({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null });
+    }
+    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+    const error = this.#append(groupId, records);
+    if (error !== 0) return error;
+    group.markDead();
+    this.#groups.delete(groupId);
+    return 0;
+  }
+
+  // -- offsets ----------------------------------------------------------------------------
+
+  /** Appends the commits and applies them; returns 0 or an error code for all of them. */
+  commitOffsets(group: ClassicGroup, entries: OffsetCommitEntry[], retentionTimeMs: number): number {
+    if (entries.length === 0) return 0;
+    const now = this.#now();
+    const expireTimestamp = retentionTimeMs >= 0 ? now + retentionTimeMs : -1;
+    const values: CommittedOffset[] = [];
+    const records: RecordInput[] = entries.map((e) => {
+      const value = { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp };
+      values.push(value);
+      return { key: encodeOffsetCommitKey(group.groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
+    });
+    const error = this.#append(group.groupId, records);
+    if (error !== 0) return error;
+    entries.forEach((e, i) => {
+      let partitions = group.offsets.get(e.topic);
+      if (!partitions) group.offsets.set(e.topic, (partitions = new Map()));
+      partitions.set(e.partition, values[i]!);
+    });
+    return 0;
+  }
+
+  /** Removes the offsets of some partitions (OffsetDelete); returns 0 or an error code. */
+  deleteOffsets(group: ClassicGroup, partitions: { topic: string; partition: number }[]): number {
+    const existing = partitions.filter((p) => group.offsets.get(p.topic)?.has(p.partition));
+    if (existing.length === 0) return 0;
+    const error = this.#append(
+      group.groupId,
+      existing.map((p) => ({ key: encodeOffsetCommitKey(group.groupId, p.topic, p.partition), value: null })),
+    );
+    if (error !== 0) return error;
+    for (const p of existing) {
+      const map = group.offsets.get(p.topic)!;
+      map.delete(p.partition);
+      if (map.size === 0) group.offsets.delete(p.topic);
+    }
+    return 0;
+  }
+
+  /**
+   * KIP-211: offsets of a group with no members expire offsets.retention.minutes after the
+   * group became empty (or, for a group without a protocol, after the commit); an explicit
+   * retention from OffsetCommit v2-4 expires at its own time. A group left with no offsets
+   * and no members is deleted.
+   */
+  expireOffsets(): void {
+    if (this.#stopped) return;
+    const now = this.#now();
+    const retentionMs = this.#options.config('offsets.retention.minutes') * 60_000;
+    for (const group of [...this.#groups.values()]) {
+      if (group.state !== 'Empty') continue;
+      const expired: { topic: string; partition: number }[] = [];
+      for (const [topic, partitions] of group.offsets) {
+        for (const [partition, o] of partitions) {
+          const base = group.protocolType !== null ? Math.max(group.stateTimestamp, 0) : o.commitTimestamp;
+          const due = o.expireTimestamp >= 0 ? now >= o.expireTimestamp : now - base >= retentionMs;
+          if (due) expired.push({ topic, partition });
+        }
+      }
+      if (expired.length > 0) {
+        if (this.deleteOffsets(group, expired) !== 0) continue;
+        this.#options.log?.('info', `expired ${expired.length} offsets of group ${group.groupId}`);
+      }
+      if (group.offsets.size === 0 && group.members.size === 0 && group.pendingMembers.size === 0) {
+        if (group.hasStoredMetadata && this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: null }]) !== 0) continue;
+        group.markDead();
+        this.#groups.delete(group.groupId);
+      }
+    }
+  }
+
+  // -- persistence --------------------------------------------------------------------------
+
+  #storeGroup(group: ClassicGroup): number {
+    const error = this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: encodeGroupMetadataValue(group.toRecord()) }]);
+    if (error === 0) group.hasStoredMetadata = true;
+    return error;
+  }
+
+  #append(groupId: string, records: RecordInput[]): number {
+    if (this.#stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.ensureOffsetsTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const { logs } = this.#options;
+    const topic = logs.topic(GROUP_METADATA_TOPIC)!;
+    const log = logs.partition(GROUP_METADATA_TOPIC, partitionForGroup(groupId, topic.partitions));
+    if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const batch = encodeRecordBatch(records, { timestamp: this.#now() });
+    const max = Number(topic.configs['max.message.bytes'] ?? this.#options.config('message.max.bytes'));
+    if (batch.length > max) {
+      this.#options.log?.('warn', `group ${groupId}: a ${batch.length}-byte record batch exceeds ${max} bytes`);
+      // Kafka maps MESSAGE_TOO_LARGE/RECORD_LIST_TOO_LARGE from the offsets topic to these.
+      return records.some((r) => decodeKey(r.key as Buffer).type === 'group') ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    }
+    try {
+      log.append(batch);
+    } catch (err) {
+      this.#options.log?.('error', `append to ${log.topic}-${log.partition} failed`, { cause: err });
+      return ErrorCode.NOT_COORDINATOR;
+    }
+    this.#options.appended?.(log);
+    return 0;
+  }
+
+  /** Replays every partition of __consumer_offsets: the last record of each key wins. */
+  #load(): void {
+    const { logs } = this.#options;
+    const topic = logs.topic(GROUP_METADATA_TOPIC);
+    if (!topic) return;
+    const started = this.#now();
+    let records = 0;
+    for (let p = 0; p < topic.partitions; p++) {
+      const log = logs.partition(GROUP_METADATA_TOPIC, p);
+      if (!log) continue;
+      let offset = log.logStartOffset;
+      const end = log.highWatermark;
+      while (offset < end) {
+        const read = log.read(offset, 4 << 20, { minOneBatch: true, maxOffset: end });
+        if (read.errorCode !== 0 || read.bytes === 0) break;
+        const buf = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
+        const batches = decodeRecordBatches(buf, { verifyCrc: false });
+        if (batches.length === 0) break;
+        for (const batch of batches) {
+          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+          if (batch.isControl) continue;
+          for (const record of batch.records) {
+            if (!record.key) continue;
+            records++;
+            this.#replay(record.key, record.value);
+          }
+        }
+      }
+    }
+    for (const group of this.#groups.values()) group.startLoaded();
+    if (records > 0) this.#options.log?.('info', `loaded ${this.#groups.size} groups from ${records} records of ${GROUP_METADATA_TOPIC}`, { ms: this.#now() - started });
+  }
+
+  #replay(keyBytes: Buffer, value: Buffer | null): void {
+    let key;
+    try {
+      key = decodeKey(keyBytes);
+    } catch (err) {
+      this.#options.log?.('warn', `skipping an undecodable ${GROUP_METADATA_TOPIC} record key`, { cause: err });
+      return;
+    }
+    if (key.type === 'other') return;
+    try {
+      if (key.type === 'offset') {
+        const group = value === null ? this.#groups.get(key.group) : this.#loadedGroup(key.group);
+        if (!group) return;
+        if (value === null) {
+          const map = group.offsets.get(key.topic);
+          map?.delete(key.partition);
+          if (map?.size === 0) group.offsets.delete(key.topic);
+          return;
+        }
+        let map = group.offsets.get(key.topic);
+        if (!map) group.offsets.set(key.topic, (map = new Map()));
+        map.set(key.partition, decodeOffsetCommitValue(value));
+        return;
+      }
+      if (value === null) {
+        // A tombstone for the group: its members and metadata are gone (offsets have their own).
+        const group = this.#groups.get(key.group);
+        if (group) {
+          const fresh = new ClassicGroup(key.group, this.#host);
+          for (const [t, m] of group.offsets) fresh.offsets.set(t, m);
+          if (fresh.offsets.size > 0) this.#groups.set(key.group, fresh);
+          else this.#groups.delete(key.group);
+        }
+        return;
+      }
+      const fresh = new ClassicGroup(key.group, this.#host);
+      const previous = this.#groups.get(key.group);
+      if (previous) for (const [t, m] of previous.offsets) fresh.offsets.set(t, m);
+      fresh.pendingRecord = decodeGroupMetadataValue(value);
+      this.#groups.set(key.group, fresh);
+    } catch (err) {
+      this.#options.log?.('warn', `skipping an undecodable ${GROUP_METADATA_TOPIC} record of group ${key.group}`, { cause: err });
+    }
+  }
+
+  #loadedGroup(groupId: string): ClassicGroup {
+    let group = this.#groups.get(groupId);
+    if (!group) this.#groups.set(groupId, (group = new ClassicGroup(groupId, this.#host)));
+    return group;
+  }
+}
