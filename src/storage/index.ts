@@ -14,7 +14,7 @@ export {
 export { DEFAULT_LOG_DEFAULTS, resolveLogConfig, TOPIC_LOG_CONFIG_KEYS, type LogDefaults, type LogConfig } from './log/config.ts';
 export type { RecoveryStats } from './log/recovery.ts';
 export type { Decompress } from './log/records.ts';
-export type { TopicMetadata } from './meta/topic-store.ts';
+export type { TopicMetadata, ClientQuota, QuotaEntity } from './meta/topic-store.ts';
 export { validateTopicName, MAX_TOPIC_NAME_LENGTH } from './topic-name.ts';
 export { MemoryFileSystem, NodeFileSystem, nodeFileSystem, type FileSystem, type CrashPolicy, type OpenMode } from './fs.ts';
 export type { StorageLogger } from './logger.ts';

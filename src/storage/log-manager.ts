@@ -25,7 +25,7 @@ import type { RecoveryStats } from './log/recovery.ts';
 import { defaultStorageLogger, type StorageLogger } from './logger.ts';
 import { loadOrCreateMetaProperties } from './meta/meta-properties.ts';
 import { METADATA_LOG } from './meta/metadata-log.ts';
-import { TopicStore, type TopicMetadata } from './meta/topic-store.ts';
+import { TopicStore, type ClientQuota, type QuotaEntity, type TopicMetadata } from './meta/topic-store.ts';
 import { validateTopicName } from './topic-name.ts';
 import { join, resolve } from 'node:path';
 
@@ -227,6 +227,71 @@ export class LogManager {
     for (const log of this.#logs.get(name) ?? []) log.config = config;
     this.#rescheduleFlusher();
     return updated;
+  }
+
+  /**
+   * New broker-wide log defaults (a dynamic broker config changed): every log's effective
+   * config is recomputed with its topic's overrides, and applies from its next append.
+   */
+  setDefaults(defaults: LogManagerDefaults): void {
+    this.#ensureOpen();
+    this.#defaults = { ...defaults, flushOffsetCheckpointIntervalMs: this.#defaults.flushOffsetCheckpointIntervalMs };
+    for (const topic of this.#store.topics()) {
+      const config = this.logConfig(topic.configs);
+      for (const log of this.#logs.get(topic.name) ?? []) log.config = config;
+    }
+    this.#rescheduleFlusher();
+  }
+
+  get defaults(): Readonly<LogManagerDefaults> {
+    return this.#defaults;
+  }
+
+  /** Dynamic broker configs kept in the metadata log: entity "" is the cluster-wide default, else a broker id. */
+  dynamicBrokerConfigs(entity: string): Readonly<Record<string, string>> {
+    return this.#store.brokerConfigs(entity);
+  }
+
+  alterDynamicBrokerConfigs(entity: string, changes: Readonly<Record<string, string | null>>): Readonly<Record<string, string>> {
+    this.#ensureOpen();
+    return this.#store.alterBrokerConfigs(entity, changes);
+  }
+
+  clientQuotas(): ClientQuota[] {
+    return this.#store.clientQuotas();
+  }
+
+  alterClientQuotas(entity: QuotaEntity, changes: Readonly<Record<string, number | null>>): void {
+    this.#ensureOpen();
+    this.#store.alterClientQuotas(entity, changes);
+  }
+
+  /**
+   * One retention pass over every log (log.retention.check.interval.ms): deletes the
+   * segments that retention or the log start offset make obsolete, then writes the
+   * log-start-offset checkpoint if anything went. Returns the segments deleted.
+   */
+  deleteOldSegments(now = this.#clock()): number {
+    this.#ensureOpen();
+    let deleted = 0;
+    for (const log of this.partitions()) {
+      try {
+        deleted += log.deleteOldSegments(now);
+      } catch (err) {
+        this.#logger.warn(`retention of ${log.topic}-${log.partition} failed: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    if (deleted > 0) this.checkpoint();
+    return deleted;
+  }
+
+  /** DeleteRecords on one partition: the new log start offset, checkpointed. */
+  deleteRecordsBefore(log: PartitionLog, offset: number): number {
+    this.#ensureOpen();
+    const before = log.logStartOffset;
+    const start = log.deleteRecordsBefore(offset);
+    if (start !== before) this.checkpoint();
+    return start;
   }
 
   /** Grows a topic to `totalCount` partitions. */

@@ -2,6 +2,10 @@
 // against the definitions, with Kafka's precedence rules between related keys
 // (log.retention.ms over .minutes over .hours, log.roll.ms over .hours, node.id/broker.id,
 // log.dirs over log.dir). Unknown keys are kept and reported, as Kafka warns about them.
+//
+// Dynamic broker configs (AlterConfigs on a BROKER resource) sit above the static ones, as in
+// Kafka: a value set for this broker id wins over the cluster-wide default (resource name
+// ""), which wins over server.properties, which wins over the built-in default.
 
 import { ConfigError } from '../../errors.ts';
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME, checkConfigValue } from './definitions.ts';
@@ -14,8 +18,40 @@ export interface Listener {
 
 const HOUR_MS = 3_600_000;
 
+/** DescribeConfigs' ConfigSource ids. */
+export const CONFIG_SOURCE = {
+  UNKNOWN: 0,
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+} as const;
+
+export interface ConfigSynonym {
+  readonly name: string;
+  readonly value: string | null;
+  readonly source: number;
+}
+
+/** Broker configs that stand for the same setting, highest precedence first (Kafka's brokerSynonyms). */
+const SYNONYM_GROUPS: readonly (readonly string[])[] = [
+  ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  ['log.roll.ms', 'log.roll.hours'],
+  ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+  ['node.id', 'broker.id'],
+];
+
+export function brokerSynonyms(name: string): readonly string[] {
+  const group = SYNONYM_GROUPS.find((g) => g.includes(name));
+  return group ? group.slice(group.indexOf(name)) : [name];
+}
+
 export class BrokerConfig {
   readonly #values: ReadonlyMap<string, string>;
+  #dynamicDefault = new Map<string, string>();
+  #dynamicBroker = new Map<string, string>();
   /** Keys given that Runnel does not know; logged once at start. */
   readonly unknownKeys: readonly string[];
 
@@ -35,15 +71,54 @@ export class BrokerConfig {
     this.unknownKeys = unknown;
   }
 
-  /** The value of a broker config as Kafka would report it: set value, else default. */
+  /** The value of a broker config as Kafka would report it: dynamic, else static, else default. */
   get(name: string): string | null {
-    const set = this.#values.get(name);
+    const set = this.#dynamicBroker.get(name) ?? this.#dynamicDefault.get(name) ?? this.#values.get(name);
     if (set !== undefined) return set;
     return BROKER_CONFIG_BY_NAME.get(name)?.default ?? null;
   }
 
+  /** Set in server.properties (or by an override), as opposed to a default or a dynamic value. */
   isSet(name: string): boolean {
     return this.#values.has(name);
+  }
+
+  /** Replaces a dynamic layer: 'broker' for this broker's id, 'default' for the cluster-wide one. */
+  setDynamic(layer: 'broker' | 'default', values: Readonly<Record<string, string>>): void {
+    const map = new Map(Object.entries(values));
+    if (layer === 'broker') this.#dynamicBroker = map;
+    else this.#dynamicDefault = map;
+  }
+
+  dynamic(layer: 'broker' | 'default'): ReadonlyMap<string, string> {
+    return layer === 'broker' ? this.#dynamicBroker : this.#dynamicDefault;
+  }
+
+  /**
+   * Where the value of `name` comes from, with its synonyms, as Kafka lists them: by source
+   * (dynamic broker, dynamic default, static, default), then synonym order. `perBroker`
+   * false leaves out the per-broker dynamic layer (the cluster-default view).
+   */
+  synonyms(name: string, perBroker = true): ConfigSynonym[] {
+    const names = brokerSynonyms(name);
+    const out: ConfigSynonym[] = [];
+    const layers: [ReadonlyMap<string, string | null>, number][] = [
+      [this.#dynamicBroker, CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG],
+      [this.#dynamicDefault, CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG],
+      [this.#values, CONFIG_SOURCE.STATIC_BROKER_CONFIG],
+    ];
+    if (!perBroker) layers.shift();
+    for (const [map, source] of layers) {
+      for (const n of names) {
+        const v = map.get(n);
+        if (v !== undefined) out.push({ name: n, value: v ?? null, source });
+      }
+    }
+    for (const n of names) {
+      const d = BROKER_CONFIG_BY_NAME.get(n)?.default;
+      if (d !== undefined && d !== null) out.push({ name: n, value: d, source: CONFIG_SOURCE.DEFAULT_CONFIG });
+    }
+    return out;
   }
 
   number(name: string): number {

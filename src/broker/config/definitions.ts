@@ -17,6 +17,19 @@ export interface ConfigDefinition {
   readonly oneOf?: readonly string[];
 }
 
+/** DescribeConfigs' ConfigType ids (v3+). */
+export const CONFIG_TYPE_ID: Readonly<Record<ConfigType, number>> = {
+  boolean: 1,
+  string: 2,
+  int: 3,
+  short: 4,
+  long: 5,
+  double: 6,
+  list: 7,
+  class: 8,
+  password: 9,
+};
+
 const LONG_MAX = '9223372036854775807';
 const def = (
   name: string,
@@ -73,6 +86,9 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('offsets.topic.num.partitions', 'int', '50', 'The number of partitions for the offset commit topic.', { min: 1 }),
   def('offsets.topic.replication.factor', 'short', '3', 'The replication factor for the offsets topic.', { min: 1 }),
   def('connections.max.idle.ms', 'long', '600000', 'Idle connections timeout.'),
+  def('log.cleaner.enable', 'boolean', 'true', 'Enable the log cleaner process to run on the server.'),
+  def('log.cleaner.threads', 'int', '1', 'The number of background threads to use for log cleaning.', { min: 0 }),
+  def('log.cleaner.backoff.ms', 'long', '15000', 'The amount of time to sleep when there are no logs to clean.', { min: 0 }),
   // Group coordinator (classic, KIP-848 consumer and KIP-932 share groups).
   def('offsets.topic.segment.bytes', 'int', '104857600', 'The offsets topic segment bytes should be kept relatively small.', { min: 1 }),
   def('offsets.topic.compression.codec', 'int', '0', 'Compression codec for the offsets topic.'),
@@ -148,6 +164,21 @@ export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
   topic('segment.ms', 'long', 'log.roll.ms', '604800000', 'The period of time after which Kafka will force the log to roll.', { min: 1 }),
   topic('unclean.leader.election.enable', 'boolean', 'unclean.leader.election.enable', 'false', 'Whether to enable replicas not in the ISR to be elected as leader as a last resort.'),
 ];
+
+/**
+ * Broker configs that AlterConfigs may change at run time, per broker or cluster-wide
+ * (Kafka's DynamicBrokerConfig: the log configs behind topic configs, with all their
+ * synonyms, and the cleaner's). The rest are read-only.
+ */
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  ...TOPIC_CONFIGS.flatMap((d) => (d.synonym ? [d.synonym] : [])),
+  'log.retention.minutes',
+  'log.retention.hours',
+  'log.roll.hours',
+  'log.roll.jitter.hours',
+  'log.cleaner.threads',
+  'log.cleaner.backoff.ms',
+]);
 
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDefinition> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));

@@ -12,11 +12,41 @@
 // On a single broker the ISR is this broker, so acks=-1 completes like acks=1.
 // acks=0 gets no response; if any partition failed, the connection is closed so that the
 // client notices, as Kafka does.
+// Topic configs (live: an AlterConfigs applies to the next produce): max.message.bytes and
+// segment.bytes as above; message.timestamp.type=LogAppendTime stamps each batch with the
+// broker's clock (storage rewrites maxTimestamp, the attribute bit and the CRC) and answers
+// it as LogAppendTimeMs; compression.type other than `producer` recompresses a batch whose
+// codec differs (decode and re-encode, keeping offsets, timestamps, producer fields and
+// headers), and leaves a batch with the same codec untouched, off the slow path.
 // Omitted until exactly-once (issue 5): producer id/epoch/sequence checks and transactions.
 
-import { API, ErrorCode, Produce, validateProducedRecords } from '../../protocol/index.ts';
+import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, Produce, decodeRecordBatch, encodeRecordBatch, validateProducedRecords } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
-import { topicConfigNumber } from '../topic-admin.ts';
+import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
+
+const CODEC_IDS: Readonly<Record<string, number>> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+const LEVEL_CONFIG: Readonly<Record<number, string>> = { 1: 'compression.gzip.level', 3: 'compression.lz4.level', 4: 'compression.zstd.level' };
+
+/** The batch recompressed with codec `target` (Kafka's compression.type on the topic). */
+export function recompressBatch(batch: Buffer, target: number, level: number | undefined, maxDecompressedBytes: number): Buffer {
+  const b = decodeRecordBatch(batch, 0, { verifyCrc: false, maxDecompressedBytes });
+  return encodeRecordBatch(
+    b.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
+    {
+      compression: target,
+      ...(level === undefined ? {} : { compressionLevel: level }),
+      baseOffset: 0,
+      partitionLeaderEpoch: b.partitionLeaderEpoch,
+      baseTimestamp: b.baseTimestamp,
+      maxTimestamp: b.maxTimestamp,
+      isTransactional: b.isTransactional,
+      producerId: b.producerId,
+      producerEpoch: b.producerEpoch,
+      baseSequence: b.baseSequence,
+      lastOffsetDelta: b.lastOffsetDelta,
+    },
+  );
+}
 
 type ProduceResponse = ReturnType<typeof API.Produce.createResponse>;
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -76,12 +106,22 @@ export const produceHandler = defineHandler(API.Produce, {
           continue;
         }
         try {
-          const appended = log.append(records!);
+          let batch = records!;
+          const compressionType = topicConfigValue(broker, topic, 'compression.type');
+          const target = compressionType === null ? undefined : CODEC_IDS[compressionType];
+          if (target !== undefined && (batch.readInt16BE(ATTRIBUTES) & COMPRESSION_MASK) !== target && (batch.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
+            const levelConfig = LEVEL_CONFIG[target];
+            const level = levelConfig ? topicConfigNumber(broker, topic, levelConfig) : undefined;
+            batch = recompressBatch(batch, target, level === -1 ? undefined : level, Math.max(maxMessageBytes * 64, 64 << 20));
+          }
+          const logAppendTime = topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime';
+          const appended = log.append(batch, logAppendTime ? { timestampType: 'LogAppendTime' } : {});
           broker.appends.notify(log);
           partitionResponses.push({
             ...Produce.createPartitionProduceResponse(),
             index,
             baseOffset: BigInt(appended.baseOffset),
+            logAppendTimeMs: logAppendTime ? BigInt(appended.logAppendTime) : -1n,
             logStartOffset: BigInt(log.logStartOffset),
           });
         } catch (err) {

@@ -12,11 +12,8 @@
 
 import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
-import { createTopic, effectiveTopicConfigs } from '../topic-admin.ts';
-
-const SOURCE_DEFAULT = 5; // DEFAULT_CONFIG
-const SOURCE_STATIC_BROKER = 4; // STATIC_BROKER_CONFIG
-const SOURCE_TOPIC = 1; // TOPIC_CONFIG
+import { describeTopicConfigs } from '../config/describe.ts';
+import { createTopic } from '../topic-admin.ts';
 
 export const createTopicsHandler = defineHandler(API.CreateTopics, {
   handle(request, ctx) {
@@ -52,12 +49,12 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
       result.topicId = created.topic.topicId || ZERO_UUID;
       result.numPartitions = created.numPartitions;
       result.replicationFactor = created.replicationFactor;
-      result.configs = effectiveTopicConfigs(broker, created.configs).map((c) => ({
+      result.configs = describeTopicConfigs(broker.config, created.configs).map((c) => ({
         name: c.name,
         value: c.value,
-        readOnly: false,
-        configSource: !c.isDefault ? SOURCE_TOPIC : broker.config.isSet(c.name) ? SOURCE_STATIC_BROKER : SOURCE_DEFAULT,
-        isSensitive: false,
+        readOnly: c.readOnly,
+        configSource: c.source,
+        isSensitive: c.isSensitive,
       }));
       return result;
     });

@@ -15,6 +15,7 @@ import {
   MAX_TIMESTAMP,
   batchSizeAt,
   readInt64Number,
+  setLogAppendTime,
   writeInt64Number,
 } from '../../protocol/records/batch-header.ts';
 import { StorageError } from '../../errors.ts';
@@ -33,10 +34,9 @@ export const OFFSET_OUT_OF_RANGE = 1;
 
 export interface AppendOptions {
   /**
-   * Reserved for topics with message.timestamp.type=LogAppendTime: each batch will get the
-   * LogAppendTime attribute bit and logAppendTime as its maxTimestamp, and its CRC
-   * recomputed, before the write (DESIGN.md, Storage). Not implemented yet: passing
-   * 'LogAppendTime' throws.
+   * For topics with message.timestamp.type=LogAppendTime: each batch gets the LogAppendTime
+   * attribute bit and the append's wall clock as its maxTimestamp, and its CRC recomputed,
+   * before the write (DESIGN.md, Storage).
    */
   timestampType?: 'CreateTime' | 'LogAppendTime';
 }
@@ -213,11 +213,7 @@ export class PartitionLog {
    */
   append(records: Buffer, options: AppendOptions = {}): AppendResult {
     this.#ensureOpen();
-    if (options.timestampType === 'LogAppendTime') {
-      // The place for LogAppendTime: set the attribute bit and MAX_TIMESTAMP of each batch
-      // to `now`, then recompute the CRC, in the loop below.
-      throw new StorageError('timestampType LogAppendTime is not implemented yet');
-    }
+    const logAppendTime = options.timestampType === 'LogAppendTime';
     const now = this.#clock();
     const batches: AppendBatch[] = [];
     let offset = this.#logEndOffset;
@@ -228,6 +224,7 @@ export class PartitionLog {
       if (size < BATCH_HEADER_SIZE || pos + size > records.length) throw new StorageError(`append: bad batch length at byte ${pos}`);
       const lastOffsetDelta = records.readInt32BE(pos + LAST_OFFSET_DELTA);
       if (lastOffsetDelta < 0) throw new StorageError(`append: negative lastOffsetDelta at byte ${pos}`);
+      if (logAppendTime) setLogAppendTime(records, pos, now);
       const batchMax = readInt64Number(records, pos + MAX_TIMESTAMP);
       batches.push({ position: pos, size, baseOffset: offset, lastOffset: offset + lastOffsetDelta, maxTimestamp: batchMax });
       if (batchMax > maxTimestamp) maxTimestamp = batchMax;
@@ -312,6 +309,83 @@ export class PartitionLog {
   maybeFlushByTime(now: number): void {
     if (this.#closed || isOff(this.#config.flushMs)) return;
     if (now - this.#lastFlushMs >= this.#config.flushMs && this.#logEndOffset > this.#recoveryPoint) this.flush();
+  }
+
+  // -- log start offset, retention ------------------------------------------------------
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (at most the high watermark;
+   * the caller answers OFFSET_OUT_OF_RANGE above it) and deletes the segments wholly below
+   * it at once. Returns the new log start offset (Kafka's low watermark).
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.#ensureOpen();
+    if (offset > this.#highWatermark) throw new StorageError(`deleteRecordsBefore ${offset} is above the high watermark ${this.#highWatermark}`);
+    if (offset > this.#logStartOffset) {
+      this.#logStartOffset = offset;
+      this.#deleteSegments(this.#deletable((_seg, next) => next !== undefined && next.baseOffset <= this.#logStartOffset), this.#clock());
+    }
+    return this.#logStartOffset;
+  }
+
+  /**
+   * Kafka's deleteOldSegments, run by the retention schedule: with cleanup.policy delete,
+   * whole segments past retention.ms (by their largest timestamp) or beyond
+   * retention.bytes, oldest first; with any policy, segments below the log start offset.
+   * Only segments below the high watermark go. When every segment goes, a new empty active
+   * segment is rolled first, as Kafka does, so the log keeps its end offset. Returns the
+   * number of segments deleted.
+   */
+  deleteOldSegments(now = this.#clock()): number {
+    this.#ensureOpen();
+    let deleted = 0;
+    const c = this.#config;
+    if (c.delete && c.retentionMs >= 0 && !isOff(c.retentionMs)) {
+      deleted += this.#deleteSegments(this.#deletable((seg) => now - seg.largestTimestamp > c.retentionMs), now);
+    }
+    if (c.delete && c.retentionBytes >= 0) {
+      let excess = this.#size - c.retentionBytes;
+      deleted += this.#deleteSegments(
+        this.#deletable((seg) => {
+          if (excess - seg.size < 0) return false;
+          excess -= seg.size;
+          return true;
+        }),
+        now,
+      );
+    }
+    deleted += this.#deleteSegments(this.#deletable((_seg, next) => next !== undefined && next.baseOffset <= this.#logStartOffset), now);
+    return deleted;
+  }
+
+  /** The oldest segments, in order, for which `predicate` holds, stopping at the first that fails it. */
+  #deletable(predicate: (seg: LogSegment, next: LogSegment | undefined) => boolean): LogSegment[] {
+    const out: LogSegment[] = [];
+    for (let i = 0; i < this.#segments.length; i++) {
+      const seg = this.#segments[i]!;
+      const next = this.#segments[i + 1];
+      const upperBound = next ? next.baseOffset : this.#logEndOffset;
+      if (next === undefined && seg.size === 0) break;
+      if (upperBound > this.#highWatermark || !predicate(seg, next)) break;
+      out.push(seg);
+    }
+    return out;
+  }
+
+  #deleteSegments(doomed: readonly LogSegment[], now: number): number {
+    if (doomed.length === 0) return 0;
+    if (doomed.length === this.#segments.length) this.#roll(this.#logEndOffset, now);
+    this.#segments = this.#segments.slice(doomed.length);
+    this.#logStartOffset = Math.max(this.#logStartOffset, this.#segments[0]!.baseOffset);
+    if (this.#recoveryPoint < this.#logStartOffset) this.#recoveryPoint = Math.min(this.#logStartOffset, this.#logEndOffset);
+    for (const seg of doomed) {
+      this.#size -= seg.size;
+      seg.delete();
+    }
+    this.#dirDirty = true;
+    this.#syncDir();
+    this.#logger.info(`${this.topic}-${this.partition}: deleted ${doomed.length} segment(s); log start offset ${this.#logStartOffset}`);
+    return doomed.length;
   }
 
   // -- read --------------------------------------------------------------------------

@@ -106,6 +106,11 @@ export class LogSegment {
     return this.#maxTimestampSoFar;
   }
 
+  /** Kafka's largestTimestamp for retention: the max record timestamp, else when the segment was created or opened. */
+  get largestTimestamp(): number {
+    return this.#maxTimestampSoFar >= 0 ? this.#maxTimestampSoFar : this.#createdMs;
+  }
+
   get offsetOfMaxTimestampSoFar(): number {
     return this.#offsetOfMaxTimestampSoFar;
   }

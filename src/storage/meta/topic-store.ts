@@ -1,7 +1,9 @@
-// Topic metadata of a single broker, kept in the local metadata log (metadata-log.ts):
-// names, topic ids, partition counts and config overrides. Four record types, replayed in
-// order on start; the compacting rewrite turns the state back into one TOPIC record per
-// live topic.
+// Cluster metadata of a single broker, kept in the local metadata log (metadata-log.ts):
+// topic names, topic ids, partition counts and config overrides; dynamic broker configs
+// (per broker id, and the cluster-wide default under the entity ""); client quotas. Record
+// types are replayed in order on start; the compacting rewrite turns the state back into
+// one TOPIC record per live topic, one BROKER_CONFIGS record per entity and one
+// CLIENT_QUOTAS record per quota entity.
 
 import { CorruptLogError, StorageError } from '../../errors.ts';
 import type { FileSystem } from '../fs.ts';
@@ -25,7 +27,19 @@ export const RECORD_TYPE = {
   ALTER_CONFIGS: 3,
   /** { topicId, partitions } with the new total count. */
   CREATE_PARTITIONS: 4,
+  /** { entity: "" (cluster default) or a broker id, configs: { key: value | null } }. */
+  BROKER_CONFIGS: 5,
+  /** { entity: [[entityType, entityName | null], ...] sorted by type, quotas: { key: number | null } }. */
+  CLIENT_QUOTAS: 6,
 } as const;
+
+/** A client quota entity: (entity type, name) pairs, sorted by type; a null name is the default entity. */
+export type QuotaEntity = readonly (readonly [string, string | null])[];
+
+export interface ClientQuota {
+  readonly entity: QuotaEntity;
+  readonly quotas: Readonly<Record<string, number>>;
+}
 
 /** Rewrite the log when it holds this many records more than a snapshot would. */
 const COMPACT_SLACK = 256;
@@ -47,6 +61,8 @@ export class TopicStore {
   #log: MetadataLog;
   #byName = new Map<string, TopicMetadata>();
   #byId = new Map<string, TopicMetadata>();
+  #brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
+  #quotas = new Map<string, ClientQuota>();
 
   private constructor(log: MetadataLog) {
     this.#log = log;
@@ -88,6 +104,27 @@ export class TopicStore {
         if (t) this.#put({ ...t, partitions: p['partitions'] as number });
         return;
       }
+      case RECORD_TYPE.BROKER_CONFIGS: {
+        if (typeof p['entity'] !== 'string' || !isStringMap(p['configs'], true)) fail(path, 'malformed BROKER_CONFIGS record', p);
+        const merged = mergeConfigs(this.#brokerConfigs.get(p['entity']) ?? {}, p['configs'] as Record<string, string | null>);
+        if (Object.keys(merged).length === 0) this.#brokerConfigs.delete(p['entity']);
+        else this.#brokerConfigs.set(p['entity'], Object.freeze(merged));
+        return;
+      }
+      case RECORD_TYPE.CLIENT_QUOTAS: {
+        const entity = p['entity'];
+        const quotas = p['quotas'];
+        if (!Array.isArray(entity) || typeof quotas !== 'object' || quotas === null) fail(path, 'malformed CLIENT_QUOTAS record', p);
+        const key = JSON.stringify(entity);
+        const merged: Record<string, number> = { ...this.#quotas.get(key)?.quotas };
+        for (const [k, v] of Object.entries(quotas as Record<string, number | null>)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        if (Object.keys(merged).length === 0) this.#quotas.delete(key);
+        else this.#quotas.set(key, Object.freeze({ entity: entity as QuotaEntity, quotas: Object.freeze(merged) }));
+        return;
+      }
       default:
         throw new StorageError(`${path}: unknown metadata record type ${r.type}`);
     }
@@ -113,14 +150,40 @@ export class TopicStore {
     this.#maybeCompact();
   }
 
+  #snapshot(): MetadataRecord[] {
+    return [
+      ...[...this.#byName.values()].map((t) => topicRecord(t)),
+      ...[...this.#brokerConfigs].map(([entity, configs]) => ({ type: RECORD_TYPE.BROKER_CONFIGS, payload: { entity, configs } })),
+      ...[...this.#quotas.values()].map((q) => ({ type: RECORD_TYPE.CLIENT_QUOTAS, payload: { entity: q.entity, quotas: q.quotas } })),
+    ];
+  }
+
   #maybeCompact(): void {
-    if (this.#log.recordCount <= this.#byName.size + COMPACT_SLACK) return;
-    this.#log.rewrite([...this.#byName.values()].map((t) => topicRecord(t)));
+    if (this.#log.recordCount <= this.#byName.size + this.#brokerConfigs.size + this.#quotas.size + COMPACT_SLACK) return;
+    this.#log.rewrite(this.#snapshot());
   }
 
   /** Rewrites the log as a snapshot now. */
   compact(): void {
-    this.#log.rewrite([...this.#byName.values()].map((t) => topicRecord(t)));
+    this.#log.rewrite(this.#snapshot());
+  }
+
+  /** Dynamic broker configs of an entity: a broker id, or "" for the cluster-wide default. */
+  brokerConfigs(entity: string): Readonly<Record<string, string>> {
+    return this.#brokerConfigs.get(entity) ?? {};
+  }
+
+  alterBrokerConfigs(entity: string, changes: Readonly<Record<string, string | null>>): Readonly<Record<string, string>> {
+    this.#commit({ type: RECORD_TYPE.BROKER_CONFIGS, payload: { entity, configs: changes } });
+    return this.brokerConfigs(entity);
+  }
+
+  clientQuotas(): ClientQuota[] {
+    return [...this.#quotas.values()];
+  }
+
+  alterClientQuotas(entity: QuotaEntity, changes: Readonly<Record<string, number | null>>): void {
+    this.#commit({ type: RECORD_TYPE.CLIENT_QUOTAS, payload: { entity, quotas: changes } });
   }
 
   get recordCount(): number {

@@ -1,3 +1,4 @@
+import { decodeRecordBatches } from '../../../src/protocol/index.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -159,7 +160,11 @@ for (const kind of FS_KINDS) {
     t.after(() => log.close());
     log.append(buildBatch({ records: 3, timestamps: [5, 5, 5], attributes: 0x08 }));
     assert.deepEqual(log.maxTimestampAndOffset(), { offset: 0, timestamp: 5 });
-    assert.throws(() => log.append(buildBatch(), { timestampType: 'LogAppendTime' }), /not implemented/);
+    const appended = log.append(buildBatch({ records: 2, timestamps: [1, 2] }), { timestampType: 'LogAppendTime' });
+    assert.equal(appended.maxTimestamp, appended.logAppendTime);
+    const [batch] = decodeRecordBatches(Buffer.concat(log.read(3, 1 << 20).chunks));
+    assert.equal(batch!.timestampType, 1);
+    assert.deepEqual(batch!.records.map((r) => r.timestamp), [appended.logAppendTime, appended.logAppendTime]);
   });
 
   test(name('compressed batches without a decompressor fall back to batch-level answers'), (t) => {

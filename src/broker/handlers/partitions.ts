@@ -1,0 +1,52 @@
+// CreatePartitions (key 37), v0-3.
+//
+// Grows a topic to Count partitions (new partition directories, the count persisted in the
+// metadata log). As Kafka: an unknown topic is UNKNOWN_TOPIC_OR_PARTITION; a count below the
+// current one is INVALID_PARTITIONS ("Topic currently has 3 partitions, which is higher than
+// the requested 2."), an equal one INVALID_PARTITIONS too ("Topic already has 3
+// partitions."); manual assignments must give one list per new partition naming only this
+// broker (INVALID_REPLICA_ASSIGNMENT); a topic named twice is INVALID_REQUEST. ValidateOnly
+// checks without creating.
+
+import { API, ErrorCode } from '../../protocol/index.ts';
+import { defineHandler } from '../dispatch.ts';
+
+export const createPartitionsHandler = defineHandler(API.CreatePartitions, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const response = API.CreatePartitions.createResponse();
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    response.results = request.topics.map((t) => {
+      const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
+      if (counts.get(t.name)! > 1) return fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
+      const topic = broker.logs.topic(t.name);
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
+      if (t.count < topic.partitions) {
+        return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`);
+      }
+      if (t.count === topic.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${topic.partitions} partitions.`);
+      if (t.assignments !== null) {
+        const added = t.count - topic.partitions;
+        if (t.assignments.length !== added) {
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${added} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
+        }
+        for (const a of t.assignments) {
+          const unknown = a.brokerIds.find((id) => id !== broker.nodeId);
+          if (a.brokerIds.length === 0 || unknown !== undefined) {
+            return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown ?? '(none)'}, but no such broker is registered.`);
+          }
+          if (new Set(a.brokerIds).size !== a.brokerIds.length) {
+            return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes duplicate broker ids: ${a.brokerIds.join(',')}`);
+          }
+        }
+      }
+      if (!request.validateOnly) {
+        broker.logs.createPartitions(topic.name, t.count);
+        broker.logger.info(`topic ${topic.name} grew to ${t.count} partitions`);
+      }
+      return { name: t.name, errorCode: 0, errorMessage: null };
+    });
+    return response;
+  },
+});
