@@ -34,3 +34,12 @@ export {
   type RecordMetadata,
 } from './producer/producer.ts';
 export { murmur2, partitionForKey, type Partitioner, type PartitionerContext } from './producer/partitioner.ts';
+export {
+  Consumer,
+  type Assignment,
+  type ConsumerOptions,
+  type ConsumerRecord,
+  type RecordBatchInfo,
+  type StartOffset,
+  type TopicPartition,
+} from './consumer/consumer.ts';
