@@ -295,7 +295,11 @@ export class GroupCoordinator {
         }
       }
     }
-    for (const group of this.#groups.values()) group.startLoaded();
+    for (const [groupId, group] of this.#groups) {
+      // Offsets all deleted and no metadata record: the group is gone.
+      if (group.pendingRecord === null && group.offsets.size === 0) this.#groups.delete(groupId);
+      else group.startLoaded();
+    }
     if (records > 0) this.#options.log?.('info', `loaded ${this.#groups.size} groups from ${records} records of ${GROUP_METADATA_TOPIC}`, { ms: this.#now() - started });
   }
 

@@ -1,0 +1,152 @@
+// The group coordinator without a broker: record layouts of __consumer_offsets, the
+// partition of a group, offset expiry (KIP-211) with an injected clock, and loading.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GroupCoordinator, GROUP_METADATA_TOPIC, javaStringHashCode, partitionForGroup } from '../../../src/coordinator/index.ts';
+import {
+  decodeGroupMetadataValue,
+  decodeKey,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+} from '../../../src/coordinator/group/records.ts';
+import { Writer, decodeRecordBatches } from '../../../src/protocol/index.ts';
+import { LogManager } from '../../../src/storage/index.ts';
+
+test('partitionForGroup: abs(Java String.hashCode) % partitions, Integer.MIN_VALUE to 0', () => {
+  assert.equal(javaStringHashCode(''), 0);
+  assert.equal(javaStringHashCode('hello'), 99162322);
+  assert.equal(javaStringHashCode('polygenelubricants'), -2147483648);
+  assert.equal(partitionForGroup('polygenelubricants', 50), 0);
+  assert.equal(partitionForGroup('hello', 50), 99162322 % 50);
+  // A negative hash (the int arithmetic overflows).
+  assert.equal(javaStringHashCode('my-group'), -1906497762);
+  assert.equal(partitionForGroup('my-group', 50), 12);
+  // Non-ASCII strings hash UTF-16 code units, as Java does.
+  assert.equal(javaStringHashCode('é'), 233);
+});
+
+test('records: keys and values in Kafka layouts, by hand-written bytes', () => {
+  const key = encodeOffsetCommitKey('g', 't', 3);
+  assert.deepEqual([...key], [0, 1, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 3]);
+  assert.deepEqual(decodeKey(key), { type: 'offset', group: 'g', topic: 't', partition: 3 });
+  assert.deepEqual([...encodeGroupMetadataKey('g')], [0, 2, 0, 1, 0x67]);
+  assert.deepEqual(decodeKey(Buffer.from([0, 0, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 3])).type, 'offset', 'legacy type 0');
+  assert.deepEqual(decodeKey(Buffer.from([0, 3, 0, 1, 0x67])), { type: 'other', recordType: 3 });
+
+  const v3 = encodeOffsetCommitValue({ offset: 7n, leaderEpoch: 2, metadata: 'm', commitTimestamp: 1000, expireTimestamp: -1 });
+  assert.deepEqual([...v3], [0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 2, 0, 1, 0x6d, 0, 0, 0, 0, 0, 0, 3, 0xe8]);
+  const v1 = encodeOffsetCommitValue({ offset: 7n, leaderEpoch: 2, metadata: '', commitTimestamp: 1000, expireTimestamp: 2000 });
+  assert.equal(v1.readInt16BE(0), 1);
+  assert.deepEqual(decodeOffsetCommitValue(v1), { offset: 7n, leaderEpoch: -1, metadata: '', commitTimestamp: 1000, expireTimestamp: 2000 });
+  // Version 4 (flexible) with the topic id tag, as Kafka 4.1+ may write.
+  const v4 = new Writer().int16(4).int64(9n).int32(5).compactString('x').int64Number(33).uvarint(1).uvarint(0).uvarint(16).raw(Buffer.alloc(16, 1)).toBuffer();
+  assert.deepEqual(decodeOffsetCommitValue(v4), { offset: 9n, leaderEpoch: 5, metadata: 'x', commitTimestamp: 33, expireTimestamp: -1 });
+  // Version 0.
+  const v0 = new Writer().int16(0).int64(4n).string('z').int64Number(12).toBuffer();
+  assert.deepEqual(decodeOffsetCommitValue(v0), { offset: 4n, leaderEpoch: -1, metadata: 'z', commitTimestamp: 12, expireTimestamp: -1 });
+
+  const group = {
+    protocolType: 'consumer',
+    generation: 4,
+    protocol: 'range',
+    leader: 'm1',
+    currentStateTimestamp: 99,
+    members: [{ memberId: 'm1', groupInstanceId: 'i1', clientId: 'c', clientHost: '/h', rebalanceTimeout: 300, sessionTimeout: 100, subscription: Buffer.from([1]), assignment: Buffer.from([2, 3]) }],
+  };
+  const gv = encodeGroupMetadataValue(group);
+  assert.equal(gv.readInt16BE(0), 3);
+  assert.deepEqual(decodeGroupMetadataValue(gv), group);
+  // Version 0: no rebalance timeout, instance id or state timestamp.
+  const g0 = new Writer().int16(0).string('consumer').int32(1).nullableString(null).nullableString(null).int32(1)
+    .string('m').string('c').string('h').int32(10).bytes(Buffer.alloc(0)).bytes(Buffer.alloc(0)).toBuffer();
+  const d0 = decodeGroupMetadataValue(g0);
+  assert.equal(d0.members[0]!.rebalanceTimeout, -1);
+  assert.equal(d0.members[0]!.groupInstanceId, null);
+  assert.equal(d0.currentStateTimestamp, -1);
+});
+
+const LOG_DEFAULTS = { segmentBytes: 1 << 30, segmentMs: 604800000, indexIntervalBytes: 4096, segmentIndexBytes: 10485760, flushMessages: Infinity, flushMs: Infinity };
+
+function coordinator(logs: LogManager, clock: { now: number }, configs: Record<string, number> = {}): GroupCoordinator {
+  const defaults: Record<string, number> = {
+    'offsets.topic.num.partitions': 4,
+    'offsets.topic.segment.bytes': 104857600,
+    'offsets.retention.minutes': 1,
+    'offsets.retention.check.interval.ms': 600000,
+    'group.initial.rebalance.delay.ms': 0,
+    'group.max.size': 1000,
+    'message.max.bytes': 1048588,
+  };
+  return new GroupCoordinator({ logs, config: (n) => configs[n] ?? defaults[n]!, now: () => clock.now });
+}
+
+test('offset expiry: after offsets.retention.minutes for an Empty group, or at an explicit expiry; the emptied group is deleted', () => {
+  const logs = LogManager.open({ dataDir: 'memory', nodeId: 1, defaults: LOG_DEFAULTS });
+  try {
+    logs.createTopic('t', { partitions: 2 });
+    const clock = { now: 1_000_000 };
+    const c = coordinator(logs, clock);
+    c.start();
+    const g = c.getOrCreate('simple');
+    assert.equal(c.commitOffsets(g, [{ topic: 't', partition: 0, offset: 5n, leaderEpoch: -1, metadata: '' }], -1), 0);
+    clock.now += 30_000;
+    assert.equal(c.commitOffsets(g, [{ topic: 't', partition: 1, offset: 6n, leaderEpoch: -1, metadata: '' }], 10_000), 0);
+    clock.now += 20_000; // 50 s after the first, 20 s after the second (explicit 10 s retention)
+    c.expireOffsets();
+    assert.deepEqual([...(g.offsets.get('t')?.keys() ?? [])], [0], 'the explicit expiry came first');
+    clock.now += 15_000; // 65 s after the first commit: past one minute
+    c.expireOffsets();
+    assert.equal(g.offsets.size, 0);
+    assert.equal(c.group('simple'), undefined, 'an empty group with no offsets is deleted');
+
+    // Replayed from the log: the tombstones hold.
+    c.stop();
+    const again = coordinator(logs, clock);
+    again.start();
+    assert.equal(again.group('simple'), undefined);
+    again.stop();
+
+    // Every record went to the group's partition of __consumer_offsets.
+    const p = partitionForGroup('simple', 4);
+    const log = logs.partition(GROUP_METADATA_TOPIC, p)!;
+    const read = log.read(0, 1 << 20);
+    const batches = decodeRecordBatches(Buffer.concat(read.chunks));
+    const tombstones = batches.flatMap((b) => b.records).filter((r) => r.value === null).length;
+    assert.equal(tombstones, 2);
+    assert.equal(logs.topic(GROUP_METADATA_TOPIC)!.configs['cleanup.policy'], 'compact');
+  } finally {
+    logs.close();
+  }
+});
+
+test('loading: the last record per key wins, across groups and partitions', () => {
+  const logs = LogManager.open({ dataDir: 'memory', nodeId: 1, defaults: LOG_DEFAULTS });
+  try {
+    logs.createTopic('t', { partitions: 1 });
+    const clock = { now: 5_000 };
+    const c = coordinator(logs, clock, { 'offsets.retention.minutes': 10_000 });
+    c.start();
+    for (let i = 0; i < 20; i++) {
+      const g = c.getOrCreate(`g${i}`);
+      for (let k = 0; k <= i % 3; k++) c.commitOffsets(g, [{ topic: 't', partition: 0, offset: BigInt(i * 10 + k), leaderEpoch: k, metadata: `m${k}` }], -1);
+    }
+    c.deleteGroup('g4');
+    c.stop();
+    const d = coordinator(logs, clock);
+    d.start();
+    assert.equal(d.groups().length, 19);
+    for (let i = 0; i < 20; i++) {
+      if (i === 4) continue;
+      const o = d.group(`g${i}`)!.offsets.get('t')!.get(0)!;
+      assert.equal(o.offset, BigInt(i * 10 + (i % 3)));
+      assert.equal(o.metadata, `m${i % 3}`);
+    }
+    d.stop();
+  } finally {
+    logs.close();
+  }
+});
