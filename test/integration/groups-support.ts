@@ -42,6 +42,8 @@ export interface PyMemberConfig {
   clientId?: string;
   strategy?: string;
   instanceId?: string;
+  /** More librdkafka settings (ck only). */
+  extra?: Record<string, string | number | boolean>;
 }
 
 export class PyMember {

@@ -2,7 +2,8 @@
 
 Usage: group_member.py '<json config>'. The config names the client ("ck" for
 confluent-kafka-python / librdkafka, "kp" for kafka-python), the bootstrap servers, group,
-topic, timeouts and, optionally, the assignment strategy and group.instance.id.
+topic, timeouts and, optionally, the assignment strategy, group.instance.id and "extra"
+librdkafka settings.
 
 The script prints one JSON object per line on stdout, as things happen:
   {"event": "assignment", "partitions": [...]}   the member's whole assignment after a change
@@ -47,6 +48,7 @@ def run_ck(cfg, commands):
     }
     if cfg.get("instanceId"):
         conf["group.instance.id"] = cfg["instanceId"]
+    conf.update(cfg.get("extra", {}))
     consumer = Consumer(conf)
     owned = set()
 
