@@ -1,40 +1,103 @@
-// The `runnel` command line. Subcommands live in their own modules; this file routes to
-// them and turns errors into one line on stderr and an exit code scripts can rely on:
-// 0 success, 1 failure, 2 usage error.
+// The `runnel` command line. Subcommands live in their own modules, imported only when
+// run (so `runnel consume` does not load the broker); this file routes to them and turns
+// errors into one line on stderr and an exit code scripts can rely on: 0 success,
+// 1 failure (a Kafka error, no broker reachable, a missing file), 2 usage error.
 
+import module from 'node:module';
 import { RunnelError } from '../errors.ts';
-import { START_HELP, UsageError, startCommand } from './start.ts';
+
+// Cache compiled code between runs (in the OS temp directory): the protocol codec is large,
+// and a command run from a shell should start quickly.
+module.enableCompileCache?.();
 
 const HELP = `Usage: runnel <command> [options]
 
 Commands:
-  start     run a broker (runnel start --help)
+  start                                  run a broker
+  topics create|list|describe|alter|delete   manage topics
+  produce <topic>                        send lines from stdin or a file as records
+  consume <topic>                        print records
+  configs get|set                        read and change topic or broker configs
+  groups list|describe                   consumer groups, with lag per partition
 
-Run 'runnel <command> --help' for a command's options.
+Client commands connect to --bootstrap, else $RUNNEL_BOOTSTRAP, else 127.0.0.1:9092.
+Run 'runnel <command> --help' for a command's options and examples.
 `;
+
+interface Command {
+  run(argv: string[]): Promise<number>;
+  help: string;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => {
+    const m = await import('./start.ts');
+    return { run: m.startCommand, help: m.START_HELP };
+  },
+  topics: async () => {
+    const m = await import('./topics.ts');
+    return { run: m.topicsCommand, help: m.TOPICS_HELP };
+  },
+  produce: async () => {
+    const m = await import('./produce.ts');
+    return { run: m.produceCommand, help: m.PRODUCE_HELP };
+  },
+  consume: async () => {
+    const m = await import('./consume.ts');
+    return { run: m.consumeCommand, help: m.CONSUME_HELP };
+  },
+  configs: async () => {
+    const m = await import('./configs.ts');
+    return { run: m.configsCommand, help: m.CONFIGS_HELP };
+  },
+  groups: async () => {
+    const m = await import('./groups.ts');
+    return { run: m.groupsCommand, help: m.GROUPS_HELP };
+  },
+};
+
+function isUsageError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  if (err.constructor.name === 'UsageError' || err.name === 'UsageError') return true;
+  return err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+}
+
+/** One line for an error: Kafka's name and message, or the system error, never a stack. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error && err.name === 'KafkaError') {
+    const e = err as Error & { kafkaName?: string };
+    if (e.kafkaName === 'NETWORK_EXCEPTION' || e.kafkaName === 'REQUEST_TIMED_OUT') {
+      return `cannot reach the broker: ${e.message.replace(/^[A-Z_]+: /, '')}; is it running? (set the address with --bootstrap or RUNNEL_BOOTSTRAP)`;
+    }
+    return e.message;
+  }
+  if (err instanceof RunnelError || err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' ? err.message.replace(/^[A-Z]+: /, '') : err.message;
+  }
+  return String(err);
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load === undefined) {
+    process.stderr.write(`runnel: unknown command '${command}'\n${HELP}`);
+    return 2;
+  }
+  const cmd = await load();
   try {
-    switch (command) {
-      case 'start':
-        return await startCommand(rest);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        process.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
-    }
+    return await cmd.run(rest);
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`runnel: ${err.message}\n${command === 'start' ? START_HELP : HELP}`);
+    if (isUsageError(err)) {
+      process.stderr.write(`runnel: ${err.message}\n${cmd.help}`);
       return 2;
     }
-    const message = err instanceof RunnelError || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`runnel: ${message}\n`);
+    process.stderr.write(`runnel: ${describeError(err).replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   }
 }

@@ -1,0 +1,145 @@
+// `runnel consume <topic>`: prints records, by default from the beginning up to the end
+// as it was when the command started, then exits; --follow keeps waiting for new records.
+// --group reads as a member of a consumer group (committing what was printed) where the
+// broker serves groups.
+
+import type { ConsumerRecord, StartOffset } from '../client/index.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, parse, write } from './common.ts';
+
+export const CONSUME_HELP = `Usage: runnel consume <topic> [options]
+
+Prints the topic's records, from the beginning to the current end, then exits.
+
+Options:
+      --from-beginning         start at the earliest offset (the default without --follow)
+  -o, --offset <n|beginning|end>  start at this offset in each partition
+      --timestamp <time>       start at the first record at or after this time (ms since epoch or ISO 8601)
+  -p, --partition <n>          read only this partition
+  -n, --max-messages <n>       exit after n records
+  -f, --follow                 keep waiting for new records (starts at the end unless told otherwise)
+      --format <text|json>     text: the value (with --print-key: key<TAB>value); json: one object per line
+      --print-key              in text format, print the key before the value
+  -g, --group <group>          consume as a member of this consumer group
+${COMMON_HELP}
+
+Examples:
+  runnel consume greetings
+  runnel consume greetings --follow
+  runnel consume orders --partition 1 --offset 100 --max-messages 10
+  runnel consume events --timestamp 2026-01-01T00:00:00Z --format json
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  'from-beginning': { type: 'boolean' },
+  offset: { type: 'string', short: 'o' },
+  timestamp: { type: 'string' },
+  partition: { type: 'string', short: 'p' },
+  'max-messages': { type: 'string', short: 'n' },
+  follow: { type: 'boolean', short: 'f' },
+  format: { type: 'string' },
+  'print-key': { type: 'boolean' },
+  group: { type: 'string', short: 'g' },
+} as const;
+
+function parseTime(text: string): number {
+  const n = Number(text);
+  if (text.trim() !== '' && Number.isFinite(n)) return n;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`--timestamp must be milliseconds since the epoch or an ISO 8601 time, got ${JSON.stringify(text)}`);
+  return t;
+}
+
+function toJson(r: ConsumerRecord): string {
+  return JSON.stringify({
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key?.toString('utf8') ?? null,
+    value: r.value?.toString('utf8') ?? null,
+    headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+  });
+}
+
+export async function consumeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS);
+  if (helpWanted(values, CONSUME_HELP)) return 0;
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing topic' : `one topic only, got ${positionals.join(' ')}`);
+  const topic = positionals[0]!;
+  const format = values.format ?? (values.json ? 'json' : 'text');
+  if (format !== 'text' && format !== 'json') throw new UsageError('--format must be text or json');
+  const starts = [values['from-beginning'], values.offset, values.timestamp].filter((v) => v !== undefined);
+  if (starts.length > 1) throw new UsageError('use one of --from-beginning, --offset and --timestamp');
+  let start: StartOffset = values.follow ? 'latest' : 'earliest';
+  if (values['from-beginning']) start = 'earliest';
+  if (values.offset !== undefined) {
+    if (values.offset === 'beginning') start = 'earliest';
+    else if (values.offset === 'end') start = 'latest';
+    else start = integer(values.offset, '--offset')!;
+  }
+  if (values.timestamp !== undefined) start = { timestamp: parseTime(values.timestamp) };
+  const partition = integer(values.partition, '--partition');
+  const max = integer(values['max-messages'], '--max-messages', 1);
+  if (values.group !== undefined) throw new UsageError('--group needs consumer group support in this build (see docs/cli.md)');
+
+  const { Admin, Consumer } = await import('../client/index.ts');
+  const consumer = new Consumer({ ...clientOptions(bootstrapFrom(values.bootstrap)), maxWaitMs: 500 });
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void consumer.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // A closed pipe (| head) ends the command quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stop();
+  });
+  let printed = 0;
+  try {
+    await consumer.assign([{ topic, ...(partition === undefined ? {} : { partition }), offset: start }]);
+    // Without --follow: stop at the end offsets of when we started.
+    const ends = new Map<number, number>();
+    if (!values.follow) {
+      const admin = new Admin(clientOptions(bootstrapFrom(values.bootstrap)));
+      try {
+        for (const o of await admin.listOffsets(topic, 'latest')) if (partition === undefined || o.partition === partition) ends.set(o.partition, o.offset);
+      } finally {
+        await admin.close();
+      }
+    }
+    const done = (): boolean => {
+      if (max !== undefined && printed >= max) return true;
+      if (values.follow) return false;
+      for (const [p, end] of ends) {
+        const position = consumer.position({ topic, partition: p });
+        if (position === null || position < end) return false;
+      }
+      return true;
+    };
+    let out = '';
+    const flush = () => {
+      if (out !== '') write(out);
+      out = '';
+    };
+    while (!stopping && !done()) {
+      const records = await consumer.poll();
+      for (const r of records) {
+        if (!values.follow && r.offset >= (ends.get(r.partition) ?? Infinity)) continue;
+        if (format === 'json') out += `${toJson(r)}\n`;
+        else out += `${values['print-key'] ? `${r.key?.toString('utf8') ?? ''}\t` : ''}${r.value?.toString('utf8') ?? ''}\n`;
+        printed++;
+        if (max !== undefined && printed >= max) break;
+      }
+      flush();
+    }
+  } catch (err) {
+    if (!stopping) throw err;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await consumer.close();
+  }
+  return 0;
+}

@@ -1,0 +1,209 @@
+// Every `runnel` client command end to end: the CLI runs as a child process against a
+// broker started in the test process, as a user would run it, and its exit codes and
+// output are checked, error cases included (one line, no stack trace).
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startTestBroker, tempDir } from '../helpers/broker.ts';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runnel(args: string[], options: { bootstrap?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...options.env };
+    delete env['RUNNEL_BOOTSTRAP'];
+    if (options.env?.['RUNNEL_BOOTSTRAP']) env['RUNNEL_BOOTSTRAP'] = options.env['RUNNEL_BOOTSTRAP'];
+    const argv = options.bootstrap ? [...args, '--bootstrap', options.bootstrap] : args;
+    const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A failure: exit code 1 and exactly one line on stderr, without a stack trace. */
+function assertOneLineFailure(run: Run, pattern: RegExp, code = 1): void {
+  assert.equal(run.code, code, `exit code; stderr: ${run.stderr}`);
+  const lines = run.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(run.stderr, /\n\s+at /);
+}
+
+test('cli: help on every command, usage errors exit 2', async () => {
+  const top = await runnel(['--help']);
+  assert.equal(top.code, 0);
+  const commands = ['topics', 'produce', 'consume', 'configs', 'groups'];
+  const helps = await Promise.all(commands.map((command) => runnel([command, '--help'])));
+  commands.forEach((command, i) => {
+    assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
+    assert.equal(helps[i]!.code, 0, command);
+    assert.match(helps[i]!.stdout, /^Usage: runnel /);
+    assert.match(helps[i]!.stdout, /Examples:/);
+  });
+  const unknown = await runnel(['frobnicate']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^runnel: unknown command 'frobnicate'/);
+  const badFlag = await runnel(['topics', 'list', '--no-such-flag']);
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /^runnel: Unknown option '--no-such-flag'/);
+  const badValue = await runnel(['topics', 'create', 'x', '--partitions', 'many']);
+  assert.equal(badValue.code, 2);
+  assert.match(badValue.stderr, /^runnel: --partitions must be an integer/);
+});
+
+test('cli: topics create, list, describe, alter and delete, with their error cases', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const b = { bootstrap: broker.bootstrap };
+  const created = await runnel(['topics', 'create', 'orders', '--partitions', '3'], b);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout, 'created topic orders with 3 partitions\n');
+  assertOneLineFailure(await runnel(['topics', 'create', 'orders'], b), /^runnel: TOPIC_ALREADY_EXISTS \(orders\)/);
+  assert.equal((await runnel(['topics', 'create', 'orders', '--if-not-exists'], b)).code, 0);
+
+  // RUNNEL_BOOTSTRAP works as --bootstrap does.
+  const listed = await runnel(['topics', 'list'], { env: { RUNNEL_BOOTSTRAP: broker.bootstrap } });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stdout, 'orders\n');
+  assert.deepEqual(JSON.parse((await runnel(['topics', 'list', '--json'], b)).stdout), ['orders']);
+
+  const table = await runnel(['topics', 'describe', 'orders'], b);
+  assert.equal(table.code, 0);
+  assert.match(table.stdout, /^TOPIC\s+PARTITION\s+LEADER\s+REPLICAS\s+ISR\s+EARLIEST\s+LATEST\s+RECORDS\n/);
+  assert.equal(table.stdout.trim().split('\n').length, 4);
+  const described = JSON.parse((await runnel(['topics', 'describe', 'orders', '--json'], b)).stdout);
+  assert.equal(described[0].partitions.length, 3);
+  assertOneLineFailure(await runnel(['topics', 'describe', 'nope'], b), /^runnel: UNKNOWN_TOPIC_OR_PARTITION \(nope\)/);
+
+  const altered = await runnel(['topics', 'alter', 'orders', '--partitions', '5', '--config', 'retention.ms=3600000'], b);
+  assert.equal(altered.code, 0, altered.stderr);
+  assert.equal(JSON.parse((await runnel(['topics', 'describe', 'orders', '--json'], b)).stdout)[0].partitions.length, 5);
+  const config = JSON.parse((await runnel(['configs', 'get', 'orders', 'retention.ms', '--json'], b)).stdout);
+  assert.equal(config['retention.ms'].value, '3600000');
+  assertOneLineFailure(await runnel(['topics', 'alter', 'orders', '--partitions', '2'], b), /^runnel: INVALID_PARTITIONS \(orders\)/);
+
+  const deleted = await runnel(['topics', 'delete', 'orders'], b);
+  assert.equal(deleted.code, 0);
+  assert.equal(deleted.stdout, 'deleted topic orders\n');
+  assertOneLineFailure(await runnel(['topics', 'delete', 'orders'], b), /^runnel: UNKNOWN_TOPIC_OR_PARTITION \(orders\)/);
+  assert.equal((await runnel(['topics', 'delete', 'orders', '--if-exists'], b)).code, 0);
+  assert.equal((await runnel(['topics', 'list'], b)).stdout, '');
+});
+
+test('cli: produce lines with keys, headers and compression; consume them back in text and JSON', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const b = { bootstrap: broker.bootstrap };
+  assert.equal((await runnel(['topics', 'create', 'events', '--partitions', '2'], b)).code, 0);
+  const lines = Array.from({ length: 30 }, (_, i) => `user-${i % 5}:event ${i}`);
+  const produced = await runnel(['produce', 'events', '-K', ':', '-H', 'source=cli', '-H', 'n=1', '--compression', 'zstd', '--json'], { ...b, input: lines.join('\n') + '\n' });
+  assert.equal(produced.code, 0, produced.stderr);
+  const summary = JSON.parse(produced.stdout);
+  assert.equal(summary.records, 30);
+
+  const json = await runnel(['consume', 'events', '--format', 'json'], b);
+  assert.equal(json.code, 0, json.stderr);
+  const records = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(records.length, 30);
+  assert.deepEqual(records.map((r) => `${r.key}:${r.value}`).sort(), [...lines].sort());
+  assert.deepEqual(records[0].headers, { source: 'cli', n: '1' });
+  // The same key always lands on the same partition.
+  const partitionOf = new Map<string, number>();
+  for (const r of records) {
+    assert.equal(partitionOf.get(r.key) ?? r.partition, r.partition);
+    partitionOf.set(r.key, r.partition);
+  }
+
+  const one = await runnel(['consume', 'events', '--partition', '0', '--offset', '1', '--max-messages', '2', '--print-key'], b);
+  assert.equal(one.code, 0, one.stderr);
+  const p0 = records.filter((r) => r.partition === 0);
+  assert.equal(one.stdout, p0.slice(1, 3).map((r) => `${r.key}\t${r.value}\n`).join(''));
+
+  // Produce from a file, to one partition; read by timestamp.
+  const dir = await tempDir(t);
+  const file = join(dir, 'lines.txt');
+  await writeFile(file, 'first\nsecond\nthird\n');
+  const before = Date.now();
+  assert.equal((await runnel(['produce', 'plain', '--file', file, '--partition', '0'], b)).code, 0);
+  const text = await runnel(['consume', 'plain'], b);
+  assert.equal(text.stdout, 'first\nsecond\nthird\n');
+  const fromTime = await runnel(['consume', 'plain', '--timestamp', String(before - 60_000)], b);
+  assert.equal(fromTime.stdout, 'first\nsecond\nthird\n');
+  const future = await runnel(['consume', 'plain', '--timestamp', new Date(Date.now() + 3_600_000).toISOString()], b);
+  assert.equal(future.code, 0);
+  assert.equal(future.stdout, '');
+});
+
+test('cli: consume --follow waits for new records and stops at --max-messages', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const b = { bootstrap: broker.bootstrap };
+  assert.equal((await runnel(['topics', 'create', 'live', '--partitions', '1'], b)).code, 0);
+  assert.equal((await runnel(['produce', 'live'], { ...b, input: 'old\n' })).code, 0);
+  const following = runnel(['consume', 'live', '--follow', '--max-messages', '2'], b);
+  // Produce until the follower has seen two new records (it may join after the first).
+  let done = false;
+  void following.then(() => (done = true));
+  for (let i = 0; !done && i < 100; i++) {
+    await runnel(['produce', 'live'], { ...b, input: `new ${i}\n` });
+  }
+  const run = await following;
+  assert.equal(run.code, 0, run.stderr);
+  const got = run.stdout.trim().split('\n');
+  assert.equal(got.length, 2);
+  assert.ok(got.every((l) => l.startsWith('new ')), run.stdout);
+});
+
+test('cli: configs get and set', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const b = { bootstrap: broker.bootstrap };
+  assert.equal((await runnel(['topics', 'create', 'conf'], b)).code, 0);
+  const set = await runnel(['configs', 'set', 'conf', 'retention.ms=60000', 'cleanup.policy=compact'], b);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, 'updated 2 configs of topic conf\n');
+  const table = await runnel(['configs', 'get', 'conf'], b);
+  assert.match(table.stdout, /^NAME\s+VALUE\s+SOURCE\n/);
+  assert.match(table.stdout, /\nretention\.ms\s+60000\s+DYNAMIC_TOPIC_CONFIG\n/);
+  assert.equal((await runnel(['configs', 'set', 'conf', '--delete', 'retention.ms'], b)).code, 0);
+  const after = JSON.parse((await runnel(['configs', 'get', 'conf', 'retention.ms', 'cleanup.policy', '--json'], b)).stdout);
+  assert.equal(after['retention.ms'].source, 'DEFAULT_CONFIG');
+  assert.equal(after['cleanup.policy'].value, 'compact');
+  assertOneLineFailure(await runnel(['configs', 'set', 'conf', 'retention.ms=soon'], b), /^runnel: INVALID_CONFIG \(conf\)/);
+  assertOneLineFailure(await runnel(['configs', 'get', 'missing'], b), /^runnel: UNKNOWN_TOPIC_OR_PARTITION/);
+  const usage = await runnel(['configs', 'set', 'conf', 'novalue'], b);
+  assert.equal(usage.code, 2);
+});
+
+test('cli: unknown topic, broker down and a missing file fail with one line and exit 1', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'auto.create.topics.enable': 'false' } });
+  const b = { bootstrap: broker.bootstrap };
+  const [consume, produce, file] = await Promise.all([
+    runnel(['consume', 'nope'], b),
+    runnel(['produce', 'nope'], { ...b, input: 'x\n' }),
+    runnel(['produce', 'nope', '--file', '/nonexistent/file'], b),
+  ]);
+  assertOneLineFailure(consume, /^runnel: UNKNOWN_TOPIC_OR_PARTITION \(nope\): topic 'nope' does not exist$/);
+  assertOneLineFailure(produce, /^runnel: UNKNOWN_TOPIC_OR_PARTITION \(nope\)/);
+  assertOneLineFailure(file, /^runnel: no such file or directory/);
+  const down = [['topics', 'list'], ['consume', 'x'], ['produce', 'x'], ['configs', 'get', 'x'], ['groups', 'list']];
+  const runs = await Promise.all(down.map((args) => runnel(args, { bootstrap: '127.0.0.1:1', input: 'x\n' })));
+  for (const run of runs) {
+    assertOneLineFailure(run, /^runnel: cannot reach the broker: could not connect to 127\.0\.0\.1:1: ECONNREFUSED.*is it running\?/);
+  }
+});
