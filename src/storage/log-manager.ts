@@ -18,6 +18,7 @@ import { ConfigError, CorruptLogError, DataDirLockedError, StorageError } from '
 import { randomUuid } from '../protocol/primitives/uuid.ts';
 import { MemoryFileSystem, nodeFileSystem, type FileLock, type FileSystem } from './fs.ts';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readOffsetCheckpoint, writeFileAtomically, writeOffsetCheckpoint } from './log/checkpoint.ts';
+import { cleanLog, type CleanOptions, type CleanResult } from './log/cleaner.ts';
 import { isOff, resolveLogConfig, type LogConfig, type LogDefaults } from './log/config.ts';
 import { PartitionLog, deleteDirName } from './log/partition-log.ts';
 import type { Decompress } from './log/records.ts';
@@ -30,6 +31,7 @@ import { validateTopicName } from './topic-name.ts';
 import { join, resolve } from 'node:path';
 
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const LOCK_FILE = '.lock';
 export const PARTITION_METADATA = 'partition.metadata';
 const MEMORY_ROOT = '/runnel-memory';
@@ -80,6 +82,9 @@ export class LogManager {
   #flushTimer: NodeJS.Timeout | undefined;
   #flushPeriodMs = Infinity;
   #closed = false;
+  /** First dirty offset per `topic-partition` (cleaner-offset-checkpoint). */
+  #firstDirty = new Map<string, number>();
+  #cleaning = false;
 
   private constructor(options: LogManagerOptions) {
     const memory = options.dataDir === 'memory';
@@ -114,6 +119,12 @@ export class LogManager {
         recoveryPoints = new Map();
       }
       this.cleanShutdown = clean;
+      try {
+        this.#firstDirty = readOffsetCheckpoint(fs, join(this.dataDir, CLEANER_OFFSET_CHECKPOINT));
+      } catch (err) {
+        if (!(err instanceof CorruptLogError)) throw err;
+        this.#logger.warn(`${err.message}; the cleaner starts over`);
+      }
       this.#store = TopicStore.open(fs, join(this.dataDir, METADATA_LOG), this.#logger);
       this.#sweepDirectories();
       for (const topic of this.#store.topics()) {
@@ -203,6 +214,7 @@ export class LogManager {
     const topic = this.#store.byName(name);
     if (!topic) return undefined;
     this.#store.remove(topic);
+    for (let p = 0; p < topic.partitions; p++) this.#firstDirty.delete(`${name}-${p}`);
     const logs = this.#logs.get(name) ?? [];
     this.#logs.delete(name);
     for (const log of logs) {
@@ -283,6 +295,52 @@ export class LogManager {
     }
     if (deleted > 0) this.checkpoint();
     return deleted;
+  }
+
+  /**
+   * One cleaner pass over every log with cleanup.policy compact (see log/cleaner.ts), one
+   * log at a time; passes do not overlap (a call during a pass returns at once). Writes the
+   * cleaner-offset-checkpoint after each cleaned log. Returns the logs cleaned.
+   */
+  async cleanLogs(options: Omit<CleanOptions, 'firstDirtyOffset'> = {}): Promise<CleanResult[]> {
+    if (this.#cleaning || this.#closed) return [];
+    this.#cleaning = true;
+    const done: CleanResult[] = [];
+    try {
+      for (const log of this.partitions()) {
+        if (this.#closed) break;
+        if (log.closed || !log.config.compact) continue;
+        const key = `${log.topic}-${log.partition}`;
+        try {
+          let firstDirtyOffset = this.#firstDirty.get(key) ?? 0;
+          if (firstDirtyOffset > log.logEndOffset) firstDirtyOffset = 0; // a stale entry
+          const result = await cleanLog(log, { ...options, firstDirtyOffset });
+          if (!result || this.#closed) continue;
+          done.push(result);
+          this.#firstDirty.set(key, result.firstDirtyOffset);
+          this.#writeCleanerCheckpoint();
+        } catch (err) {
+          if (!log.closed) this.#logger.warn(`cleaning ${key} failed: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    } finally {
+      this.#cleaning = false;
+    }
+    return done;
+  }
+
+  /** The cleaner checkpoint of a log: offsets below it have been cleaned. */
+  firstDirtyOffset(log: PartitionLog): number {
+    return this.#firstDirty.get(`${log.topic}-${log.partition}`) ?? 0;
+  }
+
+  #writeCleanerCheckpoint(): void {
+    const live = this.partitions().filter((l) => l.config.compact);
+    writeOffsetCheckpoint(
+      this.fs,
+      join(this.dataDir, CLEANER_OFFSET_CHECKPOINT),
+      live.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.firstDirtyOffset(l) })),
+    );
   }
 
   /** DeleteRecords on one partition: the new log start offset, checkpointed. */

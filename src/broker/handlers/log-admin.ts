@@ -6,6 +6,7 @@
 import type { Component, ComponentKey } from '../component.ts';
 import { DYNAMIC_CONFIGS } from '../config/dynamic.ts';
 import type { ApiHandler } from '../dispatch.ts';
+import { LOG_CLEANER } from '../log-cleaner.ts';
 import { RETENTION } from '../retention.ts';
 import { listConfigResourcesHandler } from './config-resources.ts';
 import { alterConfigsHandler, describeConfigsHandler, incrementalAlterConfigsHandler } from './configs.ts';
@@ -27,4 +28,4 @@ export const LOG_ADMIN_HANDLERS: readonly ApiHandler[] = [
   alterClientQuotasHandler,
 ];
 
-export const LOG_ADMIN_STARTUP: readonly ComponentKey<Component>[] = [DYNAMIC_CONFIGS, RETENTION];
+export const LOG_ADMIN_STARTUP: readonly ComponentKey<Component>[] = [DYNAMIC_CONFIGS, RETENTION, LOG_CLEANER];

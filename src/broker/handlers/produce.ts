@@ -18,6 +18,8 @@
 // it as LogAppendTimeMs; compression.type other than `producer` recompresses a batch whose
 // codec differs (decode and re-encode, keeping offsets, timestamps, producer fields and
 // headers), and leaves a batch with the same codec untouched, off the slow path.
+// cleanup.policy with compact: every record needs a key (INVALID_RECORD otherwise, as Kafka:
+// "Compacted topic cannot accept message without key"); this decodes the batch.
 // Omitted until exactly-once (issue 5): producer id/epoch/sequence checks and transactions.
 
 import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, Produce, decodeRecordBatch, encodeRecordBatch, validateProducedRecords } from '../../protocol/index.ts';
@@ -104,6 +106,19 @@ export const produceHandler = defineHandler(API.Produce, {
         if (size > topicConfigNumber(broker, topic, 'segment.bytes')) {
           fail(ErrorCode.RECORD_LIST_TOO_LARGE);
           continue;
+        }
+        const policy = topicConfigValue(broker, topic, 'cleanup.policy') ?? '';
+        if (policy.includes('compact') && (records!.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
+          let keyless = false;
+          try {
+            keyless = decodeRecordBatch(records!, 0, { verifyCrc: false, maxDecompressedBytes: Math.max(maxMessageBytes * 64, 64 << 20) }).records.some((r) => r.key === null);
+          } catch {
+            keyless = false; // validated above; a decoding failure is left to the append path
+          }
+          if (keyless) {
+            fail(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${topic.name}-${index}.`);
+            continue;
+          }
         }
         try {
           let batch = records!;

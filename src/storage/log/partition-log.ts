@@ -25,7 +25,7 @@ import { isOff, type LogConfig } from './config.ts';
 import { NO_TIMESTAMP } from './indexes.ts';
 import { firstRecordAtOrAfter, offsetOfMaxTimestamp, type Decompress } from './records.ts';
 import { loadLog, type RecoveryStats } from './recovery.ts';
-import { LogSegment, type AppendBatch } from './segment.ts';
+import { LogSegment, segmentFileName, type AppendBatch } from './segment.ts';
 import type { BatchInfo } from './scan.ts';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -386,6 +386,56 @@ export class PartitionLog {
     this.#syncDir();
     this.#logger.info(`${this.topic}-${this.partition}: deleted ${doomed.length} segment(s); log start offset ${this.#logStartOffset}`);
     return doomed.length;
+  }
+
+  // -- cleaner support (cleaner.ts) ---------------------------------------------------
+
+  /** The segments that are not active, oldest first (the cleaner's candidates). */
+  inactiveSegments(): readonly LogSegment[] {
+    return this.#segments.slice(0, -1);
+  }
+
+  get fileSystem(): FileSystem {
+    return this.#fs;
+  }
+
+  get clock(): () => number {
+    return this.#clock;
+  }
+
+  get logger(): StorageLogger {
+    return this.#logger;
+  }
+
+  /**
+   * Replaces `group` (a run of inactive segments, still in the log) by the cleaned segment
+   * written at `cleanedPath` (`<group base>.log.cleaned`, fsynced), Kafka's way: rename it to
+   * `.swap` (from then on recovery finishes the swap), delete the old segments, rename the
+   * swap to `<base>.log`, and open it with rebuilt indexes. Returns false, changing nothing,
+   * if the group is no longer in the log (retention or DeleteRecords took segments meanwhile).
+   */
+  swapCleaned(group: readonly LogSegment[], cleanedPath: string): boolean {
+    this.#ensureOpen();
+    const at = this.#segments.indexOf(group[0]!);
+    const active = this.#segments.length - 1;
+    if (at < 0 || at + group.length > active || group.some((seg, i) => this.#segments[at + i] !== seg)) return false;
+    const fs = this.#fs;
+    const base = group[0]!.baseOffset;
+    const swapPath = join(this.dir, segmentFileName(base, '.log') + '.swap');
+    fs.rename(cleanedPath, swapPath);
+    fs.fsyncDir(this.dir);
+    for (const seg of group) {
+      this.#size -= seg.size;
+      seg.delete();
+    }
+    fs.rename(swapPath, join(this.dir, segmentFileName(base, '.log')));
+    fs.fsyncDir(this.dir);
+    const seg = LogSegment.open(fs, this.dir, base, this.#config, this.#clock());
+    seg.recover(this.#segments[at + group.length]!.baseOffset);
+    seg.releaseIndexHandles();
+    this.#size += seg.size;
+    this.#segments.splice(at, group.length, seg);
+    return true;
   }
 
   // -- read --------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // Opening a partition directory: Kafka's LogLoader, for one broker.
 //
-// - Leftovers are removed: temporary files (.tmp, .cleaned, .swap, .deleted) and index
-//   files whose .log is gone.
+// - A cleaner swap left half done is finished first (Kafka's rule): a `<base>.log.swap`
+//   replaces every segment whose base offset falls inside its offset range, and is renamed
+//   to `<base>.log` (its indexes are rebuilt below). Then leftovers are removed: temporary
+//   files (.tmp, .cleaned, .deleted) and index files whose .log is gone.
 // - Every segment's indexes get a sanity check of their last entries. A missing or
 //   inconsistent index is rebuilt from its .log (which also validates that segment).
 // - After an unclean shutdown, every segment from the one holding the recovery point on
@@ -16,6 +18,7 @@
 import type { FileSystem } from '../fs.ts';
 import type { LogConfig } from './config.ts';
 import { LogSegment, segmentFileName } from './segment.ts';
+import { scanBatches } from './scan.ts';
 import type { StorageLogger } from '../logger.ts';
 import { join } from 'node:path';
 
@@ -53,11 +56,42 @@ export interface LoadedLog {
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex|txnindex)$/;
 const TEMPORARY = /\.(tmp|cleaned|swap|deleted)$/;
+const SWAP_FILE = /^(\d{20})\.log\.swap$/;
+
+/** Completes the cleaner swaps found in `dir` (see cleaner.ts). */
+export function completeSwaps(fs: FileSystem, dir: string, logger: StorageLogger, name: string): number {
+  let done = 0;
+  for (const file of fs.readdir(dir).sort()) {
+    const m = SWAP_FILE.exec(file);
+    if (!m) continue;
+    const base = Number(m[1]);
+    const swapPath = join(dir, file);
+    const fd = fs.open(swapPath, 'read');
+    let next = base;
+    try {
+      scanBatches(fs, fd, 0, fs.fsize(fd), 'headers', (b) => {
+        next = b.lastOffset + 1;
+      });
+    } finally {
+      fs.close(fd);
+    }
+    for (const other of fs.readdir(dir)) {
+      const o = SEGMENT_FILE.exec(other);
+      if (o && Number(o[1]) >= base && Number(o[1]) < Math.max(next, base + 1)) fs.unlink(join(dir, other));
+    }
+    fs.rename(swapPath, join(dir, segmentFileName(base, '.log')));
+    fs.fsyncDir(dir);
+    logger.warn(`${name}: completed the cleaner's swap of segment ${base} (offsets ${base} to ${next - 1})`);
+    done++;
+  }
+  return done;
+}
 
 export function loadLog(o: LoadLogOptions): LoadedLog {
   const { fs, dir, config, logger } = o;
   const stats: RecoveryStats = { cleanShutdown: o.cleanShutdown, scannedSegments: 0, scannedBytes: 0, truncatedBytes: 0, deletedSegments: 0, rebuiltIndexes: 0 };
   fs.mkdir(dir);
+  completeSwaps(fs, dir, logger, o.name);
 
   const bases = new Set<number>();
   const indexFiles: { name: string; base: number }[] = [];

@@ -1,0 +1,249 @@
+// Log compaction (Kafka's LogCleaner, one pass over one partition log) for
+// cleanup.policy=compact and compact,delete.
+//
+// A pass looks at the inactive segments only. The cleanable range ends before the first
+// segment holding a record newer than min.compaction.lag.ms (or reaching past the high
+// watermark). Its dirty part starts at the first dirty offset (the cleaner checkpoint); the
+// log is cleaned when dirty bytes / cleanable bytes reach min.cleanable.dirty.ratio, or when
+// the oldest dirty record is older than max.compaction.lag.ms.
+//
+// 1. Offset map: the latest offset of every key in the dirty part.
+// 2. Rewrite, segment group by segment group (consecutive segments whose sizes add up to at
+//    most segment.bytes), from the start of the log to the end of the cleanable range: a
+//    record stays when it has a key, no later offset for its key is in the map, and it is
+//    not a tombstone (null value) whose delete horizon has passed. A batch that keeps all
+//    its records, and needs no delete horizon, is copied as it is; otherwise it is
+//    re-encoded with its codec, offsets, producer fields and timestamps. A batch holding a
+//    tombstone gets a delete horizon (KIP-534: now + delete.retention.ms, attribute bit 6 and
+//    baseTimestamp); tombstones go on a later pass once it has passed. Control batches
+//    (transaction markers) are kept as they are. The last batch of each group is kept, empty
+//    if need be, so that every cleaned segment still ends where the next one starts: offsets
+//    never move, and recovery's hole check stays valid.
+// 3. Swap, crash-safe (Kafka's renames): the group's cleaned data goes to
+//    `<base>.log.cleaned`, fsynced; renamed to `.swap`; the old segments deleted; the swap
+//    renamed to `<base>.log`. Recovery deletes .cleaned files and finishes .swap ones.
+//
+// The pass is async: it yields to the event loop every `yieldBytes` of input, so that produce
+// and fetch requests keep flowing while a large log is cleaned.
+
+import { CONTROL_FLAG, DELETE_HORIZON_FLAG, TIMESTAMP_TYPE_LOG_APPEND } from '../../protocol/records/batch-header.ts';
+import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from '../../protocol/records/record-batch.ts';
+import type { PartitionLog } from './partition-log.ts';
+import { scanBatches } from './scan.ts';
+import { INT32_MAX, segmentFileName, type LogSegment } from './segment.ts';
+import { join } from 'node:path';
+
+export interface CleanOptions {
+  /** The first offset not yet cleaned (the cleaner checkpoint); 0 if never cleaned. */
+  firstDirtyOffset: number;
+  now?: number;
+  /** Yield to the event loop after this many input bytes (default 1 MiB). */
+  yieldBytes?: number;
+  /** Cap on the decompressed size of one batch. */
+  maxDecompressedBytes?: number;
+  /** Checked at every yield: true abandons the pass (the broker is stopping). */
+  aborted?: () => boolean;
+  /** Test hook: called after each group's swap. */
+  afterSwap?: (group: number) => void | Promise<void>;
+}
+
+export interface CleanResult {
+  /** The new first dirty offset, for the cleaner checkpoint. */
+  firstDirtyOffset: number;
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Whether `log` should be cleaned now, and the range to clean; null if not. */
+export function planClean(log: PartitionLog, firstDirtyOffset: number, now: number): { end: number; segments: LogSegment[]; dirtyFrom: number } | null {
+  const c = log.config;
+  if (!c.compact) return null;
+  const inactive = log.inactiveSegments();
+  const next = (i: number): number => inactive[i + 1]?.baseOffset ?? log.segmentBaseOffsets[log.segmentCount - 1]!;
+  let endIdx = inactive.length;
+  for (let i = 0; i < inactive.length; i++) {
+    if (inactive[i]!.largestTimestamp > now - c.minCompactionLagMs || next(i) > log.highWatermark) {
+      endIdx = i;
+      break;
+    }
+  }
+  const segments = inactive.slice(0, endIdx);
+  if (segments.length === 0) return null;
+  const end = next(endIdx - 1);
+  const dirtyFrom = Math.max(firstDirtyOffset, log.logStartOffset, segments[0]!.baseOffset);
+  if (dirtyFrom >= end) return null;
+  let dirtyBytes = 0;
+  let totalBytes = 0;
+  let firstDirty: LogSegment | undefined;
+  for (let i = 0; i < segments.length; i++) {
+    totalBytes += segments[i]!.size;
+    if (next(i) > dirtyFrom) {
+      dirtyBytes += segments[i]!.size;
+      firstDirty ??= segments[i];
+    }
+  }
+  const ratio = totalBytes === 0 ? 0 : dirtyBytes / totalBytes;
+  const firstBatch = firstDirty?.findBatch(dirtyFrom);
+  const overdue = firstBatch != null && firstBatch.maxTimestamp >= 0 && now - firstBatch.maxTimestamp > c.maxCompactionLagMs;
+  if (ratio < c.minCleanableDirtyRatio && !overdue) return null;
+  return { end, segments, dirtyFrom };
+}
+
+/** One cleaning pass; null if the log needs none. */
+export async function cleanLog(log: PartitionLog, options: CleanOptions): Promise<CleanResult | null> {
+  const now = options.now ?? log.clock();
+  const plan = planClean(log, options.firstDirtyOffset, now);
+  if (!plan) return null;
+  const yieldBytes = options.yieldBytes ?? 1 << 20;
+  const decode = { verifyCrc: false, maxDecompressedBytes: options.maxDecompressedBytes ?? 64 << 20 };
+  const fs = log.fileSystem;
+  let budget = yieldBytes;
+  const spend = async (bytes: number): Promise<void> => {
+    budget -= bytes;
+    if (budget <= 0) {
+      budget = yieldBytes;
+      await tick();
+      if (log.closed || options.aborted?.()) throw new Error('cleaning abandoned: the log closed or the broker is stopping');
+    }
+  };
+  const batchesOf = (seg: LogSegment): { bytes: Buffer; offset: number }[] => {
+    const out: { bytes: Buffer; offset: number }[] = [];
+    const fd = fs.open(seg.logPath, 'read');
+    try {
+      scanBatches(fs, fd, 0, fs.fsize(fd), 'verify', (b, buf, at) => {
+        out.push({ bytes: Buffer.from(buf.subarray(at, at + b.size)), offset: b.baseOffset });
+      });
+    } finally {
+      fs.close(fd);
+    }
+    return out;
+  };
+
+  // 1. The offset map of the dirty part.
+  const latest = new Map<string, number>();
+  for (const seg of plan.segments) {
+    const segEnd = log.segmentBaseOffsets[log.segmentBaseOffsets.indexOf(seg.baseOffset) + 1] ?? Infinity;
+    if (segEnd <= plan.dirtyFrom) continue;
+    for (const { bytes } of batchesOf(seg)) {
+      const batch = decodeRecordBatch(bytes, 0, decode);
+      if (batch.isControl) continue;
+      for (const r of batch.records) if (r.key !== null && r.offset >= plan.dirtyFrom) latest.set(r.key.toString('latin1'), r.offset);
+      await spend(bytes.length);
+    }
+  }
+
+  // 2 and 3. Rewrite and swap, group by group.
+  const groups: LogSegment[][] = [];
+  for (const seg of plan.segments) {
+    const g = groups[groups.length - 1];
+    const size = g?.reduce((n, s) => n + s.size, 0) ?? 0;
+    const nextBase = log.segmentBaseOffsets[log.segmentBaseOffsets.indexOf(seg.baseOffset) + 1]!;
+    if (g && size + seg.size <= log.config.segmentBytes && nextBase - 1 - g[0]!.baseOffset <= INT32_MAX) g.push(seg);
+    else groups.push([seg]);
+  }
+  const result: CleanResult = { firstDirtyOffset: plan.end, segmentsBefore: log.segmentCount, segmentsAfter: 0, bytesBefore: log.size, bytesAfter: 0, recordsRemoved: 0 };
+  const horizonFor = now + log.config.deleteRetentionMs;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const group = groups[gi]!;
+    const base = group[0]!.baseOffset;
+    const cleanedPath = join(log.dir, segmentFileName(base, '.log') + '.cleaned');
+    const fd = fs.open(cleanedPath, 'truncate');
+    let position = 0;
+    let changed = false;
+    try {
+      for (let si = 0; si < group.length; si++) {
+        const batches = batchesOf(group[si]!);
+        for (let bi = 0; bi < batches.length; bi++) {
+          const { bytes } = batches[bi]!;
+          const last = si === group.length - 1 && bi === batches.length - 1;
+          const out = cleanBatch(bytes, latest, now, horizonFor, last, decode, result);
+          if (out !== bytes) changed = true;
+          if (out) {
+            fs.write(fd, out, position);
+            position += out.length;
+          }
+          await spend(bytes.length);
+        }
+      }
+      fs.fsync(fd);
+    } finally {
+      fs.close(fd);
+    }
+    if (!changed && group.length === 1) {
+      fs.unlink(cleanedPath);
+      continue;
+    }
+    if (log.closed || !log.swapCleaned(group, cleanedPath)) {
+      if (fs.stat(cleanedPath)) fs.unlink(cleanedPath);
+      return null;
+    }
+    await options.afterSwap?.(gi);
+  }
+  result.segmentsAfter = log.segmentCount;
+  result.bytesAfter = log.size;
+  log.logger.info(
+    `${log.topic}-${log.partition}: cleaned ${result.bytesBefore - result.bytesAfter} bytes, ${result.recordsRemoved} records; ` +
+      `${result.segmentsBefore} -> ${result.segmentsAfter} segments; first dirty offset ${result.firstDirtyOffset}`,
+  );
+  return result;
+}
+
+/**
+ * One batch through the cleaner: the same buffer if it stays as it is, a re-encoded one, or
+ * null if nothing of it stays. `last` keeps the batch (empty if need be) so the segment keeps
+ * its end offset.
+ */
+function cleanBatch(
+  bytes: Buffer,
+  latest: ReadonlyMap<string, number>,
+  now: number,
+  horizonFor: number,
+  last: boolean,
+  decode: { verifyCrc: boolean; maxDecompressedBytes: number },
+  stats: CleanResult,
+): Buffer | null {
+  const batch = decodeRecordBatch(bytes, 0, decode);
+  if (batch.isControl || (batch.attributes & CONTROL_FLAG) !== 0) return bytes;
+  const horizon = batch.hasDeleteHorizon ? batch.baseTimestamp : null;
+  const kept = batch.records.filter((r) => {
+    if (r.key === null) return false;
+    const newest = latest.get(r.key.toString('latin1'));
+    if (newest !== undefined && r.offset < newest) return false;
+    if (r.value === null && horizon !== null && now > horizon) return false;
+    return true;
+  });
+  stats.recordsRemoved += batch.records.length - kept.length;
+  const hasTombstone = kept.some((r) => r.value === null);
+  if (kept.length === batch.records.length && (!hasTombstone || horizon !== null)) return bytes;
+  if (kept.length === 0 && !last) return null;
+  return reencode(batch, kept, hasTombstone ? (horizon ?? horizonFor) : undefined);
+}
+
+function reencode(batch: RecordBatch, kept: RecordBatch['records'], deleteHorizonMs: number | undefined): Buffer {
+  const logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  const baseTimestamp = batch.hasDeleteHorizon ? (kept[0]?.timestamp ?? batch.maxTimestamp) : batch.baseTimestamp;
+  return encodeRecordBatch(
+    kept.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
+    {
+      compression: batch.compression,
+      baseOffset: batch.baseOffset,
+      partitionLeaderEpoch: batch.partitionLeaderEpoch,
+      ...(deleteHorizonMs === undefined ? { baseTimestamp } : { deleteHorizonMs }),
+      maxTimestamp: batch.maxTimestamp,
+      logAppendTime,
+      timestamp: batch.maxTimestamp,
+      isTransactional: batch.isTransactional,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      lastOffsetDelta: batch.lastOffsetDelta,
+    },
+  );
+}
+
+export { DELETE_HORIZON_FLAG };
