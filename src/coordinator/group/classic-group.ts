@@ -462,8 +462,8 @@ export class ClassicGroup {
     }
     this.protocolName = this.selectProtocol();
     for (const m of this.members.values()) m.assignment = EMPTY;
+    // Stored once the leader's assignment arrives (SyncGroup), as Kafka does.
     this.#transition('CompletingRebalance');
-    this.#host.storeGroup(this);
     this.#host.log(`group ${this.groupId} generation ${this.generationId}`, { protocol: this.protocolName, members: this.members.size });
     this.#pendingSync.clear();
     for (const m of this.members.values()) {
