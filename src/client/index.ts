@@ -43,3 +43,12 @@ export {
   type StartOffset,
   type TopicPartition,
 } from './consumer/consumer.ts';
+export {
+  cooperativeStickyAssignor,
+  rangeAssignor,
+  roundRobinAssignor,
+  type Assignor,
+  type GroupAssignment,
+  type GroupSubscriber,
+} from './consumer/assignors.ts';
+export type { CommitOffset, GroupOptions } from './consumer/group.ts';

@@ -423,7 +423,11 @@ export class Admin {
         if (g === undefined) return out;
         const error = KafkaError.fromCode(g.errorCode);
         if (error !== null) throw error;
-        for (const t of g.topics) for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset), metadata: p.metadata });
+        if (version >= 10 && g.topics.some((t) => t.name === '')) await this.#core.metadata.refresh(null, false);
+        for (const t of g.topics) {
+          const topic = t.name !== '' ? t.name : (this.#core.metadata.topicName(t.topicId) ?? t.topicId);
+          for (const p of t.partitions) out.push({ topic, partition: p.partitionIndex, offset: Number(p.committedOffset), metadata: p.metadata });
+        }
       } else {
         const error = KafkaError.fromCode(response.errorCode);
         if (error !== null) throw error;

@@ -25,6 +25,8 @@ import {
 import { ClientCore, type ClientOptions } from '../client.ts';
 import { KafkaError } from '../errors.ts';
 import { listOffsets, type OffsetSpec } from '../offsets.ts';
+import type { Assignor } from './assignors.ts';
+import { GroupMember, type CommitOffset } from './group.ts';
 
 export interface ConsumerOptions extends ClientOptions {
   /** Where to start when there is no position (no commit, or out of range). Default 'latest'. */
@@ -39,7 +41,21 @@ export interface ConsumerOptions extends ClientOptions {
   maxPartitionBytes?: number;
   /** Default 'read_uncommitted'. */
   isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /** A consumer group to join on subscribe(). */
+  groupId?: string;
+  /** Group options (see group.ts): defaults 45000, 60000, 3000. */
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Assignors in order of preference: 'range', 'roundrobin', 'cooperative-sticky' or custom. Default ['range', 'cooperative-sticky']. */
+  assignors?: (string | Assignor)[];
+  /** Commit positions every autoCommitIntervalMs, on rebalance and on close. Default true. */
+  autoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  groupInstanceId?: string;
 }
+
+const GROUP_OPTION_KEYS = ['groupId', 'sessionTimeoutMs', 'rebalanceTimeoutMs', 'heartbeatIntervalMs', 'assignors', 'autoCommit', 'autoCommitIntervalMs', 'groupInstanceId'] as const;
 
 export interface TopicPartition {
   topic: string;
@@ -90,7 +106,8 @@ const key = (topic: string, partition: number): string => `${topic}\0${partition
 
 export class Consumer {
   readonly core: ClientCore;
-  readonly #options: Required<Omit<ConsumerOptions, keyof ClientOptions>>;
+  readonly #options: Required<Omit<ConsumerOptions, keyof ClientOptions | (typeof GROUP_OPTION_KEYS)[number]>>;
+  readonly #group: GroupMember | undefined;
   #partitions = new Map<string, PartitionState>();
   #buffer: ConsumerRecord[] = [];
   #bufferAt = 0;
@@ -109,6 +126,40 @@ export class Consumer {
       maxPartitionBytes: options.maxPartitionBytes ?? 1_048_576,
       isolationLevel: options.isolationLevel ?? 'read_uncommitted',
     };
+    if (options.groupId !== undefined) {
+      this.#group = new GroupMember(this.core, this, {
+        groupId: options.groupId,
+        ...Object.fromEntries(GROUP_OPTION_KEYS.filter((k) => k !== 'groupId' && options[k] !== undefined).map((k) => [k, options[k]])),
+      });
+      this.beforeFetch = () => this.#group!.ensureActive();
+    }
+  }
+
+  /**
+   * Joins the consumer group (the `groupId` option) for these topics; the group's assignor
+   * decides which partitions this consumer reads. Reading starts at the committed offsets.
+   */
+  subscribe(topics: readonly string[]): void {
+    if (this.#group === undefined) throw new TypeError('subscribe() needs the groupId option; use assign() without a group');
+    this.#group.subscribe(topics);
+  }
+
+  /** The group's member id and generation, and the assignor it chose (undefined without a group). */
+  groupState(): { memberId: string; generationId: number; protocol: string | undefined } | undefined {
+    const g = this.#group;
+    return g === undefined ? undefined : { memberId: g.memberId, generationId: g.generationId, protocol: g.protocol };
+  }
+
+  /** Commits offsets for the group: the given ones, or the position of every assigned partition. */
+  async commit(offsets?: readonly CommitOffset[]): Promise<void> {
+    if (this.#group === undefined) throw new TypeError('commit() needs the groupId option');
+    await this.#group.commit(offsets);
+  }
+
+  /** The group's committed offsets for partitions (-1 where there is none). */
+  async committed(partitions: readonly TopicPartition[]): Promise<number[]> {
+    if (this.#group === undefined) throw new TypeError('committed() needs the groupId option');
+    return this.#group.committed(partitions);
   }
 
   get closed(): boolean {
@@ -470,10 +521,11 @@ export class Consumer {
     if (this.#buffer.length === before) state.position = next;
   }
 
-  /** Stops reading; a fetch in flight is abandoned. */
+  /** Stops reading (a fetch in flight is abandoned); a group member commits and leaves the group. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#group !== undefined) await this.#group.leave().catch(() => {});
     await this.core.close();
   }
 }
