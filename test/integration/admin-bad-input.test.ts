@@ -160,6 +160,25 @@ test('CreatePartitions and DeleteRecords refuse bad input and change nothing', a
   assert.equal(log.logEndOffset, 10);
 });
 
+test('min.insync.replicas above the ISR refuses acks=-1 produces with NOT_ENOUGH_REPLICAS', async (t) => {
+  const { broker, raw } = await setup(t);
+  const { encodeRecordBatch } = await import('../../src/protocol/index.ts');
+  await incremental(raw, [{ resourceType: TOPIC, resourceName: 'bad', configs: [{ name: 'min.insync.replicas', configOperation: 0, value: '2' }] }]);
+  const produce = (acks: number) =>
+    raw.request(API.Produce.apiKey, 9, {
+      transactionalId: null,
+      acks,
+      timeoutMs: 1000,
+      topicData: [{ name: 'bad', partitionData: [{ index: 0, records: encodeRecordBatch([{ key: 'k', value: 'v' }]) }] }],
+    });
+  const refused = await produce(-1);
+  assert.equal(refused.responses[0].partitionResponses[0].errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+  assert.equal(broker.logs.partition('bad', 0)!.logEndOffset, 0);
+  const accepted = await produce(1);
+  assert.equal(accepted.responses[0].partitionResponses[0].errorCode, 0);
+  assert.equal(broker.logs.partition('bad', 0)!.logEndOffset, 1);
+});
+
 test('client quotas, log dirs and config resources; configs and quotas survive a restart', async (t) => {
   const dataDir = await tempDir(t);
   let running = await startTestBroker(t, { dataDir });

@@ -18,6 +18,7 @@
 // it as LogAppendTimeMs; compression.type other than `producer` recompresses a batch whose
 // codec differs (decode and re-encode, keeping offsets, timestamps, producer fields and
 // headers), and leaves a batch with the same codec untouched, off the slow path.
+// min.insync.replicas above 1 with acks=-1: NOT_ENOUGH_REPLICAS (a single broker's ISR is 1).
 // cleanup.policy with compact: every record needs a key (INVALID_RECORD otherwise, as Kafka:
 // "Compacted topic cannot accept message without key"); this decodes the batch.
 // Omitted until exactly-once (issue 5): producer id/epoch/sequence checks and transactions.
@@ -106,6 +107,13 @@ export const produceHandler = defineHandler(API.Produce, {
         if (size > topicConfigNumber(broker, topic, 'segment.bytes')) {
           fail(ErrorCode.RECORD_LIST_TOO_LARGE);
           continue;
+        }
+        if (acks === -1) {
+          const minIsr = topicConfigNumber(broker, topic, 'min.insync.replicas');
+          if (minIsr > 1) {
+            fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR Set(${broker.nodeId}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.name}-${index}`);
+            continue;
+          }
         }
         const policy = topicConfigValue(broker, topic, 'cleanup.policy') ?? '';
         if (policy.includes('compact') && (records!.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
