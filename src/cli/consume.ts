@@ -81,10 +81,17 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   if (values.timestamp !== undefined) start = { timestamp: parseTime(values.timestamp) };
   const partition = integer(values.partition, '--partition');
   const max = integer(values['max-messages'], '--max-messages', 1);
-  if (values.group !== undefined) throw new UsageError('--group needs consumer group support in this build (see docs/cli.md)');
+  const group = values.group;
+  if (group !== undefined && (values.offset !== undefined || values.timestamp !== undefined || partition !== undefined)) {
+    throw new UsageError('--group reads from the committed offsets of the partitions the group assigns: --offset, --timestamp and --partition do not apply');
+  }
 
   const { Admin, Consumer } = await import('../client/index.ts');
-  const consumer = new Consumer({ ...clientOptions(bootstrapFrom(values.bootstrap)), maxWaitMs: 500 });
+  const consumer = new Consumer({
+    ...clientOptions(bootstrapFrom(values.bootstrap)),
+    maxWaitMs: 500,
+    ...(group === undefined ? {} : { groupId: group, autoOffsetReset: start === 'latest' ? 'latest' : 'earliest', heartbeatIntervalMs: 1000 }),
+  });
   let stopping = false;
   const stop = () => {
     stopping = true;
@@ -98,7 +105,8 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   });
   let printed = 0;
   try {
-    await consumer.assign([{ topic, ...(partition === undefined ? {} : { partition }), offset: start }]);
+    if (group === undefined) await consumer.assign([{ topic, ...(partition === undefined ? {} : { partition }), offset: start }]);
+    else consumer.subscribe([topic]);
     // Without --follow: stop at the end offsets of when we started.
     const ends = new Map<number, number>();
     if (!values.follow) {
@@ -112,6 +120,15 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     const done = (): boolean => {
       if (max !== undefined && printed >= max) return true;
       if (values.follow) return false;
+      if (group !== undefined) {
+        // A member is done when the partitions the group gave it are read to their ends.
+        const assigned = consumer.assignment();
+        if (assigned.length === 0) return false;
+        return assigned.every((tp) => {
+          const position = consumer.position(tp);
+          return position !== null && position >= (ends.get(tp.partition) ?? 0);
+        });
+      }
       for (const [p, end] of ends) {
         const position = consumer.position({ topic, partition: p });
         if (position === null || position < end) return false;

@@ -207,3 +207,32 @@ test('cli: unknown topic, broker down and a missing file fail with one line and 
     assertOneLineFailure(run, /^runnel: cannot reach the broker: could not connect to 127\.0\.0\.1:1: ECONNREFUSED.*is it running\?/);
   }
 });
+
+test('cli: consume --group commits; groups list, describe (lag per partition) and delete', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2' } });
+  const b = { bootstrap: broker.bootstrap };
+  assert.equal((await runnel(['topics', 'create', 'jobs', '--partitions', '2'], b)).code, 0);
+  assert.equal((await runnel(['produce', 'jobs', '-K', ':'], { ...b, input: 'a:1\nb:2\nc:3\nd:4\n' })).code, 0);
+  const first = await runnel(['consume', 'jobs', '--group', 'workers'], b);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(first.stdout.trim().split('\n').sort(), ['1', '2', '3', '4']);
+
+  const listed = JSON.parse((await runnel(['groups', 'list', '--json'], b)).stdout);
+  assert.deepEqual(listed.map((g: { groupId: string }) => g.groupId), ['workers']);
+  assert.equal((await runnel(['produce', 'jobs', '-K', ':'], { ...b, input: 'e:5\nf:6\n' })).code, 0);
+  const [described] = JSON.parse((await runnel(['groups', 'describe', 'workers', '--json'], b)).stdout);
+  assert.equal(described.state, 'Empty');
+  const lag = described.offsets.reduce((sum: number, o: { lag: number }) => sum + o.lag, 0);
+  assert.equal(lag, 2, JSON.stringify(described.offsets));
+  const table = await runnel(['groups', 'describe', 'workers'], b);
+  assert.match(table.stdout, /^group workers: Empty, 0 members\nTOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+MEMBER\n/);
+
+  // The group resumes where it committed: only the new records.
+  const second = await runnel(['consume', 'jobs', '--group', 'workers'], b);
+  assert.deepEqual(second.stdout.trim().split('\n').sort(), ['5', '6']);
+
+  const usage = await runnel(['consume', 'jobs', '--group', 'workers', '--offset', '0'], b);
+  assert.equal(usage.code, 2);
+  assert.equal((await runnel(['groups', 'delete', 'workers'], b)).code, 0);
+  assert.equal((await runnel(['groups', 'list'], b)).stdout, 'GROUP  STATE  TYPE  PROTOCOL\n');
+});
