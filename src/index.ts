@@ -2,3 +2,4 @@
 export { startBroker, Broker, BrokerConfig, type BrokerOptions, type RunningBroker } from './broker/index.ts';
 export { createLogger, type Logger, type LogLevel } from './logger.ts';
 export { RunnelError, ProtocolError, CorruptLogError, DataDirLockedError, ConfigError, StorageError, ERROR_CODES } from './errors.ts';
+export * from './client/index.ts';
