@@ -1,6 +1,8 @@
 // The coordinators' public face. Group coordinator (issue 3): classic groups, committed
 // offsets, their records in __consumer_offsets.
 
-export { GroupCoordinator, GROUP_METADATA_TOPIC, type CoordinatorOptions, type OffsetCommitEntry } from './group/coordinator.ts';
+export { GroupCoordinator, GROUP_METADATA_TOPIC, type CoordinatorOptions, type Group, type OffsetCommitEntry } from './group/coordinator.ts';
+export { ConsumerGroup, toWire, type ConsumerGroupState, type ConsumerMember } from './group/consumer-group.ts';
+export { ASSIGNORS, rangeAssignor, uniformAssignor, type Assignment, type Assignor } from './group/assignors.ts';
 export { ClassicGroup, decodeSubscriptionTopics, type ClassicGroupState, type CommittedOffset, type JoinResult, type SyncResult } from './group/classic-group.ts';
 export { partitionForGroup, javaStringHashCode } from './group/records.ts';

@@ -105,8 +105,8 @@ test('a thousand members join at once: one generation; pending and expired membe
   const ids = await Promise.all(Array.from({ length: N }, () => clients[0]!.request(ApiKey.JoinGroup, 9, joinBody('pending', '', undefined, 1000))));
   assert.ok(ids.every((r: any) => r.errorCode === ErrorCode.MEMBER_ID_REQUIRED));
   assert.equal(new Set(ids.map((r: any) => r.memberId)).size, N);
-  assert.ok(coordinator.group('pending')!.pendingMembers.size <= N);
-  await waitFor('pending members to expire', () => coordinator.group('pending')!.pendingMembers.size === 0);
+  assert.ok(coordinator.classicGroup('pending')!.pendingMembers.size <= N);
+  await waitFor('pending members to expire', () => coordinator.classicGroup('pending')!.pendingMembers.size === 0);
 
   // A thousand members at once, each on its own connection (v3: no member id round).
   const joins = await Promise.all(clients.map((c) => c.request(ApiKey.JoinGroup, 3, joinBody('crowd', '', undefined, 1000), 30_000)));
@@ -125,8 +125,8 @@ test('a thousand members join at once: one generation; pending and expired membe
     }, 30_000)));
   assert.ok(syncs.every((s: any, i) => s.errorCode === 0 && s.assignment.toString() === (joins[i] as any).memberId));
   // Nobody heartbeats: every member expires and the group ends Empty, holding nothing.
-  await waitFor('the crowd to expire', () => coordinator.group('crowd')!.members.size === 0 && coordinator.group('crowd')!.state === 'Empty');
-  assert.equal(coordinator.group('crowd')!.staticMembers.size, 0);
+  await waitFor('the crowd to expire', () => coordinator.classicGroup('crowd')!.members.size === 0 && coordinator.classicGroup('crowd')!.state === 'Empty');
+  assert.equal(coordinator.classicGroup('crowd')!.staticMembers.size, 0);
 });
 
 test('group.max.size with a thousand concurrent joins', async (t) => {

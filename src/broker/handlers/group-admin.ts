@@ -6,10 +6,11 @@
 // is described as Dead with no error before v6 and with GROUP_ID_NOT_FOUND from v6.
 // Authorized operations (v3+), without an authorizer: READ, DELETE, DESCRIBE.
 // ListGroups: the states filter (v4+) matches case-insensitively; the types filter (v5+)
-// knows "classic" (every group here is classic until KIP-848 lands).
+// knows "classic" and "consumer" (KIP-848 groups).
 // DeleteGroups: GROUP_ID_NOT_FOUND for unknown groups, NON_EMPTY_GROUP while members
 // remain; otherwise tombstones for the group's offsets and metadata are written.
 
+import { ClassicGroup } from '../../coordinator/index.ts';
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
 import { groupCoordinator } from './group-component.ts';
@@ -31,7 +32,7 @@ export const describeGroupsHandler = defineHandler(API.DescribeGroups, {
           groupState: 'Dead',
           protocolType: '',
           protocolData: '',
-          members: [] as ReturnType<NonNullable<ReturnType<typeof coordinator.group>>['describe']>['members'],
+          members: [] as ReturnType<ClassicGroup['describe']>['members'],
           authorizedOperations: request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS,
         };
         if (groupId === '' && apiVersion >= 6) return { ...base, errorCode: ErrorCode.INVALID_GROUP_ID, errorMessage: 'The group id is invalid.' };
@@ -39,7 +40,21 @@ export const describeGroupsHandler = defineHandler(API.DescribeGroups, {
         if (!group || group.state === 'Dead') {
           return apiVersion >= 6 ? { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` } : base;
         }
-        return { ...base, ...group.describe() };
+        if (group instanceof ClassicGroup) return { ...base, ...group.describe() };
+        // A consumer (KIP-848) group seen through the classic API: its state and members.
+        return {
+          ...base,
+          groupState: group.state,
+          protocolType: 'consumer',
+          members: [...group.members.values()].map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.instanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: Buffer.alloc(0),
+            memberAssignment: Buffer.alloc(0),
+          })),
+        };
       });
       response.groups.push(described);
     }
@@ -53,11 +68,11 @@ export const listGroupsHandler = defineHandler(API.ListGroups, {
     const response = API.ListGroups.createResponse();
     const states = apiVersion >= 4 ? new Set(request.statesFilter.map((s) => s.toLowerCase())) : new Set<string>();
     const types = apiVersion >= 5 ? new Set(request.typesFilter.map((s) => s.toLowerCase())) : new Set<string>();
-    if (types.size > 0 && !types.has('classic')) return response;
     for (const group of groupCoordinator(broker).groups()) {
       if (group.state === 'Dead') continue;
       if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
-      response.groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: 'classic' });
+      if (types.size > 0 && !types.has(group.type)) continue;
+      response.groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: group.type });
     }
     return response;
   },

@@ -60,6 +60,10 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
   },
 });
 
+function errorJoin(memberId: string) {
+  return { errorCode: 0, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
+}
+
 export const joinGroupHandler = defineHandler(API.JoinGroup, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
@@ -79,6 +83,8 @@ export const joinGroupHandler = defineHandler(API.JoinGroup, {
     const pending = await coordinator.run(request.groupId, () => {
       if (request.memberId !== '' && !coordinator.group(request.groupId)) return null;
       const group = coordinator.getOrCreate(request.groupId);
+      // A consumer (KIP-848) group with members does not take classic members.
+      if (group === null) return { result: { ...errorJoin(request.memberId), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL } };
       // The result may be a promise that a later state change resolves; it is returned
       // wrapped so that the queue moves on without waiting for it.
       return {
@@ -111,7 +117,7 @@ export const syncGroupHandler = defineHandler(API.SyncGroup, {
     }
     const coordinator = groupCoordinator(broker);
     const pending = await coordinator.run(request.groupId, () => {
-      const group = coordinator.group(request.groupId);
+      const group = coordinator.classicGroup(request.groupId);
       if (!group) return null;
       return {
         result: group.sync({
@@ -147,7 +153,7 @@ export const heartbeatHandler = defineHandler(API.Heartbeat, {
     }
     const coordinator = groupCoordinator(broker);
     response.errorCode = await coordinator.run(request.groupId, () => {
-      const group = coordinator.group(request.groupId);
+      const group = coordinator.classicGroup(request.groupId);
       if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
       return group.heartbeat(request.memberId, apiVersion >= 3 ? request.groupInstanceId : null, request.generationId);
     });
@@ -166,7 +172,7 @@ export const leaveGroupHandler = defineHandler(API.LeaveGroup, {
     }
     const coordinator = groupCoordinator(broker);
     await coordinator.run(request.groupId, () => {
-      const group = coordinator.group(request.groupId);
+      const group = coordinator.classicGroup(request.groupId);
       if (!group) {
         response.errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
         return;

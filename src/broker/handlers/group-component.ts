@@ -14,6 +14,7 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
   const coordinator = new GroupCoordinator({
     logs: broker.logs,
     config: (name) => broker.config.number(name),
+    assignors: () => (broker.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
   });

@@ -1,18 +1,19 @@
-// The group family (issue 3): consumer groups (classic protocol), committed offsets and
+// The group family (issue 3): consumer groups (classic and KIP-848), committed offsets and
 // group administration. This file gathers the family's handlers and the group
 // coordinator component, started with the broker so that it loads __consumer_offsets
 // before any client connects.
 //
 // Handlers: group-classic.ts (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
+// group-consumer.ts (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe),
 // offsets.ts (OffsetCommit, OffsetFetch, OffsetDelete), group-admin.ts (DescribeGroups,
 // ListGroups, DeleteGroups). The state lives in src/coordinator/group.
-// Not yet served: KIP-848 (ConsumerGroupHeartbeat/Describe), share groups (KIP-932),
-// TxnOffsetCommit (issue 5).
+// Not yet served: share groups (KIP-932), streams groups, TxnOffsetCommit (issue 5).
 
 import type { Component, ComponentKey } from '../component.ts';
 import type { ApiHandler } from '../dispatch.ts';
 import { GROUP_COORDINATOR } from './group-component.ts';
 import { describeGroupsHandler, deleteGroupsHandler, listGroupsHandler } from './group-admin.ts';
+import { consumerGroupDescribeHandler, consumerGroupHeartbeatHandler } from './group-consumer.ts';
 import { findCoordinatorHandler, heartbeatHandler, joinGroupHandler, leaveGroupHandler, syncGroupHandler } from './group-classic.ts';
 import { offsetCommitHandler, offsetDeleteHandler, offsetFetchHandler } from './offsets.ts';
 
@@ -28,5 +29,7 @@ export const GROUP_HANDLERS: readonly ApiHandler[] = [
   describeGroupsHandler,
   listGroupsHandler,
   deleteGroupsHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 export const GROUP_STARTUP: readonly ComponentKey<Component>[] = [GROUP_COORDINATOR];

@@ -17,7 +17,7 @@
 // OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members and a protocol type other than
 // "consumer"), GROUP_SUBSCRIBED_TO_TOPIC for topics the members subscribe to.
 
-import type { ClassicGroup } from '../../coordinator/index.ts';
+import { ClassicGroup, ConsumerGroup, type Group } from '../../coordinator/index.ts';
 import { API, ErrorCode, OffsetFetch } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
@@ -64,13 +64,16 @@ export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
     };
     const generationId = request.generationIdOrMemberEpoch;
     await coordinator.run(request.groupId, () => {
-      let group = coordinator.group(request.groupId);
+      let group: Group | null | undefined = coordinator.group(request.groupId);
       if (!group || group.state === 'Dead') {
         if (generationId >= 0) return fillAll(ErrorCode.ILLEGAL_GENERATION);
         if (accepted.length === 0) return;
-        group = coordinator.getOrCreate(request.groupId);
+        group = coordinator.getOrCreate(request.groupId)!;
       }
-      const error = group.validateOffsetCommit(request.memberId, apiVersion >= 7 ? request.groupInstanceId : null, generationId);
+      const error =
+        group instanceof ConsumerGroup
+          ? group.validateOffsetCommit(request.memberId, generationId, apiVersion)
+          : group.validateOffsetCommit(request.memberId, apiVersion >= 7 ? request.groupInstanceId : null, generationId);
       if (error !== 0) return fillAll(error);
       const retention = apiVersion >= 2 && apiVersion <= 4 ? Number(request.retentionTimeMs) : -1;
       fillAll(coordinator.commitOffsets(group, accepted, retention));
@@ -83,7 +86,7 @@ type FetchTopic = { name: string; topicId: string; partitionIndexes: number[] | 
 type FetchedPartition = { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number };
 
 /** Offsets of one group: the requested topics, or every topic with a committed offset. */
-function fetchGroupOffsets(broker: Broker, group: ClassicGroup | undefined, topics: FetchTopic[] | null, byId: boolean) {
+function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: FetchTopic[] | null, byId: boolean) {
   const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
   const out: { name: string; topicId: string; partitions: FetchedPartition[] }[] = [];
   const requested: FetchTopic[] =
@@ -119,16 +122,22 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
     const byId = apiVersion >= 10;
     if (apiVersion >= 8) {
       for (const g of request.groups) {
-        const topics = await coordinator.run(g.groupId, () =>
-          fetchGroupOffsets(
+        let errorCode = 0;
+        const topics = await coordinator.run(g.groupId, () => {
+          const group = coordinator.group(g.groupId);
+          // v9+: a member of a consumer (KIP-848) group fetches at its current epoch.
+          if (apiVersion >= 9 && group instanceof ConsumerGroup) errorCode = group.validateOffsetFetch(g.memberId, g.memberEpoch);
+          if (errorCode !== 0) return [];
+          return fetchGroupOffsets(
             broker,
-            coordinator.group(g.groupId),
+            group,
             g.topics === null ? null : g.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitionIndexes: t.partitionIndexes })),
             byId,
-          ),
-        );
+          );
+        });
         response.groups.push({
           ...OffsetFetch.createOffsetFetchResponseGroup(),
+          errorCode,
           groupId: g.groupId,
           topics: topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopics(), name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartitions(), ...p })) })),
         });
@@ -153,8 +162,8 @@ export const offsetDeleteHandler = defineHandler(API.OffsetDelete, {
         response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
         return;
       }
-      const subscribed = group.subscribedTopics();
-      if (group.members.size > 0 && subscribed === null) {
+      const subscribed = group instanceof ClassicGroup ? group.subscribedTopics() : group.subscribedTopicNames();
+      if (group instanceof ClassicGroup && group.members.size > 0 && subscribed === null) {
         response.errorCode = ErrorCode.NON_EMPTY_GROUP;
         return;
       }

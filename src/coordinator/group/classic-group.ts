@@ -106,6 +106,7 @@ export interface CommittedOffset {
 const EMPTY = Buffer.alloc(0);
 
 export class ClassicGroup {
+  readonly type = 'classic';
   readonly groupId: string;
   readonly #host: GroupHost;
   state: ClassicGroupState = 'Empty';
@@ -138,6 +139,11 @@ export class ClassicGroup {
   #transition(state: ClassicGroupState): void {
     this.state = state;
     this.stateTimestamp = this.#host.now();
+  }
+
+  /** No members and none pending: the group holds only offsets (and may be converted or deleted). */
+  isEmpty(): boolean {
+    return this.state === 'Empty' && this.members.size === 0 && this.pendingMembers.size === 0;
   }
 
   get rebalanceTimeoutMs(): number {

@@ -12,6 +12,7 @@
 import { encodeRecordBatch, decodeRecordBatches, ErrorCode, type RecordInput } from '../../protocol/index.ts';
 import type { LogManager, PartitionLog } from '../../storage/index.ts';
 import { ClassicGroup, type CommittedOffset, type GroupHost } from './classic-group.ts';
+import { ConsumerGroup, type ConsumerGroupHost } from './consumer-group.ts';
 import {
   decodeGroupMetadataValue,
   decodeKey,
@@ -31,9 +32,14 @@ export interface CoordinatorOptions {
   config(name: string): number;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** group.consumer.assignors (default uniform, range). */
+  assignors?: () => string[];
   /** Called after an append to __consumer_offsets (wakes long-polling fetches). */
   appended?: (log: PartitionLog) => void;
 }
+
+/** A group of either protocol: classic (JoinGroup/SyncGroup) or consumer (KIP-848). */
+export type Group = ClassicGroup | ConsumerGroup;
 
 export interface OffsetCommitEntry {
   topic: string;
@@ -46,9 +52,10 @@ export interface OffsetCommitEntry {
 export class GroupCoordinator {
   readonly #options: CoordinatorOptions;
   readonly #now: () => number;
-  readonly #groups = new Map<string, ClassicGroup>();
+  readonly #groups = new Map<string, Group>();
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #host: GroupHost;
+  readonly #consumerHost: ConsumerGroupHost;
   #expiryTimer: NodeJS.Timeout | null = null;
   #stopped = false;
 
@@ -61,6 +68,14 @@ export class GroupCoordinator {
       maxSize: () => options.config('group.max.size'),
       storeGroup: (group) => this.#storeGroup(group),
       log: (message, fields) => options.log?.('info', message, fields),
+    };
+    this.#consumerHost = {
+      now: this.#now,
+      sessionTimeoutMs: () => options.config('group.consumer.session.timeout.ms'),
+      maxSize: () => options.config('group.consumer.max.size'),
+      assignors: () => options.assignors?.() ?? ['uniform', 'range'],
+      topics: () => options.logs.topics().filter((t) => !t.name.startsWith('__')).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions })),
+      log: (message) => options.log?.('info', message),
     };
   }
 
@@ -107,21 +122,49 @@ export class GroupCoordinator {
 
   // -- groups ----------------------------------------------------------------------------
 
-  group(groupId: string): ClassicGroup | undefined {
+  group(groupId: string): Group | undefined {
     return this.#groups.get(groupId);
   }
 
-  groups(): ClassicGroup[] {
+  /** The group if it is a live classic group. */
+  classicGroup(groupId: string): ClassicGroup | undefined {
+    const group = this.#groups.get(groupId);
+    return group instanceof ClassicGroup ? group : undefined;
+  }
+
+  groups(): Group[] {
     return [...this.#groups.values()];
   }
 
-  getOrCreate(groupId: string): ClassicGroup {
-    let group = this.#groups.get(groupId);
-    if (!group || group.state === 'Dead') {
-      group = new ClassicGroup(groupId, this.#host);
-      this.#groups.set(groupId, group);
-    }
+  /**
+   * The classic group, created if missing. An empty consumer group becomes a classic one
+   * (keeping its offsets), as Kafka converts it; a consumer group with members gives null.
+   */
+  getOrCreate(groupId: string): ClassicGroup | null {
+    const existing = this.#groups.get(groupId);
+    if (existing instanceof ClassicGroup && existing.state !== 'Dead') return existing;
+    if (existing instanceof ConsumerGroup && !existing.isEmpty()) return null;
+    const group = new ClassicGroup(groupId, this.#host);
+    if (existing) this.#adopt(group, existing);
+    this.#groups.set(groupId, group);
     return group;
+  }
+
+  /** The consumer (KIP-848) group, created if missing; an empty classic group is converted; null if a classic group has members. */
+  getOrCreateConsumerGroup(groupId: string): ConsumerGroup | null {
+    const existing = this.#groups.get(groupId);
+    if (existing instanceof ConsumerGroup && existing.state !== 'Dead') return existing;
+    if (existing instanceof ClassicGroup && !existing.isEmpty() && existing.state !== 'Dead') return null;
+    const group = new ConsumerGroup(groupId, this.#consumerHost);
+    if (existing) this.#adopt(group, existing);
+    this.#groups.set(groupId, group);
+    return group;
+  }
+
+  #adopt(group: Group, from: Group): void {
+    for (const [t, m] of from.offsets) group.offsets.set(t, m);
+    group.hasStoredMetadata = from.hasStoredMetadata;
+    from.close();
   }
 
   /** Ensures __consumer_offsets exists (FindCoordinator creates it, as Kafka does). */
@@ -149,7 +192,7 @@ export class GroupCoordinator {
   deleteGroup(groupId: string): number {
     const group = this.#groups.get(groupId);
     if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (group.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    if (!group.isEmpty()) return ErrorCode.NON_EMPTY_GROUP;
     const records: RecordInput[] = [];
     for (const [topic, partitions] of group.offsets) {
       for (const partition of partitions.keys()) records.push({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null });
@@ -165,7 +208,7 @@ export class GroupCoordinator {
   // -- offsets ----------------------------------------------------------------------------
 
   /** Appends the commits and applies them; returns 0 or an error code for all of them. */
-  commitOffsets(group: ClassicGroup, entries: OffsetCommitEntry[], retentionTimeMs: number): number {
+  commitOffsets(group: Group, entries: OffsetCommitEntry[], retentionTimeMs: number): number {
     if (entries.length === 0) return 0;
     const now = this.#now();
     const expireTimestamp = retentionTimeMs >= 0 ? now + retentionTimeMs : -1;
@@ -186,7 +229,7 @@ export class GroupCoordinator {
   }
 
   /** Removes the offsets of some partitions (OffsetDelete); returns 0 or an error code. */
-  deleteOffsets(group: ClassicGroup, partitions: { topic: string; partition: number }[]): number {
+  deleteOffsets(group: Group, partitions: { topic: string; partition: number }[]): number {
     const existing = partitions.filter((p) => group.offsets.get(p.topic)?.has(p.partition));
     if (existing.length === 0) return 0;
     const error = this.#append(
@@ -213,7 +256,7 @@ export class GroupCoordinator {
     const now = this.#now();
     const retentionMs = this.#options.config('offsets.retention.minutes') * 60_000;
     for (const group of [...this.#groups.values()]) {
-      if (group.state !== 'Empty') continue;
+      if (!group.isEmpty()) continue;
       const expired: { topic: string; partition: number }[] = [];
       for (const [topic, partitions] of group.offsets) {
         for (const [partition, o] of partitions) {
@@ -226,7 +269,7 @@ export class GroupCoordinator {
         if (this.deleteOffsets(group, expired) !== 0) continue;
         this.#options.log?.('info', `expired ${expired.length} offsets of group ${group.groupId}`);
       }
-      if (group.offsets.size === 0 && group.members.size === 0 && group.pendingMembers.size === 0) {
+      if (group.offsets.size === 0 && group.isEmpty()) {
         if (group.hasStoredMetadata && this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: null }]) !== 0) continue;
         group.markDead();
         this.#groups.delete(group.groupId);
@@ -237,6 +280,7 @@ export class GroupCoordinator {
   // -- persistence --------------------------------------------------------------------------
 
   #storeGroup(group: ClassicGroup): number {
+    if (this.#groups.get(group.groupId) !== group) return 0; // converted or deleted meanwhile
     const error = this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: encodeGroupMetadataValue(group.toRecord()) }]);
     if (error === 0) group.hasStoredMetadata = true;
     return error;
@@ -296,6 +340,7 @@ export class GroupCoordinator {
       }
     }
     for (const [groupId, group] of this.#groups) {
+      if (!(group instanceof ClassicGroup)) continue;
       // Offsets all deleted and no metadata record: the group is gone.
       if (group.pendingRecord === null && group.offsets.size === 0) this.#groups.delete(groupId);
       else group.startLoaded();
@@ -350,7 +395,7 @@ export class GroupCoordinator {
 
   #loadedGroup(groupId: string): ClassicGroup {
     let group = this.#groups.get(groupId);
-    if (!group) this.#groups.set(groupId, (group = new ClassicGroup(groupId, this.#host)));
+    if (!(group instanceof ClassicGroup)) this.#groups.set(groupId, (group = new ClassicGroup(groupId, this.#host)));
     return group;
   }
 }

@@ -91,7 +91,7 @@ test('offset expiry: after offsets.retention.minutes for an Empty group, or at a
     const clock = { now: 1_000_000 };
     const c = coordinator(logs, clock);
     c.start();
-    const g = c.getOrCreate('simple');
+    const g = c.getOrCreate('simple')!;
     assert.equal(c.commitOffsets(g, [{ topic: 't', partition: 0, offset: 5n, leaderEpoch: -1, metadata: '' }], -1), 0);
     clock.now += 30_000;
     assert.equal(c.commitOffsets(g, [{ topic: 't', partition: 1, offset: 6n, leaderEpoch: -1, metadata: '' }], 10_000), 0);
@@ -131,7 +131,7 @@ test('loading: the last record per key wins, across groups and partitions', () =
     const c = coordinator(logs, clock, { 'offsets.retention.minutes': 10_000 });
     c.start();
     for (let i = 0; i < 20; i++) {
-      const g = c.getOrCreate(`g${i}`);
+      const g = c.getOrCreate(`g${i}`)!;
       for (let k = 0; k <= i % 3; k++) c.commitOffsets(g, [{ topic: 't', partition: 0, offset: BigInt(i * 10 + k), leaderEpoch: k, metadata: `m${k}` }], -1);
     }
     c.deleteGroup('g4');

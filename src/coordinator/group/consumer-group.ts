@@ -1,0 +1,414 @@
+// One group of the consumer group protocol (KIP-848): members heartbeat with
+// ConsumerGroupHeartbeat and the coordinator computes their assignment with a server-side
+// assignor (uniform or range). State (as Kafka names it):
+//
+//   Empty ── member joins ──► Assigning ── target computed ──► Reconciling ── all members at
+//     ▲                        (group epoch > assignment epoch)            the target epoch ──► Stable
+//     └───── last member leaves / is fenced ◄──── any change bumps the group epoch ◄──────────┘
+//
+// Epochs: the group epoch rises with every change of membership, subscriptions or subscribed
+// topics' partitions; the target assignment is recomputed when it is behind. Each member
+// moves to the target epoch through Kafka's reconciliation: partitions it must give up are
+// first removed from its assignment (UNREVOKED_PARTITIONS, its epoch unchanged) until it
+// reports, in a heartbeat, that it no longer owns them; only then does it get the new epoch
+// and those of its new partitions that no other member still owns (UNRELEASED_PARTITIONS
+// until the rest are released). A member that does not revoke within its rebalance timeout,
+// or stops heartbeating for group.consumer.session.timeout.ms, is fenced (removed).
+//
+// Omitted for now: persistence of these groups' records (types 3-8) — after a restart the
+// group's offsets remain and its members rejoin; static membership leaves (epoch -2) are
+// handled as leaves; classic members inside a consumer group (upgrade path).
+
+import { ErrorCode } from '../../protocol/index.ts';
+import { ASSIGNORS, type Assignment, type AssignorTopic } from './assignors.ts';
+import type { CommittedOffset } from './classic-group.ts';
+
+export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
+type MemberState = 'STABLE' | 'UNREVOKED_PARTITIONS' | 'UNRELEASED_PARTITIONS';
+
+export interface ConsumerMember {
+  memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  state: MemberState;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  rebalanceTimeoutMs: number;
+  assigned: Assignment;
+  pendingRevocation: Assignment;
+  sessionTimer: NodeJS.Timeout | null;
+  revocationTimer: NodeJS.Timeout | null;
+}
+
+export interface HeartbeatRequest {
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: { topicId: string; partitions: number[] }[] | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface HeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  assignment: { topicId: string; partitions: number[] }[] | null;
+}
+
+export interface ConsumerGroupHost {
+  now(): number;
+  sessionTimeoutMs(): number;
+  maxSize(): number;
+  assignors(): string[];
+  /** Existing topics by name (for subscriptions). */
+  topics(): { name: string; topicId: string; partitions: number }[];
+  log(message: string): void;
+}
+
+function clone(a: Assignment): Assignment {
+  return new Map([...a].map(([t, s]) => [t, new Set(s)]));
+}
+
+function size(a: Assignment): number {
+  let n = 0;
+  for (const s of a.values()) n += s.size;
+  return n;
+}
+
+function minus(a: Assignment, b: Assignment): Assignment {
+  const out: Assignment = new Map();
+  for (const [t, s] of a) {
+    const left = [...s].filter((p) => !b.get(t)?.has(p));
+    if (left.length > 0) out.set(t, new Set(left));
+  }
+  return out;
+}
+
+function intersect(a: Assignment, b: Assignment): Assignment {
+  const out: Assignment = new Map();
+  for (const [t, s] of a) {
+    const both = [...s].filter((p) => b.get(t)?.has(p));
+    if (both.length > 0) out.set(t, new Set(both));
+  }
+  return out;
+}
+
+function equal(a: Assignment, b: Assignment): boolean {
+  return size(a) === size(b) && size(intersect(a, b)) === size(a);
+}
+
+export function toWire(a: Assignment): { topicId: string; partitions: number[] }[] {
+  return [...a].filter(([, s]) => s.size > 0).map(([topicId, s]) => ({ topicId, partitions: [...s].sort((x, y) => x - y) }));
+}
+
+function fromWire(list: { topicId: string; partitions: number[] }[]): Assignment {
+  const out: Assignment = new Map();
+  for (const { topicId, partitions } of list) if (partitions.length > 0) out.set(topicId, new Set(partitions));
+  return out;
+}
+
+export class ConsumerGroup {
+  readonly type = 'consumer';
+  readonly groupId: string;
+  readonly #host: ConsumerGroupHost;
+  readonly members = new Map<string, ConsumerMember>();
+  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  readonly protocolType = 'consumer';
+  hasStoredMetadata = false;
+  stateTimestamp: number;
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  target = new Map<string, Assignment>();
+  #dead = false;
+  #topicsSignature = '';
+
+  constructor(groupId: string, host: ConsumerGroupHost) {
+    this.groupId = groupId;
+    this.#host = host;
+    this.stateTimestamp = host.now();
+  }
+
+  get state(): ConsumerGroupState {
+    if (this.#dead) return 'Dead';
+    if (this.members.size === 0) return 'Empty';
+    if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
+    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || m.state !== 'STABLE') return 'Reconciling';
+    return 'Stable';
+  }
+
+  isEmpty(): boolean {
+    return this.members.size === 0;
+  }
+
+  /** The assignor the group uses: the one most members ask for, else the first configured. */
+  get assignorName(): string {
+    const votes = new Map<string, number>();
+    for (const m of this.members.values()) if (m.serverAssignor) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    let best = this.#host.assignors()[0] ?? 'uniform';
+    let most = 0;
+    for (const [name, n] of votes) if (n > most) [best, most] = [name, n];
+    return best;
+  }
+
+  // -- ConsumerGroupHeartbeat ---------------------------------------------------------
+
+  heartbeat(req: HeartbeatRequest): HeartbeatResult {
+    const fail = (errorCode: number, errorMessage: string | null = null): HeartbeatResult => ({ errorCode, errorMessage, memberId: req.memberId || null, memberEpoch: req.memberEpoch, assignment: null });
+    if (req.serverAssignor !== null && !this.#host.assignors().includes(req.serverAssignor)) {
+      return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${this.#host.assignors().join(', ')}.`);
+    }
+    if (req.memberEpoch === -1 || req.memberEpoch === -2) {
+      const member = this.members.get(req.memberId);
+      if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${this.groupId}.`);
+      this.#remove(member, 'left the group');
+      return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, assignment: null };
+    }
+
+    let member = this.members.get(req.memberId);
+    let joined = false;
+    if (req.memberEpoch === 0) {
+      if (member) this.#remove(member, 'rejoined with epoch 0');
+      if (this.members.size >= this.#host.maxSize()) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.#host.maxSize()} members.`);
+      member = {
+        memberId: req.memberId,
+        instanceId: req.instanceId,
+        rackId: req.rackId,
+        clientId: req.clientId,
+        clientHost: req.clientHost,
+        memberEpoch: 0,
+        previousMemberEpoch: -1,
+        state: 'STABLE',
+        subscribedTopicNames: [],
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        assigned: new Map(),
+        pendingRevocation: new Map(),
+        sessionTimer: null,
+        revocationTimer: null,
+      };
+      this.members.set(member.memberId, member);
+      joined = true;
+    } else {
+      if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${this.groupId}.`);
+      if (req.memberEpoch !== member.memberEpoch) {
+        // A lost response: the member is one epoch behind and owns nothing it should not.
+        const owned = req.topicPartitions ? fromWire(req.topicPartitions) : null;
+        const benign = req.memberEpoch === member.previousMemberEpoch && owned !== null && size(minus(owned, member.assigned)) === 0;
+        if (!benign) return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The consumer group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+      }
+    }
+
+    const before = { epoch: member.memberEpoch, assigned: clone(member.assigned) };
+    let changed = joined;
+    if (req.subscribedTopicNames !== null && req.subscribedTopicNames.join('\0') !== member.subscribedTopicNames.join('\0')) {
+      member.subscribedTopicNames = [...req.subscribedTopicNames].sort();
+      changed = true;
+    }
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== member.subscribedTopicRegex) {
+      member.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+      changed = true;
+    }
+    if (req.serverAssignor !== null && req.serverAssignor !== member.serverAssignor) {
+      member.serverAssignor = req.serverAssignor;
+      changed = true;
+    }
+    if (req.rebalanceTimeoutMs > 0) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.rackId !== null) member.rackId = req.rackId;
+    if (req.instanceId !== null) member.instanceId = req.instanceId;
+    member.clientId = req.clientId;
+    member.clientHost = req.clientHost;
+
+    const signature = this.#subscribedTopicsSignature();
+    if (signature !== this.#topicsSignature) {
+      this.#topicsSignature = signature;
+      changed = true;
+    }
+    if (changed) this.#bumpEpoch();
+    if (this.groupEpoch > this.assignmentEpoch) this.#computeTargetAssignment();
+    this.#reconcile(member, req.topicPartitions ? fromWire(req.topicPartitions) : null);
+    this.#scheduleSession(member);
+
+    const send = joined || req.topicPartitions !== null || member.memberEpoch !== before.epoch || !equal(member.assigned, before.assigned);
+    return { errorCode: 0, errorMessage: null, memberId: member.memberId, memberEpoch: member.memberEpoch, assignment: send ? toWire(member.assigned) : null };
+  }
+
+  #bumpEpoch(): void {
+    this.groupEpoch = Math.max(this.groupEpoch, this.assignmentEpoch) + 1;
+    this.stateTimestamp = this.#host.now();
+  }
+
+  /** Topic ids (with partition counts) of what the members subscribe to, by name or regex. */
+  #subscribedTopics(member: ConsumerMember, byName: Map<string, { name: string; topicId: string; partitions: number }>): Set<string> {
+    const ids = new Set<string>();
+    for (const name of member.subscribedTopicNames) {
+      const t = byName.get(name);
+      if (t) ids.add(t.topicId);
+    }
+    if (member.subscribedTopicRegex) {
+      let re: RegExp | null = null;
+      try {
+        re = new RegExp(`^(?:${member.subscribedTopicRegex})$`);
+      } catch {
+        re = null;
+      }
+      if (re) for (const t of byName.values()) if (!t.name.startsWith('__') && re.test(t.name)) ids.add(t.topicId);
+    }
+    return ids;
+  }
+
+  #subscribedTopicsSignature(): string {
+    const byName = new Map(this.#host.topics().map((t) => [t.name, t]));
+    const ids = new Set<string>();
+    for (const m of this.members.values()) for (const id of this.#subscribedTopics(m, byName)) ids.add(id);
+    const byId = new Map([...byName.values()].map((t) => [t.topicId, t]));
+    return [...ids].sort().map((id) => `${id}:${byId.get(id)!.partitions}`).join(',');
+  }
+
+  #computeTargetAssignment(): void {
+    const all = this.#host.topics();
+    const byName = new Map(all.map((t) => [t.name, t]));
+    const topics = new Map<string, AssignorTopic>(all.map((t) => [t.topicId, t]));
+    const assignor = ASSIGNORS.get(this.assignorName) ?? ASSIGNORS.get('uniform')!;
+    const members = [...this.members.values()].map((m) => ({
+      memberId: m.memberId,
+      topics: this.#subscribedTopics(m, byName),
+      current: this.target.get(m.memberId) ?? m.assigned,
+    }));
+    this.target = assignor(members, topics);
+    this.assignmentEpoch = this.groupEpoch;
+    this.#host.log(`group ${this.groupId}: target assignment at epoch ${this.assignmentEpoch} (${this.assignorName}, ${members.length} members)`);
+  }
+
+  /** Whether another member still holds a partition (assigned or pending revocation). */
+  #ownedByOther(member: ConsumerMember, topicId: string, partition: number): boolean {
+    for (const m of this.members.values()) {
+      if (m === member) continue;
+      if (m.assigned.get(topicId)?.has(partition) || m.pendingRevocation.get(topicId)?.has(partition)) return true;
+    }
+    return false;
+  }
+
+  /** Kafka's CurrentAssignmentBuilder: one step of the member towards its target. */
+  #reconcile(member: ConsumerMember, owned: Assignment | null): void {
+    if (member.state === 'UNREVOKED_PARTITIONS') {
+      const stillOwned = owned === null ? member.pendingRevocation : intersect(owned, member.pendingRevocation);
+      if (size(stillOwned) > 0) return;
+      member.pendingRevocation = new Map();
+      if (member.revocationTimer) clearTimeout(member.revocationTimer);
+      member.revocationTimer = null;
+    } else if (member.state === 'STABLE' && member.memberEpoch === this.assignmentEpoch) {
+      return;
+    }
+    const target = this.target.get(member.memberId) ?? new Map();
+    const keep = intersect(member.assigned, target);
+    const revoke = minus(member.assigned, target);
+    if (size(revoke) > 0) {
+      member.assigned = keep;
+      member.pendingRevocation = revoke;
+      member.state = 'UNREVOKED_PARTITIONS';
+      const generation = this.assignmentEpoch;
+      member.revocationTimer = setTimeout(() => {
+        if (this.members.get(member.memberId) === member && member.state === 'UNREVOKED_PARTITIONS' && this.assignmentEpoch >= generation) {
+          this.#remove(member, `did not revoke its partitions within ${member.rebalanceTimeoutMs} ms`);
+        }
+      }, Math.max(member.rebalanceTimeoutMs, 1));
+      member.revocationTimer.unref();
+      return;
+    }
+    const wanted = minus(target, keep);
+    let unreleased = 0;
+    const next = clone(keep);
+    for (const [t, set] of wanted) {
+      for (const p of set) {
+        if (this.#ownedByOther(member, t, p)) unreleased++;
+        else {
+          let s = next.get(t);
+          if (!s) next.set(t, (s = new Set()));
+          s.add(p);
+        }
+      }
+    }
+    member.assigned = next;
+    if (member.memberEpoch !== this.assignmentEpoch) {
+      member.previousMemberEpoch = member.memberEpoch;
+      member.memberEpoch = this.assignmentEpoch;
+    }
+    member.state = unreleased > 0 ? 'UNRELEASED_PARTITIONS' : 'STABLE';
+  }
+
+  // -- sessions and removal -------------------------------------------------------------
+
+  #scheduleSession(member: ConsumerMember): void {
+    if (member.sessionTimer) {
+      member.sessionTimer.refresh();
+      return;
+    }
+    member.sessionTimer = setTimeout(() => {
+      if (this.members.get(member.memberId) === member) this.#remove(member, 'session timeout expired');
+    }, this.#host.sessionTimeoutMs());
+    member.sessionTimer.unref();
+  }
+
+  #remove(member: ConsumerMember, reason: string): void {
+    this.#host.log(`fencing member ${member.memberId} of consumer group ${this.groupId}: ${reason}`);
+    if (member.sessionTimer) clearTimeout(member.sessionTimer);
+    if (member.revocationTimer) clearTimeout(member.revocationTimer);
+    this.members.delete(member.memberId);
+    this.target.delete(member.memberId);
+    this.#bumpEpoch();
+  }
+
+  /** OffsetCommit: a member at its current epoch, or anyone while the group is empty. */
+  validateOffsetCommit(memberId: string, memberEpoch: number, apiVersion: number): number {
+    if (this.#dead) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (memberEpoch < 0 && this.members.size === 0) return 0;
+    const member = this.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return apiVersion >= 9 ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION;
+    return 0;
+  }
+
+  /** OffsetFetch v9+ by a member (an admin client sends no member id and epoch -1). */
+  validateOffsetFetch(memberId: string | null, memberEpoch: number): number {
+    if (memberId === null && memberEpoch < 0) return 0;
+    const member = memberId === null ? undefined : this.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return 0;
+  }
+
+  subscribedTopicNames(): Set<string> {
+    const byName = new Map(this.#host.topics().map((t) => [t.name, t]));
+    const byId = new Map([...byName.values()].map((t) => [t.topicId, t.name]));
+    const names = new Set<string>();
+    for (const m of this.members.values()) for (const id of this.#subscribedTopics(m, byName)) names.add(byId.get(id)!);
+    return names;
+  }
+
+  markDead(): void {
+    this.close();
+    this.#dead = true;
+  }
+
+  close(): void {
+    for (const m of this.members.values()) {
+      if (m.sessionTimer) clearTimeout(m.sessionTimer);
+      if (m.revocationTimer) clearTimeout(m.revocationTimer);
+      m.sessionTimer = null;
+      m.revocationTimer = null;
+    }
+  }
+}
