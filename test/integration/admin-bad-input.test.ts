@@ -179,6 +179,28 @@ test('min.insync.replicas above the ISR refuses acks=-1 produces with NOT_ENOUGH
   assert.equal(broker.logs.partition('bad', 0)!.logEndOffset, 1);
 });
 
+test('message.timestamp.after.max.ms and before.max.ms refuse out-of-window CreateTime records', async (t) => {
+  const { broker, raw } = await setup(t);
+  const { encodeRecordBatch } = await import('../../src/protocol/index.ts');
+  const produce = (timestamp: number) =>
+    raw.request(API.Produce.apiKey, 9, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'bad', partitionData: [{ index: 0, records: encodeRecordBatch([{ key: 'k', value: 'v', timestamp }]) }] }],
+    });
+  const codeOf = async (timestamp: number) => (await produce(timestamp)).responses[0].partitionResponses[0].errorCode;
+  assert.equal(await codeOf(Date.now() + 2 * 3_600_000), ErrorCode.INVALID_TIMESTAMP, 'default after.max.ms is one hour');
+  assert.equal(await codeOf(1000), 0, 'default before.max.ms is unbounded');
+  await incremental(raw, [{ resourceType: TOPIC, resourceName: 'bad', configs: [{ name: 'message.timestamp.before.max.ms', configOperation: 0, value: '60000' }] }]);
+  assert.equal(await codeOf(Date.now() - 3_600_000), ErrorCode.INVALID_TIMESTAMP);
+  assert.equal(await codeOf(Date.now()), 0);
+  // LogAppendTime topics take any producer timestamp.
+  await incremental(raw, [{ resourceType: TOPIC, resourceName: 'bad', configs: [{ name: 'message.timestamp.type', configOperation: 0, value: 'LogAppendTime' }] }]);
+  assert.equal(await codeOf(Date.now() + 10 * 3_600_000), 0);
+  assert.equal(broker.logs.partition('bad', 0)!.logEndOffset, 3);
+});
+
 test('client quotas, log dirs and config resources; configs and quotas survive a restart', async (t) => {
   const dataDir = await tempDir(t);
   let running = await startTestBroker(t, { dataDir });

@@ -18,12 +18,16 @@
 // it as LogAppendTimeMs; compression.type other than `producer` recompresses a batch whose
 // codec differs (decode and re-encode, keeping offsets, timestamps, producer fields and
 // headers), and leaves a batch with the same codec untouched, off the slow path.
+// message.timestamp.after.max.ms / before.max.ms (CreateTime topics): a record timestamp
+// further in the future or past than allowed is INVALID_TIMESTAMP, as Kafka 3.6+ checks
+// (the batch's max timestamp for the future; the records, decoded, only when before.max.ms
+// is set below its default of Long.MAX_VALUE).
 // min.insync.replicas above 1 with acks=-1: NOT_ENOUGH_REPLICAS (a single broker's ISR is 1).
 // cleanup.policy with compact: every record needs a key (INVALID_RECORD otherwise, as Kafka:
 // "Compacted topic cannot accept message without key"); this decodes the batch.
 // Omitted until exactly-once (issue 5): producer id/epoch/sequence checks and transactions.
 
-import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, Produce, decodeRecordBatch, encodeRecordBatch, validateProducedRecords } from '../../protocol/index.ts';
+import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
 import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
 
@@ -56,6 +60,22 @@ type PartitionResponse = ProduceResponse['responses'][number]['partitionResponse
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
   return { ...Produce.createPartitionProduceResponse(), index, errorCode, errorMessage };
+}
+
+/** Kafka's timestamp window check for a CreateTime batch; the error message, or null. */
+function timestampProblem(batch: Buffer, now: number, afterMaxMs: number, beforeMaxMs: number): string | null {
+  const window = `The timestamp should be within [${now - beforeMaxMs}, ${now + afterMaxMs}]`;
+  const maxTimestamp = readInt64Number(batch, MAX_TIMESTAMP);
+  if (maxTimestamp !== -1 && maxTimestamp > now + afterMaxMs) return `Timestamp ${maxTimestamp} of message is out of range. ${window}`;
+  if (!(beforeMaxMs < Number.MAX_SAFE_INTEGER)) return null;
+  try {
+    for (const r of decodeRecordBatch(batch, 0, { verifyCrc: false }).records) {
+      if (r.timestamp !== -1 && r.timestamp < now - beforeMaxMs) return `Timestamp ${r.timestamp} of message with offset ${r.offsetDelta} is out of range. ${window}`;
+    }
+  } catch {
+    return null; // validated already; the append path reports anything else
+  }
+  return null;
 }
 
 export const produceHandler = defineHandler(API.Produce, {
@@ -115,6 +135,14 @@ export const produceHandler = defineHandler(API.Produce, {
             continue;
           }
         }
+        const logAppendTime = topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime';
+        if (!logAppendTime) {
+          const problem = timestampProblem(records!, log.clock(), topicConfigNumber(broker, topic, 'message.timestamp.after.max.ms'), topicConfigNumber(broker, topic, 'message.timestamp.before.max.ms'));
+          if (problem) {
+            fail(ErrorCode.INVALID_TIMESTAMP, problem);
+            continue;
+          }
+        }
         const policy = topicConfigValue(broker, topic, 'cleanup.policy') ?? '';
         if (policy.includes('compact') && (records!.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
           let keyless = false;
@@ -137,7 +165,6 @@ export const produceHandler = defineHandler(API.Produce, {
             const level = levelConfig ? topicConfigNumber(broker, topic, levelConfig) : undefined;
             batch = recompressBatch(batch, target, level === -1 ? undefined : level, Math.max(maxMessageBytes * 64, 64 << 20));
           }
-          const logAppendTime = topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime';
           const appended = log.append(batch, logAppendTime ? { timestampType: 'LogAppendTime' } : {});
           broker.appends.notify(log);
           partitionResponses.push({

@@ -160,7 +160,8 @@ export class LogSegment {
     const c = this.#config;
     return (
       this.#size + size > c.segmentBytes ||
-      this.#timeWaitedForRoll(nowMs, maxTimestamp) > c.segmentMs ||
+      // A compacted log rolls by max.compaction.lag.ms too, so its records become cleanable in time.
+      this.#timeWaitedForRoll(nowMs, maxTimestamp) > (c.compact ? Math.min(c.segmentMs, c.maxCompactionLagMs) : c.segmentMs) ||
       this.offsetIndex.isFull() ||
       this.timeIndex.isFull() ||
       lastOffset - this.baseOffset > INT32_MAX
