@@ -111,25 +111,36 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
       if (log.closed || options.aborted?.()) throw new Error('cleaning abandoned: the log closed or the broker is stopping');
     }
   };
-  const batchesOf = (seg: LogSegment): { bytes: Buffer; offset: number }[] => {
-    const out: { bytes: Buffer; offset: number }[] = [];
+  /** The batches of a segment, read (and CRC-checked) at most `yieldBytes` at a time. */
+  async function* batchesOf(seg: LogSegment): AsyncGenerator<Buffer> {
     const fd = fs.open(seg.logPath, 'read');
     try {
-      scanBatches(fs, fd, 0, fs.fsize(fd), 'verify', (b, buf, at) => {
-        out.push({ bytes: Buffer.from(buf.subarray(at, at + b.size)), offset: b.baseOffset });
-      });
+      const size = fs.fsize(fd);
+      let position = 0;
+      while (position < size) {
+        const chunk: Buffer[] = [];
+        let bytes = 0;
+        const r = scanBatches(fs, fd, position, size, 'verify', (b, buf, at) => {
+          if (chunk.length > 0 && bytes + b.size > yieldBytes) return false;
+          chunk.push(Buffer.from(buf.subarray(at, at + b.size)));
+          bytes += b.size;
+          return true;
+        });
+        yield* chunk;
+        if (r.defect !== null || r.end <= position) break; // a bad tail is recovery's business
+        position = r.end;
+      }
     } finally {
       fs.close(fd);
     }
-    return out;
-  };
+  }
 
   // 1. The offset map of the dirty part.
   const latest = new Map<string, number>();
   for (const seg of plan.segments) {
     const segEnd = log.segmentBaseOffsets[log.segmentBaseOffsets.indexOf(seg.baseOffset) + 1] ?? Infinity;
     if (segEnd <= plan.dirtyFrom) continue;
-    for (const { bytes } of batchesOf(seg)) {
+    for await (const bytes of batchesOf(seg)) {
       const batch = decodeRecordBatch(bytes, 0, decode);
       if (batch.isControl) continue;
       for (const r of batch.records) if (r.key !== null && r.offset >= plan.dirtyFrom) latest.set(r.key.toString('latin1'), r.offset);
@@ -157,10 +168,9 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
     let changed = false;
     try {
       for (let si = 0; si < group.length; si++) {
-        const batches = batchesOf(group[si]!);
-        for (let bi = 0; bi < batches.length; bi++) {
-          const { bytes } = batches[bi]!;
-          const last = si === group.length - 1 && bi === batches.length - 1;
+        // One batch of lookahead, to know which batch is the group's last.
+        let pending: Buffer | null = null;
+        const emit = async (bytes: Buffer, last: boolean): Promise<void> => {
           const out = cleanBatch(bytes, latest, now, horizonFor, last, decode, result);
           if (out !== bytes) changed = true;
           if (out) {
@@ -168,7 +178,12 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
             position += out.length;
           }
           await spend(bytes.length);
+        };
+        for await (const bytes of batchesOf(group[si]!)) {
+          if (pending) await emit(pending, false);
+          pending = bytes;
         }
+        if (pending) await emit(pending, si === group.length - 1);
       }
       fs.fsync(fd);
     } finally {
