@@ -6,3 +6,5 @@ export { ConsumerGroup, toWire, type ConsumerGroupState, type ConsumerMember } f
 export { ASSIGNORS, rangeAssignor, uniformAssignor, type Assignment, type Assignor } from './group/assignors.ts';
 export { ClassicGroup, decodeSubscriptionTopics, type ClassicGroupState, type CommittedOffset, type JoinResult, type SyncResult } from './group/classic-group.ts';
 export { partitionForGroup, javaStringHashCode } from './group/records.ts';
+export { ShareCoordinator, ShareGroup, type ShareMember } from './share/share-coordinator.ts';
+export { SharePartition, type RecordState } from './share/share-partition.ts';

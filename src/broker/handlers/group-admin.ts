@@ -6,14 +6,14 @@
 // is described as Dead with no error before v6 and with GROUP_ID_NOT_FOUND from v6.
 // Authorized operations (v3+), without an authorizer: READ, DELETE, DESCRIBE.
 // ListGroups: the states filter (v4+) matches case-insensitively; the types filter (v5+)
-// knows "classic" and "consumer" (KIP-848 groups).
+// knows "classic", "consumer" (KIP-848 groups) and "share" (KIP-932).
 // DeleteGroups: GROUP_ID_NOT_FOUND for unknown groups, NON_EMPTY_GROUP while members
 // remain; otherwise tombstones for the group's offsets and metadata are written.
 
 import { ClassicGroup } from '../../coordinator/index.ts';
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
-import { groupCoordinator } from './group-component.ts';
+import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const GROUP_OPERATIONS = [3, 6, 8].reduce((bits, op) => bits | (1 << op), 0);
 const NO_OPERATIONS = -2147483648;
@@ -73,6 +73,11 @@ export const listGroupsHandler = defineHandler(API.ListGroups, {
       if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
       if (types.size > 0 && !types.has(group.type)) continue;
       response.groups.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: group.type });
+    }
+    for (const group of shareCoordinator(broker).groups()) {
+      if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('share')) continue;
+      response.groups.push({ groupId: group.groupId, protocolType: 'share', groupState: group.state, groupType: 'share' });
     }
     return response;
   },

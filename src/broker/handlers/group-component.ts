@@ -1,13 +1,14 @@
-// The group coordinator as a broker component: one per broker, started before the broker
+// The group coordinator (with the share-group coordinator beside it) as a broker component: one per broker, started before the broker
 // accepts clients (it loads __consumer_offsets) and stopped with it (timers cleared,
 // parked JoinGroup/SyncGroup requests answered).
 
-import { GroupCoordinator } from '../../coordinator/index.ts';
+import { GroupCoordinator, ShareCoordinator } from '../../coordinator/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
 
 export interface GroupCoordinatorComponent extends Component {
   readonly coordinator: GroupCoordinator;
+  readonly share: ShareCoordinator;
 }
 
 export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = defineComponent('group-coordinator', (broker) => {
@@ -18,14 +19,31 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
   });
+  const share = new ShareCoordinator({
+    logs: broker.logs,
+    config: (name) => broker.config.number(name),
+    log: (message) => broker.logger.info(message),
+    otherGroupExists: (groupId) => {
+      const group = coordinator.group(groupId);
+      return group !== undefined && group.state !== 'Dead';
+    },
+  });
   return {
     coordinator,
+    share,
     start: () => coordinator.start(),
-    stop: () => coordinator.stop(),
+    stop: () => {
+      share.stop();
+      coordinator.stop();
+    },
   };
 });
 
 
 export function groupCoordinator(broker: Broker): GroupCoordinator {
   return broker.component(GROUP_COORDINATOR).coordinator;
+}
+
+export function shareCoordinator(broker: Broker): ShareCoordinator {
+  return broker.component(GROUP_COORDINATOR).share;
 }

@@ -4,10 +4,11 @@
 // before any client connects.
 //
 // Handlers: group-classic.ts (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
-// group-consumer.ts (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe),
+// group-consumer.ts (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe), share-groups.ts
+// (KIP-932: ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge),
 // offsets.ts (OffsetCommit, OffsetFetch, OffsetDelete), group-admin.ts (DescribeGroups,
 // ListGroups, DeleteGroups). The state lives in src/coordinator/group.
-// Not yet served: share groups (KIP-932), streams groups, TxnOffsetCommit (issue 5).
+// Not yet served: the share-group offset APIs, streams groups, TxnOffsetCommit (issue 5).
 
 import type { Component, ComponentKey } from '../component.ts';
 import type { ApiHandler } from '../dispatch.ts';
@@ -15,6 +16,7 @@ import { GROUP_COORDINATOR } from './group-component.ts';
 import { describeGroupsHandler, deleteGroupsHandler, listGroupsHandler } from './group-admin.ts';
 import { consumerGroupDescribeHandler, consumerGroupHeartbeatHandler } from './group-consumer.ts';
 import { findCoordinatorHandler, heartbeatHandler, joinGroupHandler, leaveGroupHandler, syncGroupHandler } from './group-classic.ts';
+import { shareAcknowledgeHandler, shareFetchHandler, shareGroupDescribeHandler, shareGroupHeartbeatHandler } from './share-groups.ts';
 import { offsetCommitHandler, offsetDeleteHandler, offsetFetchHandler } from './offsets.ts';
 
 export const GROUP_HANDLERS: readonly ApiHandler[] = [
@@ -31,5 +33,9 @@ export const GROUP_HANDLERS: readonly ApiHandler[] = [
   deleteGroupsHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  shareGroupHeartbeatHandler,
+  shareGroupDescribeHandler,
+  shareFetchHandler,
+  shareAcknowledgeHandler,
 ];
 export const GROUP_STARTUP: readonly ComponentKey<Component>[] = [GROUP_COORDINATOR];

@@ -1,0 +1,262 @@
+// Share groups (KIP-932): ShareGroupHeartbeat (key 76, v1), ShareGroupDescribe (77, v1),
+// ShareFetch (78, v1-2), ShareAcknowledge (79, v1-2). State is in src/coordinator/share.
+//
+// ShareFetch: checks the member and its share session (see share-coordinator.ts), applies
+// the acknowledgements it carries (acknowledgeErrorCode per partition; none are allowed when
+// opening a session: INVALID_REQUEST), then acquires up to MaxRecords records across the
+// session's partitions, whole batches at a time, and returns those batches with the acquired
+// offset ranges and their delivery counts. With nothing to acquire it waits up to MaxWaitMs
+// for an append. AcquisitionLockTimeoutMs is group.share.record.lock.duration.ms.
+// ShareAcknowledge: the acknowledgements only (0 gap, 1 accept, 2 release, 3 reject,
+// 4 renew from v2); an acknowledgement of a record the member has not acquired gets
+// INVALID_RECORD_STATE for its partition.
+// Omitted: the share-group offset APIs (Describe/Alter/DeleteShareGroupOffsets), persistence
+// of share state (__share_group_state), ShareAcquireMode record-limit (v2), and the
+// FindCoordinator SHARE key type (brokers use it among themselves).
+
+import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/index.ts';
+import type { PartitionLog } from '../../storage/index.ts';
+import type { Broker } from '../broker.ts';
+import { defineHandler } from '../dispatch.ts';
+import { groupCoordinator, shareCoordinator } from './group-component.ts';
+
+const GROUP_OPERATIONS = [3, 6, 8].reduce((bits, op) => bits | (1 << op), 0);
+const NO_OPERATIONS = -2147483648;
+const LEADER_EPOCH = 0;
+
+export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat, {
+  async handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.ShareGroupHeartbeat.createResponse();
+    response.heartbeatIntervalMs = broker.config.number('group.share.heartbeat.interval.ms');
+    const result = await groupCoordinator(broker).run(request.groupId, () =>
+      share.heartbeat({
+        groupId: request.groupId,
+        memberId: request.memberId,
+        memberEpoch: request.memberEpoch,
+        rackId: request.rackId,
+        subscribedTopicNames: request.subscribedTopicNames,
+        clientId: ctx.clientId ?? '',
+        clientHost: `/${ctx.clientHost}`,
+      }),
+    );
+    response.errorCode = result.errorCode;
+    response.errorMessage = result.errorMessage;
+    response.memberId = result.memberId;
+    response.memberEpoch = result.memberEpoch;
+    response.assignment = result.assignment === null ? null : { topicPartitions: result.assignment };
+    return response;
+  },
+});
+
+export const shareGroupDescribeHandler = defineHandler(API.ShareGroupDescribe, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.ShareGroupDescribe.createResponse();
+    for (const groupId of request.groupIds) {
+      const group = share.group(groupId);
+      const base = {
+        errorCode: 0 as number,
+        errorMessage: null as string | null,
+        groupId,
+        groupState: 'Dead',
+        groupEpoch: -1,
+        assignmentEpoch: -1,
+        assignorName: '',
+        members: [] as ReturnType<typeof API.ShareGroupDescribe.createResponse>['groups'][number]['members'],
+        authorizedOperations: request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS,
+      };
+      if (!group) {
+        const other = groupCoordinator(broker).group(groupId);
+        response.groups.push({ ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: other ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.` });
+        continue;
+      }
+      response.groups.push({
+        ...base,
+        groupState: group.state,
+        groupEpoch: group.groupEpoch,
+        assignmentEpoch: group.groupEpoch,
+        assignorName: 'simple',
+        members: [...group.members.values()].map((m) => ({
+          memberId: m.memberId,
+          rackId: m.rackId,
+          memberEpoch: m.memberEpoch,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          subscribedTopicNames: m.subscribedTopicNames,
+          assignment: {
+            topicPartitions: [...m.assignment].map(([topicId, partitions]) => ({ topicId, topicName: broker.logs.topicById(topicId)?.name ?? '', partitions })),
+          },
+        })),
+      });
+    }
+    return response;
+  },
+});
+
+/** Batch boundaries of a partition log, for acquisition. */
+function shareLog(log: PartitionLog) {
+  return {
+    get highWatermark() {
+      return log.highWatermark;
+    },
+    get logStartOffset() {
+      return log.logStartOffset;
+    },
+    batchAt(offset: number) {
+      const read = log.read(offset, 1, { minOneBatch: true, maxOffset: log.highWatermark });
+      if (read.errorCode !== 0 || read.bytes === 0) return null;
+      const header = readBatchHeader(read.chunks[0]!, 0);
+      return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta };
+    },
+  };
+}
+
+/** The batches holding the acquired ranges, each once, in offset order. */
+function batchesFor(log: PartitionLog, ranges: { firstOffset: number; lastOffset: number }[]): Buffer {
+  const byBase = new Map<number, Buffer>();
+  for (const r of ranges) {
+    const read = log.read(r.firstOffset, 64 << 20, { minOneBatch: true, maxOffset: r.lastOffset + 1 });
+    if (read.errorCode !== 0) continue;
+    const buf = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
+    for (const b of iterateBatches(buf)) byBase.set(b.baseOffset, buf.subarray(b.position, b.position + b.size));
+  }
+  return Buffer.concat([...byBase].sort((a, b) => a[0] - b[0]).map(([, buf]) => buf));
+}
+
+type Acks = { topicId: string; partitions: { partitionIndex: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[] }[];
+
+/** Applies acknowledgements; returns the error code per "topicId:partition". */
+function applyAcks(broker: Broker, groupId: string, memberId: string, topics: Acks): Map<string, number> {
+  const share = shareCoordinator(broker);
+  const errors = new Map<string, number>();
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      if (p.acknowledgementBatches.length === 0) continue;
+      const code = share.acknowledge(groupId, memberId, {
+        topicId: t.topicId,
+        partition: p.partitionIndex,
+        batches: p.acknowledgementBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), acknowledgeTypes: b.acknowledgeTypes })),
+      });
+      errors.set(`${t.topicId}:${p.partitionIndex}`, code);
+    }
+  }
+  return errors;
+}
+
+function hasAcks(topics: Acks): boolean {
+  return topics.some((t) => t.partitions.some((p) => p.acknowledgementBatches.length > 0));
+}
+
+export const shareFetchHandler = defineHandler(API.ShareFetch, {
+  async handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.ShareFetch.createResponse();
+    response.acquisitionLockTimeoutMs = broker.config.number('group.share.record.lock.duration.ms');
+    const groupId = request.groupId ?? '';
+    const memberId = request.memberId ?? '';
+    const top = (errorCode: number, errorMessage: string | null = null) => {
+      response.errorCode = errorCode;
+      response.errorMessage = errorMessage;
+      return response;
+    };
+    if (groupId === '' || memberId === '') return top(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
+    const epoch = request.shareSessionEpoch;
+    if (epoch === 0 && hasAcks(request.topics)) return top(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
+    const add = request.topics.flatMap((t) => t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex })));
+    const forget = request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition })));
+    const sessionError = share.session(groupId, memberId, epoch, add, forget, true);
+    if (sessionError !== 0) return top(sessionError);
+    const ackErrors = applyAcks(broker, groupId, memberId, request.topics);
+    const partitionOut = (topicId: string, partitionIndex: number) => ({
+      partitionIndex,
+      errorCode: 0 as number,
+      errorMessage: null as string | null,
+      acknowledgeErrorCode: ackErrors.get(`${topicId}:${partitionIndex}`) ?? 0,
+      acknowledgeErrorMessage: null as string | null,
+      currentLeader: { leaderId: broker.nodeId, leaderEpoch: LEADER_EPOCH },
+      records: Buffer.alloc(0) as Buffer,
+      acquiredRecords: [] as { firstOffset: bigint; lastOffset: bigint; deliveryCount: number }[],
+    });
+    const byTopic = new Map<string, ReturnType<typeof partitionOut>[]>();
+    const out = (topicId: string, partitionIndex: number) => {
+      let list = byTopic.get(topicId);
+      if (!list) byTopic.set(topicId, (list = []));
+      let p = list.find((x) => x.partitionIndex === partitionIndex);
+      if (!p) list.push((p = partitionOut(topicId, partitionIndex)));
+      return p;
+    };
+    for (const t of request.topics) for (const p of t.partitions) out(t.topicId, p.partitionIndex);
+
+    if (epoch === -1) {
+      share.closeSession(groupId, memberId);
+    } else {
+      const maxRecords = request.maxRecords > 0 ? request.maxRecords : 500;
+      const deadline = Date.now() + Math.max(request.maxWaitMs, 0);
+      for (;;) {
+        let acquiredCount = 0;
+        const logs: PartitionLog[] = [];
+        for (const { topicId, partition } of share.sessionPartitions(groupId, memberId)) {
+          const topic = broker.logs.topicById(topicId);
+          const log = topic ? broker.logs.partition(topic.name, partition) : undefined;
+          if (!log) {
+            out(topicId, partition).errorCode = topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+            continue;
+          }
+          logs.push(log);
+          if (acquiredCount >= maxRecords) continue;
+          const sp = share.partition(groupId, topicId, partition, log.highWatermark);
+          if (!sp) continue;
+          const ranges = share.acquire(sp, memberId, maxRecords - acquiredCount, shareLog(log));
+          if (ranges.length === 0) continue;
+          const p = out(topicId, partition);
+          p.records = batchesFor(log, ranges);
+          p.acquiredRecords = ranges.map((r) => ({ firstOffset: BigInt(r.firstOffset), lastOffset: BigInt(r.lastOffset), deliveryCount: r.deliveryCount }));
+          for (const r of ranges) acquiredCount += r.lastOffset - r.firstOffset + 1;
+        }
+        const waitMs = deadline - Date.now();
+        if (acquiredCount > 0 || waitMs <= 0 || ctx.signal.aborted || logs.length === 0) break;
+        // Wake on an append, or after a short while, since released and expired locks make
+        // records available again without an append.
+        await broker.appends.wait(logs, Math.min(waitMs, 100), ctx.signal);
+      }
+    }
+    response.responses = [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions }));
+    return response;
+  },
+});
+
+export const shareAcknowledgeHandler = defineHandler(API.ShareAcknowledge, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.ShareAcknowledge.createResponse();
+    response.acquisitionLockTimeoutMs = broker.config.number('group.share.record.lock.duration.ms');
+    const groupId = request.groupId ?? '';
+    const memberId = request.memberId ?? '';
+    if (groupId === '' || memberId === '') {
+      response.errorCode = ErrorCode.INVALID_REQUEST;
+      return response;
+    }
+    const sessionError = share.session(groupId, memberId, request.shareSessionEpoch, [], [], false);
+    if (sessionError !== 0) {
+      response.errorCode = sessionError;
+      return response;
+    }
+    const errors = applyAcks(broker, groupId, memberId, request.topics);
+    if (request.shareSessionEpoch === -1) share.closeSession(groupId, memberId);
+    response.responses = request.topics.map((t) => ({
+      topicId: t.topicId,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: errors.get(`${t.topicId}:${p.partitionIndex}`) ?? 0,
+        errorMessage: null,
+        currentLeader: { leaderId: broker.nodeId, leaderEpoch: LEADER_EPOCH },
+      })),
+    }));
+    return response;
+  },
+});

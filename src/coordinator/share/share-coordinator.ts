@@ -1,0 +1,290 @@
+// Share groups (KIP-932, "queues for Kafka"): membership through ShareGroupHeartbeat, share
+// sessions and record acquisition through ShareFetch and ShareAcknowledge. One
+// ShareCoordinator per broker owns every share group, its members, the members' share
+// sessions and the state of every partition the group consumes (share-partition.ts).
+//
+// Assignment: every member gets every partition of the topics it subscribes to; records are
+// shared out by acquisition, so several members on one partition each get distinct records
+// (KIP-932 lets the assignor give a partition to several members; Kafka's SimpleAssignor
+// spreads partitions when there are more of them than members — a choice documented in
+// docs/groups.md). Member epochs follow the group epoch; there is no revocation step,
+// because a share member owns no partition exclusively.
+// Share sessions (KIP-932): epoch 0 opens one (with the request's partitions), each later
+// request carries the next epoch (INVALID_SHARE_SESSION_EPOCH otherwise,
+// SHARE_SESSION_NOT_FOUND without a session), -1 closes it and releases what the member
+// had acquired. A member that leaves or expires releases its records too.
+// Not persisted: share-group membership and share-partition state (Kafka's
+// __share_group_state) start afresh after a restart.
+
+import { ErrorCode } from '../../protocol/index.ts';
+import type { LogManager } from '../../storage/index.ts';
+import { SharePartition, type AcquiredRange, type ShareLog } from './share-partition.ts';
+
+export interface ShareCoordinatorOptions {
+  logs: LogManager;
+  config(name: string): number;
+  log?: (message: string) => void;
+  /** Whether a group of another type (classic, consumer) holds this id. */
+  otherGroupExists(groupId: string): boolean;
+}
+
+export interface ShareMember {
+  memberId: string;
+  memberEpoch: number;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  /** topicId → partitions. */
+  assignment: Map<string, number[]>;
+  sessionTimer: NodeJS.Timeout | null;
+}
+
+export interface ShareHeartbeatRequest {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  rackId: string | null;
+  subscribedTopicNames: string[] | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ShareHeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  assignment: { topicId: string; partitions: number[] }[] | null;
+}
+
+export class ShareGroup {
+  readonly type = 'share';
+  readonly protocolType = 'share';
+  readonly groupId: string;
+  readonly members = new Map<string, ShareMember>();
+  /** "topicId:partition" → state. */
+  readonly partitions = new Map<string, SharePartition>();
+  groupEpoch = 0;
+
+  constructor(groupId: string) {
+    this.groupId = groupId;
+  }
+
+  get state(): 'Empty' | 'Stable' {
+    return this.members.size === 0 ? 'Empty' : 'Stable';
+  }
+}
+
+interface ShareSession {
+  /** The epoch the next request must carry. */
+  epoch: number;
+  partitions: Set<string>;
+}
+
+export interface PartitionAcks {
+  topicId: string;
+  partition: number;
+  batches: { firstOffset: number; lastOffset: number; acknowledgeTypes: number[] }[];
+}
+
+export class ShareCoordinator {
+  readonly #options: ShareCoordinatorOptions;
+  readonly #groups = new Map<string, ShareGroup>();
+  readonly #sessions = new Map<string, ShareSession>();
+
+  constructor(options: ShareCoordinatorOptions) {
+    this.#options = options;
+  }
+
+  group(groupId: string): ShareGroup | undefined {
+    return this.#groups.get(groupId);
+  }
+
+  groups(): ShareGroup[] {
+    return [...this.#groups.values()];
+  }
+
+  stop(): void {
+    for (const g of this.#groups.values()) {
+      for (const m of g.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
+      for (const p of g.partitions.values()) p.close();
+    }
+  }
+
+  // -- membership ----------------------------------------------------------------------
+
+  heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult {
+    const fail = (errorCode: number, errorMessage: string | null): ShareHeartbeatResult => ({ errorCode, errorMessage, memberId: req.memberId || null, memberEpoch: req.memberEpoch, assignment: null });
+    if (req.groupId === '') return fail(ErrorCode.INVALID_REQUEST, 'GroupId can\'t be empty.');
+    if (req.memberId === '') return fail(ErrorCode.INVALID_REQUEST, 'MemberId can\'t be empty.');
+    if (req.memberEpoch < -1) return fail(ErrorCode.INVALID_REQUEST, `MemberEpoch is ${req.memberEpoch}, but must be greater than or equal to -1.`);
+    if (req.memberEpoch === 0 && (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0)) {
+      return fail(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in first request.');
+    }
+    if (this.#options.otherGroupExists(req.groupId)) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group.`);
+    let group = this.#groups.get(req.groupId);
+    if (req.memberEpoch === -1) {
+      const member = group?.members.get(req.memberId);
+      if (!group || !member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      this.#remove(group, member, 'left the group');
+      return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, assignment: null };
+    }
+    if (!group) {
+      if (req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      this.#groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
+    }
+    let member = group.members.get(req.memberId);
+    let changed = false;
+    if (req.memberEpoch === 0) {
+      if (!member) {
+        if (group.members.size >= this.#options.config('group.share.max.size')) {
+          return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${this.#options.config('group.share.max.size')} members.`);
+        }
+        member = { memberId: req.memberId, memberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map(), sessionTimer: null };
+        group.members.set(member.memberId, member);
+        changed = true;
+      }
+    } else {
+      if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      if (req.memberEpoch !== member.memberEpoch) {
+        return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+      }
+    }
+    if (req.subscribedTopicNames !== null) {
+      const names = [...req.subscribedTopicNames].sort();
+      if (names.join('\0') !== member.subscribedTopicNames.join('\0')) {
+        member.subscribedTopicNames = names;
+        changed = true;
+      }
+    }
+    if (req.rackId !== null) member.rackId = req.rackId;
+    member.clientId = req.clientId;
+    member.clientHost = req.clientHost;
+    const assignment = this.#assignmentFor(member);
+    const assignmentChanged = !sameAssignment(assignment, member.assignment);
+    if (changed || assignmentChanged) group.groupEpoch++;
+    const epochChanged = member.memberEpoch !== group.groupEpoch;
+    member.memberEpoch = group.groupEpoch;
+    member.assignment = assignment;
+    this.#scheduleSession(group, member);
+    const send = req.memberEpoch === 0 || epochChanged || assignmentChanged;
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      assignment: send ? [...assignment].map(([topicId, partitions]) => ({ topicId, partitions })) : null,
+    };
+  }
+
+  #assignmentFor(member: ShareMember): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const name of member.subscribedTopicNames) {
+      const t = this.#options.logs.topic(name);
+      if (t) out.set(t.topicId, Array.from({ length: t.partitions }, (_, i) => i));
+    }
+    return out;
+  }
+
+  #scheduleSession(group: ShareGroup, member: ShareMember): void {
+    if (member.sessionTimer) {
+      member.sessionTimer.refresh();
+      return;
+    }
+    member.sessionTimer = setTimeout(() => {
+      if (group.members.get(member.memberId) === member) this.#remove(group, member, 'session timeout expired');
+    }, this.#options.config('group.share.session.timeout.ms'));
+    member.sessionTimer.unref();
+  }
+
+  #remove(group: ShareGroup, member: ShareMember, reason: string): void {
+    this.#options.log?.(`removing member ${member.memberId} of share group ${group.groupId}: ${reason}`);
+    if (member.sessionTimer) clearTimeout(member.sessionTimer);
+    group.members.delete(member.memberId);
+    group.groupEpoch++;
+    this.#sessions.delete(`${group.groupId}\0${member.memberId}`);
+    for (const p of group.partitions.values()) p.releaseMember(member.memberId);
+  }
+
+  // -- share sessions, acquisition, acknowledgement ----------------------------------------
+
+  /**
+   * Checks a ShareFetch/ShareAcknowledge against the member and its share session, opening
+   * or closing the session as the epoch says. Returns 0 or the top-level error code.
+   */
+  session(groupId: string, memberId: string, epoch: number, add: { topicId: string; partition: number }[], forget: { topicId: string; partition: number }[], opening: boolean): number {
+    const group = this.#groups.get(groupId);
+    if (!group || !group.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const key = `${groupId}\0${memberId}`;
+    if (epoch === 0) {
+      if (!opening) return ErrorCode.INVALID_SHARE_SESSION_EPOCH;
+      const old = this.#sessions.get(key);
+      if (old) for (const p of group.partitions.values()) p.releaseMember(memberId);
+      this.#sessions.set(key, { epoch: 1, partitions: new Set(add.map((p) => `${p.topicId}:${p.partition}`)) });
+      return 0;
+    }
+    const session = this.#sessions.get(key);
+    if (!session) return ErrorCode.SHARE_SESSION_NOT_FOUND;
+    if (epoch === -1) return 0;
+    if (epoch !== session.epoch) return ErrorCode.INVALID_SHARE_SESSION_EPOCH;
+    session.epoch = session.epoch === 2147483647 ? 1 : session.epoch + 1;
+    for (const p of add) session.partitions.add(`${p.topicId}:${p.partition}`);
+    for (const p of forget) session.partitions.delete(`${p.topicId}:${p.partition}`);
+    return 0;
+  }
+
+  /** Closes a share session (epoch -1), releasing what the member still holds. */
+  closeSession(groupId: string, memberId: string): void {
+    this.#sessions.delete(`${groupId}\0${memberId}`);
+    const group = this.#groups.get(groupId);
+    if (group) for (const p of group.partitions.values()) p.releaseMember(memberId);
+  }
+
+  sessionPartitions(groupId: string, memberId: string): { topicId: string; partition: number }[] {
+    const session = this.#sessions.get(`${groupId}\0${memberId}`);
+    if (!session) return [];
+    return [...session.partitions].map((k) => {
+      const i = k.lastIndexOf(':');
+      return { topicId: k.slice(0, i), partition: Number(k.slice(i + 1)) };
+    });
+  }
+
+  /** The share partition, created at the log end the first time it is fetched (share.auto.offset.reset=latest). */
+  partition(groupId: string, topicId: string, partition: number, logEnd: number): SharePartition | undefined {
+    const group = this.#groups.get(groupId);
+    if (!group) return undefined;
+    const key = `${topicId}:${partition}`;
+    let sp = group.partitions.get(key);
+    if (!sp) {
+      sp = new SharePartition(logEnd, {
+        lockDurationMs: () => this.#options.config('group.share.record.lock.duration.ms'),
+        deliveryCountLimit: () => this.#options.config('group.share.delivery.count.limit'),
+        maxInFlight: () => this.#options.config('group.share.partition.max.record.locks'),
+      });
+      group.partitions.set(key, sp);
+    }
+    return sp;
+  }
+
+  acknowledge(groupId: string, memberId: string, acks: PartitionAcks): number {
+    const sp = this.#groups.get(groupId)?.partitions.get(`${acks.topicId}:${acks.partition}`);
+    if (!sp) return ErrorCode.INVALID_RECORD_STATE;
+    let error = 0;
+    for (const b of acks.batches) {
+      const e = sp.acknowledge(memberId, b.firstOffset, b.lastOffset, b.acknowledgeTypes, ErrorCode.INVALID_RECORD_STATE);
+      if (e !== 0) error = e;
+    }
+    return error;
+  }
+
+  acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
+    return sp.acquire(memberId, maxRecords, log);
+  }
+}
+
+function sameAssignment(a: Map<string, number[]>, b: Map<string, number[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [t, ps] of a) if (b.get(t)?.join(',') !== ps.join(',')) return false;
+  return true;
+}

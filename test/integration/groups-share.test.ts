@@ -1,0 +1,168 @@
+// Issue 3, acceptance 5: share groups (KIP-932), through our own codec acting as a client
+// the way a share consumer does (ShareGroupHeartbeat, then ShareFetch/ShareAcknowledge in a
+// share session): several members on one partition each get distinct records; a record
+// whose acquisition lock expires unacknowledged is delivered again (its delivery count up);
+// a rejected one never is; released ones come back until the delivery count limit archives
+// them; and the request checks answer with Kafka's codes.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { API, ApiKey, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { FAST_GROUPS, waitFor } from './groups-support.ts';
+
+const CONFIG = {
+  ...FAST_GROUPS,
+  'group.share.record.lock.duration.ms': '1000',
+  'group.share.delivery.count.limit': '3',
+  'group.share.heartbeat.interval.ms': '100',
+};
+
+interface Fetched {
+  values: string[];
+  ranges: { first: number; last: number; deliveryCount: number }[];
+  raw: any;
+}
+
+test('share group: distinct records per member, redelivery after lock expiry, reject, release, delivery limit', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sq', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'sq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+  const topicId: string = md.topics[0].topicId;
+
+  const heartbeat = (memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null): Promise<any> =>
+    c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'sg', memberId, memberEpoch, subscribedTopicNames });
+  const epochs = new Map<string, number>();
+  const fetch = async (memberId: string, maxRecords: number, acks: { first: number; last: number; type: number }[] = [], maxWaitMs = 0): Promise<Fetched> => {
+    const epoch = epochs.get(memberId) ?? 0;
+    epochs.set(memberId, epoch + 1);
+    const raw: any = await c.request(ApiKey.ShareFetch, 1, {
+      ...API.ShareFetch.createRequest(),
+      groupId: 'sg',
+      memberId,
+      shareSessionEpoch: epoch,
+      maxWaitMs,
+      minBytes: 1,
+      maxRecords,
+      batchSize: maxRecords,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks.map((a) => ({ firstOffset: BigInt(a.first), lastOffset: BigInt(a.last), acknowledgeTypes: [a.type] })) }] }],
+    }, 10_000);
+    assert.equal(raw.errorCode, 0, `ShareFetch error ${raw.errorCode} ${raw.errorMessage}`);
+    const p = raw.responses[0]?.partitions[0];
+    const ranges = (p?.acquiredRecords ?? []).map((r: any) => ({ first: Number(r.firstOffset), last: Number(r.lastOffset), deliveryCount: r.deliveryCount }));
+    const records = p && p.records.length > 0 ? decodeRecordBatches(p.records).flatMap((b) => b.records) : [];
+    const values = records.filter((r) => ranges.some((g: any) => r.offset >= g.first && r.offset <= g.last)).map((r) => r.value!.toString());
+    return { values, ranges, raw };
+  };
+  const acknowledge = async (memberId: string, first: number, last: number, type: number): Promise<number> => {
+    const epoch = epochs.get(memberId)!;
+    epochs.set(memberId, epoch + 1);
+    const raw: any = await c.request(ApiKey.ShareAcknowledge, 1, {
+      ...API.ShareAcknowledge.createRequest(),
+      groupId: 'sg',
+      memberId,
+      shareSessionEpoch: epoch,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: BigInt(first), lastOffset: BigInt(last), acknowledgeTypes: [type] }] }] }],
+    });
+    assert.equal(raw.errorCode, 0);
+    return raw.responses[0].partitions[0].errorCode;
+  };
+
+  // Request checks.
+  assert.equal((await heartbeat('', 0, ['sq'])).errorCode, ErrorCode.INVALID_REQUEST);
+  assert.equal((await heartbeat('m1', 0)).errorCode, ErrorCode.INVALID_REQUEST, 'no subscription when joining');
+  assert.equal((await heartbeat('m1', 4)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+
+  // Three members join; every one is assigned the single partition.
+  for (const m of ['m1', 'm2', 'm3']) {
+    const r = await heartbeat(m, 0, ['sq']);
+    assert.equal(r.errorCode, 0);
+    assert.deepEqual(r.assignment.topicPartitions, [{ topicId, partitions: [0] }]);
+  }
+  const m1 = await heartbeat('m1', 1);
+  assert.equal(m1.memberEpoch, 3, 'members follow the group epoch');
+  assert.equal((await heartbeat('m2', 1)).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+  const described: any = await c.request(ApiKey.ShareGroupDescribe, 1, { ...API.ShareGroupDescribe.createRequest(), groupIds: ['sg', 'nope'] });
+  assert.equal(described.groups[0].groupState, 'Stable');
+  assert.equal(described.groups[0].members.length, 3);
+  assert.equal(described.groups[0].members[0].assignment.topicPartitions[0].topicName, 'sq');
+  assert.equal(described.groups[1].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const listed: any = await c.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest(), typesFilter: ['share'] });
+  assert.deepEqual(listed.groups.map((g: any) => [g.groupId, g.groupType]), [['sg', 'share']]);
+
+  // Sessions open at the log end (share.auto.offset.reset=latest): nothing yet.
+  for (const m of ['m1', 'm2', 'm3']) assert.deepEqual((await fetch(m, 10)).values, []);
+  // 30 records, one batch each.
+  for (let i = 0; i < 30; i++) {
+    const produced: any = await c.request(ApiKey.Produce, 9, {
+      ...API.Produce.createRequest(),
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: 'sq', topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value: `v${i}` }]) }] }],
+    });
+    assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  }
+
+  // Each member gets ten distinct records.
+  const got = new Map<string, Fetched>();
+  for (const m of ['m1', 'm2', 'm3']) got.set(m, await fetch(m, 10));
+  const all = [...got.values()].flatMap((f) => f.values);
+  assert.equal(all.length, 30);
+  assert.equal(new Set(all).size, 30, 'no record went to two members');
+  for (const f of got.values()) assert.ok(f.ranges.every((r) => r.deliveryCount === 1));
+
+  // m1 accepts, m2 rejects, m3 does nothing. Acknowledging what it does not hold fails.
+  const range = (m: string) => ({ first: got.get(m)!.ranges[0]!.first, last: got.get(m)!.ranges.at(-1)!.last });
+  assert.equal(await acknowledge('m1', range('m2').first, range('m2').last, 1), ErrorCode.INVALID_RECORD_STATE);
+  assert.equal(await acknowledge('m1', range('m1').first, range('m1').last, 1), 0);
+  assert.equal(await acknowledge('m2', range('m2').first, range('m2').last, 3), 0);
+  // Nothing is available while m3's lock holds.
+  assert.deepEqual((await fetch('m1', 30)).values, []);
+  // m3's lock expires: its records come to m1 again, delivery count 2; m2's rejected ones never.
+  let again: Fetched | undefined;
+  await waitFor('m3\'s records to be redelivered', async () => {
+    again = await fetch('m1', 30, [], 500);
+    return again.values.length > 0;
+  });
+  assert.deepEqual(again!.values.sort(), got.get('m3')!.values.sort());
+  assert.ok(again!.ranges.every((r) => r.deliveryCount === 2));
+
+  // m2 cannot release what m1 holds; m1 releases them and m2 gets them, delivery count 3.
+  const back = await fetch('m2', 30, [{ first: range('m3').first, last: range('m3').last, type: 2 }]);
+  assert.equal(back.raw.responses[0].partitions[0].acknowledgeErrorCode, ErrorCode.INVALID_RECORD_STATE);
+  assert.deepEqual(back.values, [], 'm1 still holds them');
+  assert.equal(await acknowledge('m1', range('m3').first, range('m3').last, 2), 0);
+  const third = await fetch('m2', 30);
+  assert.deepEqual(third.values.sort(), got.get('m3')!.values.sort());
+  assert.ok(third.ranges.every((r) => r.deliveryCount === 3));
+  // Released at the delivery count limit (3): archived, delivered to nobody again.
+  assert.equal(await acknowledge('m2', range('m3').first, range('m3').last, 2), 0);
+  assert.deepEqual((await fetch('m3', 30)).values, []);
+
+  // Session errors.
+  const wrongEpoch: any = await c.request(ApiKey.ShareFetch, 1, { ...API.ShareFetch.createRequest(), groupId: 'sg', memberId: 'm1', shareSessionEpoch: 77, maxRecords: 1, topics: [] });
+  assert.equal(wrongEpoch.errorCode, ErrorCode.INVALID_SHARE_SESSION_EPOCH);
+  const noMember: any = await c.request(ApiKey.ShareFetch, 1, { ...API.ShareFetch.createRequest(), groupId: 'sg', memberId: 'ghost', shareSessionEpoch: 0, maxRecords: 1, topics: [] });
+  assert.equal(noMember.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  const ackFirst: any = await c.request(ApiKey.ShareFetch, 1, {
+    ...API.ShareFetch.createRequest(),
+    groupId: 'sg',
+    memberId: 'm1',
+    shareSessionEpoch: 0,
+    maxRecords: 1,
+    topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0n, lastOffset: 0n, acknowledgeTypes: [1] }] }] }],
+  });
+  assert.equal(ackFirst.errorCode, ErrorCode.INVALID_REQUEST);
+
+  // A member that leaves releases what it holds: m3 acquires new records and leaves.
+  await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: 'sq', topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value: 'late' }]) }] }] });
+  assert.deepEqual((await fetch('m3', 5)).values, ['late']);
+  const gone = await heartbeat('m3', -1);
+  assert.equal(gone.memberEpoch, -1);
+  const lateAgain = await fetch('m1', 5);
+  assert.deepEqual(lateAgain.values, ['late']);
+  assert.equal(lateAgain.ranges[0]!.deliveryCount, 2);
+});
