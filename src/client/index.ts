@@ -33,7 +33,7 @@ export {
   type ProducerRecord,
   type RecordMetadata,
 } from './producer/producer.ts';
-export { murmur2, partitionForKey, type Partitioner, type PartitionerContext } from './producer/partitioner.ts';
+export { consistentPartitionForKey, murmur2, partitionForKey, type Partitioner, type PartitionerContext, type PartitionerName } from './producer/partitioner.ts';
 export {
   Consumer,
   type Assignment,

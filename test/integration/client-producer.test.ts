@@ -33,7 +33,7 @@ test('producer: every codec, read back by kcat with keys, values and headers', a
   }
 });
 
-test('producer: keys land on the partitions librdkafka murmur2_random and the Java client choose', async (t) => {
+test('producer: keys land on the partitions librdkafka (murmur2_random, consistent_random) and the Java client choose', async (t) => {
   const broker = await startTestBroker(t, { dataDir: 'memory' });
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
   t.after(() => admin.close());
@@ -56,6 +56,17 @@ test('producer: keys land on the partitions librdkafka murmur2_random and the Ja
   const lines = (await kcat(['-C', '-b', broker.bootstrap, '-t', 'kcat', '-o', 'beginning', '-c', String(keys.length), '-e', '-f', '%p\t%k\n'])).stdout.toString('utf8').trim().split('\n');
   const byKey = new Map(lines.map((l) => { const [p, k] = l.split('\t'); return [k!, Number(p)]; }));
   assert.deepEqual(keys.map((k) => byKey.get(k)), ours.map((m) => m.partition), 'kcat (murmur2_random)');
+
+  // librdkafka's default, consistent_random (CRC-32), for producers that kept it.
+  await admin.createTopics([{ name: 'crc-ours', numPartitions: 7 }, { name: 'crc-kcat', numPartitions: 7 }]);
+  const crcProducer = new Producer({ bootstrapServers: broker.bootstrap, partitioner: 'consistent_random' });
+  const crc = await crcProducer.sendBatch(keys.map((key) => ({ topic: 'crc-ours', key, value: 'v' })));
+  await crcProducer.close();
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'crc-kcat', '-K', '\t'], { input: keys.map((k) => `${k}\tv\n`).join('') });
+  const crcLines = (await kcat(['-C', '-b', broker.bootstrap, '-t', 'crc-kcat', '-o', 'beginning', '-c', String(keys.length), '-e', '-f', '%p\t%k\n'])).stdout.toString('utf8').trim().split('\n');
+  const crcByKey = new Map(crcLines.map((l) => { const [p, k] = l.split('\t'); return [k!, Number(p)]; }));
+  assert.deepEqual(keys.map((k) => crcByKey.get(k)), crc.map((m) => m.partition), 'kcat (consistent_random, its default)');
+  assert.notDeepEqual(crc.map((m) => m.partition), ours.map((m) => m.partition));
 });
 
 test('producer: acks 0, 1 and all; keyless records stick to a partition per batch', async (t) => {

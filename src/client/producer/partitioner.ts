@@ -3,6 +3,11 @@
 // (Kafka's Utils.murmur2, seed 0x9747b28c), made positive by masking the sign bit, modulo the
 // partition count. Records without a key stick to one partition until its batch is sent,
 // then move to another (KIP-480 sticky partitioning), so that batches fill up.
+// 'consistent_random' is librdkafka's default instead: CRC-32 of the key modulo the count,
+// with empty and null keys spread (here: sticky), for placing keys beside librdkafka
+// producers that kept their default.
+
+import { crc32 } from 'node:zlib';
 
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
@@ -39,6 +44,14 @@ export function murmur2(data: Uint8Array): number {
 export function partitionForKey(key: Uint8Array, partitionCount: number): number {
   return (murmur2(key) & 0x7fffffff) % partitionCount;
 }
+
+/** librdkafka's consistent / consistent_random partitioner for a non-empty key: CRC-32 modulo the count. */
+export function consistentPartitionForKey(key: Uint8Array, partitionCount: number): number {
+  return (crc32(key) >>> 0) % partitionCount;
+}
+
+/** The built-in partitioners by librdkafka's names ('murmur2_random' is the Java default). */
+export type PartitionerName = 'murmur2_random' | 'consistent_random';
 
 export interface PartitionerContext {
   topic: string;

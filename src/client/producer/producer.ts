@@ -25,7 +25,7 @@ import {
 } from '../../protocol/index.ts';
 import { ClientCore, sleep, type ClientOptions } from '../client.ts';
 import { KafkaError } from '../errors.ts';
-import { StickyPartitions, partitionForKey, type Partitioner } from './partitioner.ts';
+import { StickyPartitions, consistentPartitionForKey, partitionForKey, type Partitioner, type PartitionerName } from './partitioner.ts';
 
 export type Acks = 0 | 1 | -1 | 'all';
 
@@ -46,8 +46,12 @@ export interface ProducerOptions extends ClientOptions {
   maxInFlightRequests?: number;
   /** How long a Produce may wait for replication (the request's timeoutMs). Default 30000. */
   ackTimeoutMs?: number;
-  /** Default: murmur2 of the key, sticky for keyless records. */
-  partitioner?: Partitioner;
+  /**
+   * 'murmur2_random' (default: murmur2 of the key as the Java client and librdkafka's
+   * murmur2_random; sticky for keyless records), 'consistent_random' (librdkafka's default:
+   * CRC-32 of the key; sticky for empty or null keys), or a function.
+   */
+  partitioner?: PartitionerName | Partitioner;
   /** Metadata requests may create missing topics. Default true, as the Java producer. */
   allowAutoTopicCreation?: boolean;
 }
@@ -108,6 +112,7 @@ export class Producer {
   readonly #maxInFlight: number;
   readonly #ackTimeoutMs: number;
   readonly #partitioner: Partitioner | undefined;
+  readonly #consistent: boolean;
   readonly #sticky = new StickyPartitions();
   /** Open batches by topic, then partition. */
   #open = new Map<string, Map<number, Batch>>();
@@ -135,7 +140,12 @@ export class Producer {
     this.#bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024;
     this.#maxInFlight = options.maxInFlightRequests ?? 5;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
-    this.#partitioner = options.partitioner;
+    const partitioner = options.partitioner ?? 'murmur2_random';
+    if (typeof partitioner === 'string' && partitioner !== 'murmur2_random' && partitioner !== 'consistent_random') {
+      throw new TypeError(`partitioner must be 'murmur2_random', 'consistent_random' or a function, not '${String(partitioner)}'`);
+    }
+    this.#partitioner = typeof partitioner === 'function' ? partitioner : undefined;
+    this.#consistent = partitioner === 'consistent_random';
   }
 
   /** Connects and reads cluster metadata (optional: the first send does it). */
@@ -236,6 +246,8 @@ export class Producer {
       }
     } else if (this.#partitioner !== undefined) {
       partition = this.#partitioner({ topic, key, partitionCount: count });
+    } else if (this.#consistent) {
+      partition = key !== null && key.length > 0 ? consistentPartitionForKey(key, count) : this.#sticky.partition(topic, count);
     } else if (key !== null) {
       partition = partitionForKey(key, count);
     } else {
