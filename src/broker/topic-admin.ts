@@ -99,14 +99,6 @@ function findCollision(broker: Broker, name: string): string | undefined {
   return undefined;
 }
 
-/** The effective value of every topic config for a topic: its override, else the broker's. */
-export function effectiveTopicConfigs(broker: Broker, overrides: Record<string, string>): { name: string; value: string | null; isDefault: boolean }[] {
-  return [...TOPIC_CONFIG_BY_NAME.keys()].map((name) => {
-    const set = overrides[name];
-    return set !== undefined ? { name, value: set, isDefault: false } : { name, value: broker.config.topicDefault(name), isDefault: true };
-  });
-}
-
 /** A topic config's effective value: the topic's override, else the broker default. */
 export function topicConfigValue(broker: Broker, topic: TopicMetadata, name: string): string | null {
   return topic.configs[name] ?? broker.config.topicDefault(name);
