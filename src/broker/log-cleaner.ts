@@ -1,4 +1,4 @@
-// The log cleaner (a broker component): every log.cleaner.backoff.ms, when
+// The log cleaner (a broker component): every log.cleaner.backoff.ms (dynamic), when
 // log.cleaner.enable is true, one pass over the logs with cleanup.policy compact
 // (storage's LogManager.cleanLogs and log/cleaner.ts). A pass yields to the event loop as it
 // goes, so produce and fetch keep flowing; passes never overlap; stopping the broker
@@ -22,15 +22,21 @@ export const LOG_CLEANER = defineComponent('log-cleaner', (broker) => {
       });
     return running;
   };
+  // A timeout chain rather than an interval: log.cleaner.backoff.ms is a dynamic config,
+  // read again before each wait.
+  const schedule = (): void => {
+    if (stopping) return;
+    const backoff = Math.min(Math.max(1, broker.config.number('log.cleaner.backoff.ms')), 0x7fffffff); // Node's timer limit
+    timer = setTimeout(() => void run().then(schedule), backoff);
+    timer.unref();
+  };
   return {
     start() {
-      if (!broker.config.boolean('log.cleaner.enable')) return;
-      timer = setInterval(run, Math.max(1, broker.config.number('log.cleaner.backoff.ms')));
-      timer.unref();
+      if (broker.config.boolean('log.cleaner.enable')) schedule();
     },
     async stop() {
       stopping = true;
-      clearInterval(timer);
+      clearTimeout(timer);
       await running;
     },
     /** One pass now (tests); resolves when it is done. */

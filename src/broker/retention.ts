@@ -19,7 +19,7 @@ export const RETENTION = defineComponent('log-retention', (broker) => {
   return {
     start() {
       const every = broker.config.number('log.retention.check.interval.ms');
-      timer = setInterval(run, Math.max(1, every));
+      timer = setInterval(run, Math.min(Math.max(1, every), 0x7fffffff)); // Node's timer limit
       timer.unref();
     },
     stop() {
