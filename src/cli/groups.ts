@@ -1,23 +1,42 @@
 // `runnel groups list|describe`: consumer groups, their members and, per partition, the
 // committed offset, the end offset and the lag between them.
 
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, parse, printJson, printTable, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, parse, printJson, printTable, write } from './common.ts';
 
-export const GROUPS_HELP = `Usage: runnel groups <list|describe|delete> [group...] [options]
+export const GROUPS_HELP = `Usage: runnel groups <list|describe|delete|reset-offsets> [group...] [options]
 
   runnel groups list                   groups with their state and protocol type
   runnel groups describe <group>...    members, and committed offset and lag per partition
   runnel groups delete <group>...      delete empty groups
+  runnel groups reset-offsets <group> --topic <t> <where> [--partition N] [--dry-run]
+                                       set an inactive group's committed offsets
+
+Where to (reset-offsets):
+      --to-earliest | --to-latest | --to-offset <n> | --to-datetime <time> | --shift-by=<n> (negative: back)
 
 ${COMMON_HELP}
 
 Examples:
   runnel groups list
   runnel groups describe billing --json
+  runnel groups reset-offsets billing --topic orders --to-earliest
+  runnel groups reset-offsets billing --topic orders --partition 0 --shift-by=-10 --dry-run
 `;
 
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  topic: { type: 'string', short: 't' },
+  partition: { type: 'string', short: 'p' },
+  'to-earliest': { type: 'boolean' },
+  'to-latest': { type: 'boolean' },
+  'to-offset': { type: 'string' },
+  'to-datetime': { type: 'string' },
+  'shift-by': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
 export async function groupsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, COMMON_OPTIONS);
+  const { values, positionals } = parse(argv, OPTIONS);
   if (helpWanted(values, GROUPS_HELP)) return 0;
   const [action, ...groups] = positionals;
   const { Admin } = await import('../client/index.ts');
@@ -67,8 +86,55 @@ export async function groupsCommand(argv: string[]): Promise<number> {
         else write(`deleted ${groups.length === 1 ? `group ${groups[0]}` : `groups ${groups.join(', ')}`}\n`);
         return 0;
       }
+      case 'reset-offsets': {
+        if (groups.length !== 1) throw new UsageError('groups reset-offsets needs one group');
+        const topic = values.topic;
+        if (topic === undefined) throw new UsageError('groups reset-offsets needs --topic');
+        const targets = (['to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'shift-by'] as const).filter((k) => values[k] !== undefined);
+        if (targets.length !== 1) throw new UsageError('give one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by');
+        const partition = integer(values.partition, '--partition');
+        const group = groups[0]!;
+        const [earliest, latest] = await Promise.all([admin.listOffsets(topic, 'earliest'), admin.listOffsets(topic, 'latest')]);
+        const committed = await admin.listGroupOffsets(group);
+        let targetOf: (p: number) => Promise<number> | number;
+        const bounds = (p: number, o: number) => Math.min(Math.max(o, earliest.find((x) => x.partition === p)!.offset), latest.find((x) => x.partition === p)!.offset);
+        if (values['to-earliest']) targetOf = (p) => earliest.find((x) => x.partition === p)!.offset;
+        else if (values['to-latest']) targetOf = (p) => latest.find((x) => x.partition === p)!.offset;
+        else if (values['to-offset'] !== undefined) {
+          const n = integer(values['to-offset'], '--to-offset')!;
+          targetOf = (p) => bounds(p, n);
+        } else if (values['shift-by'] !== undefined) {
+          const by = integer(values['shift-by'], '--shift-by', Number.MIN_SAFE_INTEGER)!;
+          targetOf = (p) => {
+            const c = committed.find((o) => o.topic === topic && o.partition === p)?.offset ?? -1;
+            return bounds(p, (c >= 0 ? c : latest.find((x) => x.partition === p)!.offset) + by);
+          };
+        } else {
+          const text = values['to-datetime']!;
+          const time = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+          if (Number.isNaN(time)) throw new UsageError(`--to-datetime must be milliseconds since the epoch or an ISO 8601 time, got ${JSON.stringify(text)}`);
+          const found = await admin.listOffsets(topic, { timestamp: time });
+          targetOf = (p) => {
+            const o = found.find((x) => x.partition === p)!.offset;
+            return o >= 0 ? o : latest.find((x) => x.partition === p)!.offset;
+          };
+        }
+        const partitions = latest.map((o) => o.partition).filter((p) => partition === undefined || p === partition);
+        if (partition !== undefined && partitions.length === 0) throw new UsageError(`topic ${topic} has no partition ${partition}`);
+        const plan = [];
+        for (const p of partitions) {
+          plan.push({ topic, partition: p, from: committed.find((o) => o.topic === topic && o.partition === p)?.offset ?? -1, offset: await targetOf(p) });
+        }
+        if (!values['dry-run']) await admin.alterGroupOffsets(group, plan);
+        if (values.json) printJson({ group, dryRun: values['dry-run'] ?? false, offsets: plan });
+        else {
+          printTable(['TOPIC', 'PARTITION', 'FROM', 'TO'], plan.map((o) => [o.topic, o.partition, o.from, o.offset]));
+          if (values['dry-run']) write('(dry run: nothing changed)\n');
+        }
+        return 0;
+      }
       default:
-        throw new UsageError(action === undefined ? 'missing action: list, describe or delete' : `unknown action '${action}': list, describe or delete`);
+        throw new UsageError(action === undefined ? 'missing action: list, describe, delete or reset-offsets' : `unknown action '${action}': list, describe, delete or reset-offsets`);
     }
   } finally {
     await admin.close();

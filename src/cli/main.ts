@@ -18,7 +18,7 @@ Commands:
   produce <topic>                        send lines from stdin or a file as records
   consume <topic>                        print records
   configs get|set                        read and change topic or broker configs
-  groups list|describe                   consumer groups, with lag per partition
+  groups list|describe|delete|reset-offsets   consumer groups, with lag per partition
 
 Client commands connect to --bootstrap, else $RUNNEL_BOOTSTRAP, else 127.0.0.1:9092.
 Run 'runnel <command> --help' for a command's options and examples.

@@ -208,7 +208,7 @@ test('cli: unknown topic, broker down and a missing file fail with one line and 
   }
 });
 
-test('cli: consume --group commits; groups list, describe (lag per partition) and delete', async (t) => {
+test('cli: consume --group commits; groups list, describe (lag per partition), reset-offsets and delete', async (t) => {
   const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '2' } });
   const b = { bootstrap: broker.bootstrap };
   assert.equal((await runnel(['topics', 'create', 'jobs', '--partitions', '2'], b)).code, 0);
@@ -230,6 +230,16 @@ test('cli: consume --group commits; groups list, describe (lag per partition) an
   // The group resumes where it committed: only the new records.
   const second = await runnel(['consume', 'jobs', '--group', 'workers'], b);
   assert.deepEqual(second.stdout.trim().split('\n').sort(), ['5', '6']);
+
+  // Reset: a dry run changes nothing; then back to the start, and the group reads everything again.
+  const dry = JSON.parse((await runnel(['groups', 'reset-offsets', 'workers', '--topic', 'jobs', '--shift-by=-1', '--dry-run', '--json'], b)).stdout);
+  assert.equal(dry.dryRun, true);
+  assert.deepEqual(dry.offsets.map((o: { offset: number; from: number }) => o.from - o.offset), [1, 1]);
+  const reset = await runnel(['groups', 'reset-offsets', 'workers', '--topic', 'jobs', '--to-earliest'], b);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.match(reset.stdout, /^TOPIC\s+PARTITION\s+FROM\s+TO\n/);
+  const again = await runnel(['consume', 'jobs', '--group', 'workers'], b);
+  assert.deepEqual(again.stdout.trim().split('\n').sort(), ['1', '2', '3', '4', '5', '6']);
 
   const usage = await runnel(['consume', 'jobs', '--group', 'workers', '--offset', '0'], b);
   assert.equal(usage.code, 2);

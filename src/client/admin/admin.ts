@@ -437,6 +437,45 @@ export class Admin {
     });
   }
 
+  /**
+   * Sets a group's committed offsets (OffsetCommit outside any generation), as Kafka's
+   * reset-offsets tool does; the group must have no active members.
+   */
+  async alterGroupOffsets(groupId: string, offsets: readonly GroupOffset[] | readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
+    await this.#core.retry('alterGroupOffsets', async () => {
+      const connection = await this.#coordinator(groupId);
+      const version = connection.versionFor(API.OffsetCommit);
+      const byTopic = new Map<string, { partition: number; offset: number }[]>();
+      for (const o of offsets) {
+        let l = byTopic.get(o.topic);
+        if (l === undefined) byTopic.set(o.topic, (l = []));
+        l.push(o);
+      }
+      const body = API.OffsetCommit.createRequest();
+      body.groupId = groupId;
+      body.generationIdOrMemberEpoch = -1;
+      body.memberId = '';
+      body.topics = [];
+      for (const [name, list] of byTopic) {
+        const topicId = version >= 10 ? (await this.#core.metadata.topic(name)).topicId : ZERO_UUID;
+        body.topics.push({
+          name,
+          topicId,
+          partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), commitTimestamp: -1n, committedLeaderEpoch: -1, committedMetadata: null })),
+        });
+      }
+      const response = await connection.request(API.OffsetCommit, body);
+      const errors: KafkaError[] = [];
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          const e = KafkaError.fromCode(p.errorCode, { topic: t.name || undefined, partition: p.partitionIndex });
+          if (e !== null) errors.push(e);
+        }
+      }
+      if (errors.length > 0) throw KafkaError.collect(errors, `could not set the offsets of group ${groupId}`);
+    }, FINAL_UNKNOWN_TOPIC);
+  }
+
   /** Deletes empty groups (DeleteGroups). */
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     for (const groupId of groupIds) {
