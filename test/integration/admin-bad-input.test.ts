@@ -158,6 +158,10 @@ test('CreatePartitions and DeleteRecords refuse bad input and change nothing', a
   const lower = await raw.request(API.DeleteRecords.apiKey, 0, { topics: [{ name: 'bad', partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 1000 });
   assert.deepEqual(lower.topics[0].partitions[0], { partitionIndex: 0, lowWatermark: 10n, errorCode: 0 });
   assert.equal(log.logEndOffset, 10);
+  // A compact-only topic refuses DeleteRecords (Kafka's POLICY_VIOLATION).
+  broker.logs.alterTopicConfigs('bad', { 'cleanup.policy': 'compact' });
+  const compact = await raw.request(API.DeleteRecords.apiKey, 2, { topics: [{ name: 'bad', partitions: [{ partitionIndex: 1, offset: 0n }] }], timeoutMs: 1000 });
+  assert.equal(compact.topics[0].partitions[0].errorCode, ErrorCode.POLICY_VIOLATION);
 });
 
 test('min.insync.replicas above the ISR refuses acks=-1 produces with NOT_ENOUGH_REPLICAS', async (t) => {

@@ -5,8 +5,9 @@
 // answers the new log start offset as LowWatermark. As Kafka: an offset above the high
 // watermark, or below -1, is OFFSET_OUT_OF_RANGE with LowWatermark -1; an offset at or below
 // the current log start offset changes nothing and answers it; unknown topics or
-// partitions are UNKNOWN_TOPIC_OR_PARTITION. The log-start-offset checkpoint is written at
-// once, so the move survives a crash.
+// partitions are UNKNOWN_TOPIC_OR_PARTITION; a topic whose cleanup.policy lacks delete
+// (compact only) is POLICY_VIOLATION, as Kafka refuses it. The log-start-offset checkpoint is
+// written at once, so the move survives a crash.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
@@ -25,6 +26,7 @@ export const deleteRecordsHandler = defineHandler(API.DeleteRecords, {
           const result = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: 0 };
           const log = topic ? broker.logs.partition(topic.name, p.partitionIndex) : undefined;
           if (!log) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (!log.config.delete) return { ...result, errorCode: ErrorCode.POLICY_VIOLATION };
           const offset = p.offset === HIGH_WATERMARK ? log.highWatermark : p.offset < 0n || p.offset > BigInt(log.highWatermark) ? -1 : Number(p.offset);
           if (offset < 0) return { ...result, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
           try {
