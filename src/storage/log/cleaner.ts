@@ -20,13 +20,26 @@
 //    if need be, so that every cleaned segment still ends where the next one starts: offsets
 //    never move, and recovery's hole check stays valid.
 // 3. Swap, crash-safe (Kafka's renames): the group's cleaned data goes to
-//    `<base>.log.cleaned`, fsynced; renamed to `.swap`; the old segments deleted; the swap
-//    renamed to `<base>.log`. Recovery deletes .cleaned files and finishes .swap ones.
+//    `<base>.log.cleaned` and its indexes (built as the batches are written) to
+//    `<base>.index.cleaned` and `.timeindex.cleaned`, all fsynced; the log renamed to `.swap`;
+//    the old segments deleted; the swap renamed to `<base>.log` and the indexes into place.
+//    Recovery deletes .cleaned files and finishes .swap ones (rebuilding their indexes).
 //
 // The pass is async: it yields to the event loop every `yieldBytes` of input, so that produce
 // and fetch requests keep flowing while a large log is cleaned.
 
-import { CONTROL_FLAG, DELETE_HORIZON_FLAG, TIMESTAMP_TYPE_LOG_APPEND } from '../../protocol/records/batch-header.ts';
+import {
+  BASE_OFFSET,
+  CONTROL_FLAG,
+  DELETE_HORIZON_FLAG,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  TIMESTAMP_TYPE_LOG_APPEND,
+  readInt64Number,
+  writeInt64Number,
+} from '../../protocol/records/batch-header.ts';
+import type { FileSystem } from '../fs.ts';
+import { NO_TIMESTAMP, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './indexes.ts';
 import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from '../../protocol/records/record-batch.ts';
 import type { PartitionLog } from './partition-log.ts';
 import { scanBatches } from './scan.ts';
@@ -166,6 +179,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
     const fd = fs.open(cleanedPath, 'truncate');
     let position = 0;
     let changed = false;
+    const indexes = new IndexBuilder(base, log.config.indexIntervalBytes, log.config.segmentIndexBytes);
     try {
       for (let si = 0; si < group.length; si++) {
         // One batch of lookahead, to know which batch is the group's last.
@@ -175,6 +189,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
           if (out !== bytes) changed = true;
           if (out) {
             fs.write(fd, out, position);
+            indexes.add(out, position);
             position += out.length;
           }
           await spend(bytes.length);
@@ -193,8 +208,9 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
       fs.unlink(cleanedPath);
       continue;
     }
-    if (log.closed || !log.swapCleaned(group, cleanedPath)) {
-      if (fs.stat(cleanedPath)) fs.unlink(cleanedPath);
+    const indexPaths = indexes.write(fs, join(log.dir, segmentFileName(base, '.index') + '.cleaned'), join(log.dir, segmentFileName(base, '.timeindex') + '.cleaned'));
+    if (log.closed || !log.swapCleaned(group, cleanedPath, indexPaths)) {
+      for (const path of [cleanedPath, indexPaths.offsetIndex, indexPaths.timeIndex]) if (fs.stat(path)) fs.unlink(path);
       return null;
     }
     await options.afterSwap?.(gi);
@@ -206,6 +222,77 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
       `${result.segmentsBefore} -> ${result.segmentsAfter} segments; first dirty offset ${result.firstDirtyOffset}`,
   );
   return result;
+}
+
+/**
+ * The offset and time index entries of a cleaned segment, by the rule of LogSegment
+ * (segment.ts), built while its batches are written, so the swap needs no rescan.
+ */
+class IndexBuilder {
+  readonly #base: number;
+  readonly #interval: number;
+  readonly #maxOffsetEntries: number;
+  readonly #maxTimeEntries: number;
+  #offsets: Buffer[] = [];
+  #times: Buffer[] = [];
+  #lastTime = NO_TIMESTAMP;
+  #bytesSince = 0;
+  #maxTimestamp = NO_TIMESTAMP;
+  #offsetOfMax = -1;
+
+  constructor(base: number, indexIntervalBytes: number, segmentIndexBytes: number) {
+    this.#base = base;
+    this.#interval = indexIntervalBytes;
+    this.#maxOffsetEntries = Math.max(1, Math.floor(segmentIndexBytes / OFFSET_ENTRY_SIZE));
+    this.#maxTimeEntries = Math.max(1, Math.floor(segmentIndexBytes / TIME_ENTRY_SIZE));
+  }
+
+  add(batch: Buffer, position: number): void {
+    const lastOffset = readInt64Number(batch, BASE_OFFSET) + batch.readInt32BE(LAST_OFFSET_DELTA);
+    const maxTimestamp = readInt64Number(batch, MAX_TIMESTAMP);
+    if (maxTimestamp > this.#maxTimestamp) {
+      this.#maxTimestamp = maxTimestamp;
+      this.#offsetOfMax = lastOffset;
+    }
+    if (this.#bytesSince > this.#interval) {
+      if (this.#offsets.length < this.#maxOffsetEntries) {
+        const e = Buffer.allocUnsafe(OFFSET_ENTRY_SIZE);
+        e.writeInt32BE(lastOffset - this.#base, 0);
+        e.writeInt32BE(position, 4);
+        this.#offsets.push(e);
+      }
+      if (this.#times.length < this.#maxTimeEntries) this.#time();
+      this.#bytesSince = 0;
+    }
+    this.#bytesSince += batch.length;
+  }
+
+  #time(): void {
+    if (this.#maxTimestamp <= this.#lastTime || this.#maxTimestamp === NO_TIMESTAMP) return;
+    const e = Buffer.allocUnsafe(TIME_ENTRY_SIZE);
+    writeInt64Number(e, 0, this.#maxTimestamp);
+    e.writeInt32BE(this.#offsetOfMax - this.#base, 8);
+    this.#times.push(e);
+    this.#lastTime = this.#maxTimestamp;
+  }
+
+  /** Writes both files (fsynced), the final time entry included, as on a segment's roll. */
+  write(fs: FileSystem, offsetPath: string, timePath: string): { offsetIndex: string; timeIndex: string } {
+    this.#time();
+    for (const [path, entries] of [
+      [offsetPath, this.#offsets],
+      [timePath, this.#times],
+    ] as const) {
+      const fd = fs.open(path, 'truncate');
+      try {
+        fs.write(fd, Buffer.concat(entries), 0);
+        fs.fsync(fd);
+      } finally {
+        fs.close(fd);
+      }
+    }
+    return { offsetIndex: offsetPath, timeIndex: timePath };
+  }
 }
 
 /**

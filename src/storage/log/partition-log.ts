@@ -411,10 +411,12 @@ export class PartitionLog {
    * Replaces `group` (a run of inactive segments, still in the log) by the cleaned segment
    * written at `cleanedPath` (`<group base>.log.cleaned`, fsynced), Kafka's way: rename it to
    * `.swap` (from then on recovery finishes the swap), delete the old segments, rename the
-   * swap to `<base>.log`, and open it with rebuilt indexes. Returns false, changing nothing,
-   * if the group is no longer in the log (retention or DeleteRecords took segments meanwhile).
+   * swap to `<base>.log`, move the cleaned indexes (`indexes`, fsynced) into place and open
+   * the segment; without `indexes` they are rebuilt by a scan. Returns false, changing
+   * nothing, if the group is no longer in the log (retention or DeleteRecords took segments
+   * meanwhile).
    */
-  swapCleaned(group: readonly LogSegment[], cleanedPath: string): boolean {
+  swapCleaned(group: readonly LogSegment[], cleanedPath: string, indexes?: { offsetIndex: string; timeIndex: string }): boolean {
     this.#ensureOpen();
     const at = this.#segments.indexOf(group[0]!);
     const active = this.#segments.length - 1;
@@ -429,9 +431,13 @@ export class PartitionLog {
       seg.delete();
     }
     fs.rename(swapPath, join(this.dir, segmentFileName(base, '.log')));
+    if (indexes) {
+      fs.rename(indexes.offsetIndex, join(this.dir, segmentFileName(base, '.index')));
+      fs.rename(indexes.timeIndex, join(this.dir, segmentFileName(base, '.timeindex')));
+    }
     fs.fsyncDir(this.dir);
     const seg = LogSegment.open(fs, this.dir, base, this.#config, this.#clock());
-    seg.recover(this.#segments[at + group.length]!.baseOffset);
+    if (!indexes) seg.recover(this.#segments[at + group.length]!.baseOffset);
     seg.releaseIndexHandles();
     this.#size += seg.size;
     this.#segments.splice(at, group.length, seg);

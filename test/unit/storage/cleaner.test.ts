@@ -129,6 +129,7 @@ const TOPIC_CONFIGS = {
   'segment.bytes': '600',
   'min.cleanable.dirty.ratio': '0.01',
   'delete.retention.ms': String(DELETE_RETENTION),
+  'index.interval.bytes': '100',
 };
 
 for (const seed of [1, 2, 3, 4, 5, 6]) {
@@ -151,6 +152,21 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     // Nothing is dirty: a second pass at the same time does nothing.
     assert.deepEqual(await m.cleanLogs(), []);
 
+    // The indexes written by the cleaner are the ones a rebuild from the .log gives.
+    const dir = '/data/t-0';
+    const indexFiles = fs.readdir(dir).filter((f) => /\.(index|timeindex)$/.test(f) && !f.startsWith(String(log.segmentBaseOffsets.at(-1)).padStart(20, '0')));
+    const written = new Map(indexFiles.map((f) => [f, Buffer.from(fs.readFile(`${dir}/${f}`))]));
+    assert.ok([...written].some(([f, b]) => f.endsWith('.index') && b.length > 8), 'offset entries were written');
+    m.close();
+    for (const f of indexFiles) fs.unlink(`${dir}/${f}`);
+    m = openManager(fs, '/data', { clock: () => now });
+    assert.equal(m.recoveryStats.rebuiltIndexes, indexFiles.length / 2);
+    for (const [f, bytes] of written) assert.deepEqual(fs.readFile(`${dir}/${f}`), bytes, `${f} as rebuilt`);
+    m.close();
+    m = openManager(fs, '/data', { clock: () => now });
+    assert.equal(m.recoveryStats.rebuiltIndexes, 0, 'a clean restart trusts the cleaned indexes');
+    const log2 = m.partition('t', 0)!;
+
     // More writes (other keys), then a pass after delete.retention.ms: the tombstones that
     // the first pass kept now go.
     const kept = readAll(m).records.filter((r) => r.value === null && r.offset < cleanedUpTo).map((r) => r.offset);
@@ -159,7 +175,7 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     const all: Scenario = { written: [...s.written, ...more.written], markers: [...s.markers, ...more.markers], end: more.end };
     now = T0 + 1000 + DELETE_RETENTION + 1;
     await m.cleanLogs();
-    const cleaned2 = m.firstDirtyOffset(log);
+    const cleaned2 = m.firstDirtyOffset(log2);
     const { records } = readAll(m);
     for (const offset of kept) assert.ok(!records.some((r) => r.offset === offset), `tombstone ${offset} of the first pass is gone`);
     const secondPassTombstones = records.filter((r) => r.value === null && r.offset >= cleanedUpTo && r.offset < cleaned2);
