@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
 import { API, ApiKey, ErrorCode } from '../../src/protocol/index.ts';
-import { startTestBroker } from '../helpers/broker.ts';
+import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { FAST_GROUPS, waitFor } from './groups-support.ts';
 
@@ -179,4 +179,44 @@ test('@platformatic/kafka with groupProtocol consumer: join, split on a second m
   await b.close();
   await waitFor('a to own everything again', () => a.partitions() === 4, 30_000, () => `a ${a.partitions()}`);
   await a.close();
+});
+
+test('a KIP-848 group survives a restart: its records in __consumer_offsets bring back epochs and assignments', async (t) => {
+  const dataDir = await tempDir(t);
+  let broker = await startTestBroker(t, { dataDir, config: CONFIG });
+  let c = await RawClient.connect(broker.port);
+  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'kt', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }] });
+  const a1 = await hb(c, { memberId: 'a', memberEpoch: 0, rebalanceTimeoutMs: 5000, subscribedTopicNames: ['kt'], topicPartitions: [] });
+  await hb(c, { memberId: 'b', memberEpoch: 0, rebalanceTimeoutMs: 5000, subscribedTopicNames: ['kt'], topicPartitions: [] });
+  const a2 = await hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: a1.assignment.topicPartitions });
+  const a3 = await hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: a2.assignment.topicPartitions });
+  const b2 = await hb(c, { memberId: 'b', memberEpoch: 2, topicPartitions: [] });
+  assert.equal(a3.memberEpoch, 2);
+  assert.equal(count(b2.assignment.topicPartitions), 2);
+  const before: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kg'] });
+  c.close();
+  await broker.stop();
+
+  broker = await startTestBroker(t, { dataDir, config: CONFIG });
+  c = await RawClient.connect(broker.port);
+  const after: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kg'] });
+  const view = (d: any) => d.groups[0].members.map((m: any) => [m.memberId, m.memberEpoch, m.assignment.topicPartitions[0]?.partitions, m.targetAssignment.topicPartitions[0]?.partitions]).sort();
+  assert.equal(after.groups[0].groupState, 'Stable');
+  assert.equal(after.groups[0].groupEpoch, before.groups[0].groupEpoch);
+  assert.equal(after.groups[0].assignmentEpoch, before.groups[0].assignmentEpoch);
+  assert.deepEqual(view(after), view(before));
+  // The members carry on at their epochs.
+  const again = await hb(c, { memberId: 'a', memberEpoch: 2, topicPartitions: a2.assignment.topicPartitions });
+  assert.equal(again.errorCode, 0);
+  assert.equal(again.memberEpoch, 2);
+  // A member that leaves after the restart is gone after the next one too.
+  await hb(c, { memberId: 'b', memberEpoch: -1, topicPartitions: [] });
+  c.close();
+  await broker.stop();
+  broker = await startTestBroker(t, { dataDir, config: CONFIG });
+  c = await RawClient.connect(broker.port);
+  const last: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kg'] });
+  assert.deepEqual(last.groups[0].members.map((m: any) => m.memberId), ['a']);
+  c.close();
+  await broker.stop(); // before the data directory goes
 });

@@ -11,8 +11,7 @@
 // offsets. The heartbeat interval is group.consumer.heartbeat.interval.ms.
 // ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for unknown and classic groups; memberType (v1)
 // is 1 (consumer protocol) for every member.
-// Omitted: persistence of consumer group records (types 3-8), classic members inside a
-// consumer group, static member rejoin after epoch -2.
+// Omitted: classic members inside a consumer group, static member rejoin after epoch -2.
 
 import { randomUUID } from 'node:crypto';
 import { ClassicGroup, ConsumerGroup, toWire, type Assignment } from '../../coordinator/index.ts';

@@ -15,13 +15,40 @@
 // until the rest are released). A member that does not revoke within its rebalance timeout,
 // or stops heartbeating for group.consumer.session.timeout.ms, is fenced (removed).
 //
-// Omitted for now: persistence of these groups' records (types 3-8) — after a restart the
-// group's offsets remain and its members rejoin; static membership leaves (epoch -2) are
-// handled as leaves; classic members inside a consumer group (upgrade path).
+// Persistence: every change is written to __consumer_offsets as Kafka's records (types 3, 5,
+// 6, 7, 8) at the end of the heartbeat or timer that made it, and load() rebuilds the group.
+// Omitted for now: static membership leaves (epoch -2) are handled as leaves; classic
+// members inside a consumer group (upgrade path).
 
 import { ErrorCode } from '../../protocol/index.ts';
 import { ASSIGNORS, type Assignment, type AssignorTopic } from './assignors.ts';
 import type { CommittedOffset } from './classic-group.ts';
+import {
+  RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT,
+  RECORD_TYPE_CONSUMER_GROUP_METADATA,
+  RECORD_TYPE_CONSUMER_MEMBER_METADATA,
+  RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER,
+  RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA,
+  encodeConsumerGroupMetadataValue,
+  encodeConsumerKey,
+  encodeConsumerMemberMetadataValue,
+  encodeCurrentAssignmentValue,
+  encodeTargetAssignmentMemberValue,
+  encodeTargetAssignmentMetadataValue,
+  type ConsumerCurrentAssignmentValue,
+  type ConsumerMemberMetadataValue,
+  type TopicPartitionsValue,
+} from './records.ts';
+
+/** Kafka's MemberState codes in ConsumerGroupCurrentMemberAssignmentValue. */
+const STATE_CODES = { UNREVOKED_PARTITIONS: 0, UNRELEASED_PARTITIONS: 1, STABLE: 2 } as const;
+
+/** What loading __consumer_offsets found for one consumer group. */
+export interface LoadedConsumerGroup {
+  epoch: number;
+  assignmentEpoch: number;
+  members: Map<string, { metadata?: ConsumerMemberMetadataValue; target?: TopicPartitionsValue[]; current?: ConsumerCurrentAssignmentValue }>;
+}
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 type MemberState = 'STABLE' | 'UNREVOKED_PARTITIONS' | 'UNRELEASED_PARTITIONS';
@@ -75,6 +102,8 @@ export interface ConsumerGroupHost {
   /** Existing topics by name (for subscriptions). */
   topics(): { name: string; topicId: string; partitions: number }[];
   log(message: string): void;
+  /** Appends records (key, value or null) to the group's __consumer_offsets partition; 0 or an error code. */
+  persist(groupId: string, records: { key: Buffer; value: Buffer | null }[]): number;
 }
 
 function clone(a: Assignment): Assignment {
@@ -133,6 +162,12 @@ export class ConsumerGroup {
   target = new Map<string, Assignment>();
   #dead = false;
   #topicsSignature = '';
+  // What changed since the last flush to __consumer_offsets.
+  #dirtyGroup = false;
+  #dirtyTarget = false;
+  readonly #dirtyMembers = new Set<string>();
+  readonly #dirtyCurrent = new Set<string>();
+  readonly #removed = new Set<string>();
 
   constructor(groupId: string, host: ConsumerGroupHost) {
     this.groupId = groupId;
@@ -173,13 +208,17 @@ export class ConsumerGroup {
       const member = this.members.get(req.memberId);
       if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${this.groupId}.`);
       this.#remove(member, 'left the group');
+      this.#flush();
       return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, assignment: null };
     }
 
     let member = this.members.get(req.memberId);
     let joined = false;
     if (req.memberEpoch === 0) {
-      if (member) this.#remove(member, 'rejoined with epoch 0');
+      if (member) {
+        this.#remove(member, 'rejoined with epoch 0');
+        this.#removed.delete(member.memberId);
+      }
       if (this.members.size >= this.#host.maxSize()) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.#host.maxSize()} members.`);
       member = {
         memberId: req.memberId,
@@ -228,8 +267,10 @@ export class ConsumerGroup {
     if (req.rebalanceTimeoutMs > 0) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (req.rackId !== null) member.rackId = req.rackId;
     if (req.instanceId !== null) member.instanceId = req.instanceId;
+    const metadataChanged = changed || member.clientId !== req.clientId || member.clientHost !== req.clientHost;
     member.clientId = req.clientId;
     member.clientHost = req.clientHost;
+    if (metadataChanged || joined) this.#dirtyMembers.add(member.memberId);
 
     const signature = this.#subscribedTopicsSignature();
     if (signature !== this.#topicsSignature) {
@@ -242,12 +283,15 @@ export class ConsumerGroup {
     this.#scheduleSession(member);
 
     const send = joined || req.topicPartitions !== null || member.memberEpoch !== before.epoch || !equal(member.assigned, before.assigned);
+    const error = this.#flush();
+    if (error !== 0) return fail(error, 'The coordinator could not store the change.');
     return { errorCode: 0, errorMessage: null, memberId: member.memberId, memberEpoch: member.memberEpoch, assignment: send ? toWire(member.assigned) : null };
   }
 
   #bumpEpoch(): void {
     this.groupEpoch = Math.max(this.groupEpoch, this.assignmentEpoch) + 1;
     this.stateTimestamp = this.#host.now();
+    this.#dirtyGroup = true;
   }
 
   /** Topic ids (with partition counts) of what the members subscribe to, by name or regex. */
@@ -289,6 +333,7 @@ export class ConsumerGroup {
     }));
     this.target = assignor(members, topics);
     this.assignmentEpoch = this.groupEpoch;
+    this.#dirtyTarget = true;
     this.#host.log(`group ${this.groupId}: target assignment at epoch ${this.assignmentEpoch} (${this.assignorName}, ${members.length} members)`);
   }
 
@@ -309,9 +354,11 @@ export class ConsumerGroup {
       member.pendingRevocation = new Map();
       if (member.revocationTimer) clearTimeout(member.revocationTimer);
       member.revocationTimer = null;
+      this.#dirtyCurrent.add(member.memberId);
     } else if (member.state === 'STABLE' && member.memberEpoch === this.assignmentEpoch) {
       return;
     }
+    this.#dirtyCurrent.add(member.memberId);
     const target = this.target.get(member.memberId) ?? new Map();
     const keep = intersect(member.assigned, target);
     const revoke = minus(member.assigned, target);
@@ -323,6 +370,7 @@ export class ConsumerGroup {
       member.revocationTimer = setTimeout(() => {
         if (this.members.get(member.memberId) === member && member.state === 'UNREVOKED_PARTITIONS' && this.assignmentEpoch >= generation) {
           this.#remove(member, `did not revoke its partitions within ${member.rebalanceTimeoutMs} ms`);
+          this.#flush();
         }
       }, Math.max(member.rebalanceTimeoutMs, 1));
       member.revocationTimer.unref();
@@ -357,7 +405,10 @@ export class ConsumerGroup {
       return;
     }
     member.sessionTimer = setTimeout(() => {
-      if (this.members.get(member.memberId) === member) this.#remove(member, 'session timeout expired');
+      if (this.members.get(member.memberId) === member) {
+        this.#remove(member, 'session timeout expired');
+        this.#flush();
+      }
     }, this.#host.sessionTimeoutMs());
     member.sessionTimer.unref();
   }
@@ -368,7 +419,109 @@ export class ConsumerGroup {
     if (member.revocationTimer) clearTimeout(member.revocationTimer);
     this.members.delete(member.memberId);
     this.target.delete(member.memberId);
+    this.#removed.add(member.memberId);
+    this.#dirtyMembers.delete(member.memberId);
+    this.#dirtyCurrent.delete(member.memberId);
     this.#bumpEpoch();
+  }
+
+  // -- persistence (record types 3, 5, 6, 7, 8, in the order Kafka writes them) ----------------
+
+  #flush(): number {
+    if (this.#dead) return 0;
+    const records: { key: Buffer; value: Buffer | null }[] = [];
+    const key = (type: number, memberId: string | null = null) => encodeConsumerKey(type, this.groupId, memberId);
+    for (const id of this.#removed) {
+      records.push({ key: key(RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT, id), value: null });
+      records.push({ key: key(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER, id), value: null });
+      records.push({ key: key(RECORD_TYPE_CONSUMER_MEMBER_METADATA, id), value: null });
+    }
+    for (const id of this.#dirtyMembers) {
+      const m = this.members.get(id);
+      if (!m) continue;
+      records.push({
+        key: key(RECORD_TYPE_CONSUMER_MEMBER_METADATA, id),
+        value: encodeConsumerMemberMetadataValue({
+          instanceId: m.instanceId,
+          rackId: m.rackId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          subscribedTopicNames: m.subscribedTopicNames,
+          subscribedTopicRegex: m.subscribedTopicRegex,
+          rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+          serverAssignor: m.serverAssignor,
+        }),
+      });
+    }
+    if (this.#dirtyGroup) records.push({ key: key(RECORD_TYPE_CONSUMER_GROUP_METADATA), value: encodeConsumerGroupMetadataValue(this.groupEpoch) });
+    if (this.#dirtyTarget) {
+      for (const [id, a] of this.target) records.push({ key: key(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER, id), value: encodeTargetAssignmentMemberValue(toWire(a)) });
+      records.push({ key: key(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA), value: encodeTargetAssignmentMetadataValue(this.assignmentEpoch) });
+    }
+    for (const id of this.#dirtyCurrent) {
+      const m = this.members.get(id);
+      if (!m) continue;
+      records.push({
+        key: key(RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT, id),
+        value: encodeCurrentAssignmentValue({
+          memberEpoch: m.memberEpoch,
+          previousMemberEpoch: m.previousMemberEpoch,
+          state: STATE_CODES[m.state],
+          assignedPartitions: toWire(m.assigned),
+          partitionsPendingRevocation: toWire(m.pendingRevocation),
+        }),
+      });
+    }
+    this.#removed.clear();
+    this.#dirtyMembers.clear();
+    this.#dirtyCurrent.clear();
+    this.#dirtyGroup = false;
+    this.#dirtyTarget = false;
+    if (records.length === 0) return 0;
+    this.hasStoredMetadata = true;
+    return this.#host.persist(this.groupId, records);
+  }
+
+  /** Tombstones for the group-level records (deletion). */
+  tombstones(): { key: Buffer; value: null }[] {
+    return [
+      { key: encodeConsumerKey(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA, this.groupId), value: null },
+      { key: encodeConsumerKey(RECORD_TYPE_CONSUMER_GROUP_METADATA, this.groupId), value: null },
+    ];
+  }
+
+  /** Restores the group from its records; members' sessions start now. */
+  load(loaded: LoadedConsumerGroup): void {
+    this.groupEpoch = loaded.epoch;
+    this.assignmentEpoch = loaded.assignmentEpoch;
+    this.hasStoredMetadata = true;
+    const states = ['UNREVOKED_PARTITIONS', 'UNRELEASED_PARTITIONS', 'STABLE'] as const;
+    for (const [memberId, r] of loaded.members) {
+      if (r.target) this.target.set(memberId, fromWire(r.target));
+      if (!r.metadata) continue;
+      const member: ConsumerMember = {
+        memberId,
+        instanceId: r.metadata.instanceId,
+        rackId: r.metadata.rackId,
+        clientId: r.metadata.clientId,
+        clientHost: r.metadata.clientHost,
+        memberEpoch: r.current?.memberEpoch ?? 0,
+        previousMemberEpoch: r.current?.previousMemberEpoch ?? -1,
+        state: states[r.current?.state ?? 2] ?? 'STABLE',
+        subscribedTopicNames: r.metadata.subscribedTopicNames,
+        subscribedTopicRegex: r.metadata.subscribedTopicRegex,
+        serverAssignor: r.metadata.serverAssignor,
+        rebalanceTimeoutMs: r.metadata.rebalanceTimeoutMs,
+        assigned: fromWire(r.current?.assignedPartitions ?? []),
+        pendingRevocation: fromWire(r.current?.partitionsPendingRevocation ?? []),
+        sessionTimer: null,
+        revocationTimer: null,
+      };
+      this.members.set(memberId, member);
+    }
+    for (const id of [...this.target.keys()]) if (!this.members.has(id)) this.target.delete(id);
+    this.#topicsSignature = this.#subscribedTopicsSignature();
+    for (const m of this.members.values()) this.#scheduleSession(m);
   }
 
   /** OffsetCommit: a member at its current epoch, or anyone while the group is empty. */

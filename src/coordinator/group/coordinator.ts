@@ -12,10 +12,20 @@
 import { encodeRecordBatch, decodeRecordBatches, ErrorCode, type RecordInput } from '../../protocol/index.ts';
 import type { LogManager, PartitionLog } from '../../storage/index.ts';
 import { ClassicGroup, type CommittedOffset, type GroupHost } from './classic-group.ts';
-import { ConsumerGroup, type ConsumerGroupHost } from './consumer-group.ts';
+import { ConsumerGroup, type ConsumerGroupHost, type LoadedConsumerGroup } from './consumer-group.ts';
 import {
+  RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT,
+  RECORD_TYPE_CONSUMER_GROUP_METADATA,
+  RECORD_TYPE_CONSUMER_MEMBER_METADATA,
+  RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER,
+  RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA,
+  decodeConsumerGroupMetadataValue,
+  decodeConsumerMemberMetadataValue,
+  decodeCurrentAssignmentValue,
   decodeGroupMetadataValue,
   decodeKey,
+  decodeTargetAssignmentMemberValue,
+  decodeTargetAssignmentMetadataValue,
   decodeOffsetCommitValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
@@ -57,6 +67,8 @@ export class GroupCoordinator {
   readonly #host: GroupHost;
   readonly #consumerHost: ConsumerGroupHost;
   #expiryTimer: NodeJS.Timeout | null = null;
+  /** KIP-848 groups seen while loading, built once every record was read. */
+  readonly #loadingConsumer = new Map<string, LoadedConsumerGroup>();
   #stopped = false;
 
   constructor(options: CoordinatorOptions) {
@@ -76,6 +88,7 @@ export class GroupCoordinator {
       assignors: () => options.assignors?.() ?? ['uniform', 'range'],
       topics: () => options.logs.topics().filter((t) => !t.name.startsWith('__')).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions })),
       log: (message) => options.log?.('info', message),
+      persist: (groupId, records) => this.#append(groupId, records),
     };
   }
 
@@ -163,8 +176,13 @@ export class GroupCoordinator {
 
   #adopt(group: Group, from: Group): void {
     for (const [t, m] of from.offsets) group.offsets.set(t, m);
-    group.hasStoredMetadata = from.hasStoredMetadata;
     from.close();
+    // The records of the group's previous type go, as Kafka writes them on conversion.
+    if (from.hasStoredMetadata) this.#append(from.groupId, this.#groupTombstones(from));
+  }
+
+  #groupTombstones(group: Group): RecordInput[] {
+    return group instanceof ConsumerGroup ? group.tombstones() : [{ key: encodeGroupMetadataKey(group.groupId), value: null }];
   }
 
   /** Ensures __consumer_offsets exists (FindCoordinator creates it, as Kafka does). */
@@ -197,7 +215,7 @@ export class GroupCoordinator {
     for (const [topic, partitions] of group.offsets) {
       for (const partition of partitions.keys()) records.push({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null });
     }
-    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+    records.push(...this.#groupTombstones(group));
     const error = this.#append(groupId, records);
     if (error !== 0) return error;
     group.markDead();
@@ -270,7 +288,7 @@ export class GroupCoordinator {
         this.#options.log?.('info', `expired ${expired.length} offsets of group ${group.groupId}`);
       }
       if (group.offsets.size === 0 && group.isEmpty()) {
-        if (group.hasStoredMetadata && this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: null }]) !== 0) continue;
+        if (group.hasStoredMetadata && this.#append(group.groupId, this.#groupTombstones(group)) !== 0) continue;
         group.markDead();
         this.#groups.delete(group.groupId);
       }
@@ -339,6 +357,15 @@ export class GroupCoordinator {
         }
       }
     }
+    for (const [groupId, loaded] of this.#loadingConsumer) {
+      const classic = this.#groups.get(groupId);
+      if (classic instanceof ClassicGroup && classic.pendingRecord !== null && classic.pendingRecord.members.length > 0) continue;
+      const group = new ConsumerGroup(groupId, this.#consumerHost);
+      if (classic) for (const [t, m] of classic.offsets) group.offsets.set(t, m);
+      group.load(loaded);
+      this.#groups.set(groupId, group);
+    }
+    this.#loadingConsumer.clear();
     for (const [groupId, group] of this.#groups) {
       if (!(group instanceof ClassicGroup)) continue;
       // Offsets all deleted and no metadata record: the group is gone.
@@ -357,6 +384,14 @@ export class GroupCoordinator {
       return;
     }
     if (key.type === 'other') return;
+    if (key.type === 'consumer') {
+      try {
+        this.#replayConsumer(key.recordType, key.group, key.memberId, value);
+      } catch (err) {
+        this.#options.log?.('warn', `skipping an undecodable ${GROUP_METADATA_TOPIC} record of group ${key.group}`, { cause: err });
+      }
+      return;
+    }
     try {
       if (key.type === 'offset') {
         const group = value === null ? this.#groups.get(key.group) : this.#loadedGroup(key.group);
@@ -391,6 +426,45 @@ export class GroupCoordinator {
     } catch (err) {
       this.#options.log?.('warn', `skipping an undecodable ${GROUP_METADATA_TOPIC} record of group ${key.group}`, { cause: err });
     }
+  }
+
+  #replayConsumer(recordType: number, groupId: string, memberId: string | null, value: Buffer | null): void {
+    if (recordType === RECORD_TYPE_CONSUMER_GROUP_METADATA) {
+      if (value === null) this.#loadingConsumer.delete(groupId);
+      else {
+        const staged = this.#loadingConsumer.get(groupId);
+        const epoch = decodeConsumerGroupMetadataValue(value).epoch;
+        if (staged) staged.epoch = epoch;
+        else this.#loadingConsumer.set(groupId, { epoch, assignmentEpoch: 0, members: new Map() });
+      }
+      return;
+    }
+    let staged = this.#loadingConsumer.get(groupId);
+    if (!staged) {
+      if (value === null) return;
+      this.#loadingConsumer.set(groupId, (staged = { epoch: 0, assignmentEpoch: 0, members: new Map() }));
+    }
+    if (recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA) {
+      staged.assignmentEpoch = value === null ? 0 : decodeTargetAssignmentMetadataValue(value).assignmentEpoch;
+      return;
+    }
+    if (memberId === null) return;
+    let member = staged.members.get(memberId);
+    if (!member) {
+      if (value === null) return;
+      staged.members.set(memberId, (member = {}));
+    }
+    if (recordType === RECORD_TYPE_CONSUMER_MEMBER_METADATA) {
+      if (value === null) delete member.metadata;
+      else member.metadata = decodeConsumerMemberMetadataValue(value);
+    } else if (recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER) {
+      if (value === null) delete member.target;
+      else member.target = decodeTargetAssignmentMemberValue(value);
+    } else if (recordType === RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT) {
+      if (value === null) delete member.current;
+      else member.current = decodeCurrentAssignmentValue(value);
+    }
+    if (!member.metadata && !member.target && !member.current) staged.members.delete(memberId);
   }
 
   #loadedGroup(groupId: string): ClassicGroup {

@@ -6,6 +6,8 @@
 //
 //   type 0 LegacyOffsetCommitKey/Value (read only)   type 1 OffsetCommitKey/Value
 //   type 2 GroupMetadataKey/Value
+//   types 3, 5, 6, 7, 8: the KIP-848 consumer group records (group epoch, member metadata,
+//   target assignment epoch, target assignment per member, current member assignment)
 //
 // Kafka 4 writes GroupMetadataValue v3 and OffsetCommitValue v3 (v1 when the commit carries
 // an explicit expiry); v4 is the flexible form, read here but not written, as Kafka does
@@ -16,6 +18,11 @@ import { Reader, Writer } from '../../protocol/index.ts';
 export const RECORD_TYPE_LEGACY_OFFSET_COMMIT = 0;
 export const RECORD_TYPE_OFFSET_COMMIT = 1;
 export const RECORD_TYPE_GROUP_METADATA = 2;
+export const RECORD_TYPE_CONSUMER_GROUP_METADATA = 3;
+export const RECORD_TYPE_CONSUMER_MEMBER_METADATA = 5;
+export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA = 6;
+export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER = 7;
+export const RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT = 8;
 
 export interface OffsetCommitKey {
   type: 'offset';
@@ -29,13 +36,21 @@ export interface GroupMetadataKey {
   group: string;
 }
 
-/** A key of a record type this coordinator does not use (KIP-848, share, streams groups). */
+/** A key of a KIP-848 consumer group record: types 3 and 6 name the group, 5, 7 and 8 a member too. */
+export interface ConsumerGroupKey {
+  type: 'consumer';
+  recordType: number;
+  group: string;
+  memberId: string | null;
+}
+
+/** A key of a record type this coordinator does not use (share, streams groups). */
 export interface OtherKey {
   type: 'other';
   recordType: number;
 }
 
-export type CoordinatorKey = OffsetCommitKey | GroupMetadataKey | OtherKey;
+export type CoordinatorKey = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | OtherKey;
 
 export interface OffsetCommitValue {
   offset: bigint;
@@ -81,7 +96,151 @@ export function decodeKey(buf: Buffer): CoordinatorKey {
     return { type: 'offset', group: r.string(), topic: r.string(), partition: r.int32() };
   }
   if (recordType === RECORD_TYPE_GROUP_METADATA) return { type: 'group', group: r.string() };
+  if (recordType === RECORD_TYPE_CONSUMER_GROUP_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA) {
+    return { type: 'consumer', recordType, group: r.string(), memberId: null };
+  }
+  if (recordType === RECORD_TYPE_CONSUMER_MEMBER_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER || recordType === RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT) {
+    return { type: 'consumer', recordType, group: r.string(), memberId: r.string() };
+  }
   return { type: 'other', recordType };
+}
+
+// -- KIP-848 consumer group records (all values flexible, version 0) ------------------------
+
+/** Keys of types 3 and 6 (group) or 5, 7 and 8 (group and member), at key version 0. */
+export function encodeConsumerKey(recordType: number, group: string, memberId: string | null = null): Buffer {
+  const w = new Writer(16 + group.length).int16(recordType).string(group);
+  if (memberId !== null) w.string(memberId);
+  return w.toBuffer();
+}
+
+export interface TopicPartitionsValue {
+  topicId: string;
+  partitions: number[];
+}
+
+export interface ConsumerMemberMetadataValue {
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  rebalanceTimeoutMs: number;
+  serverAssignor: string | null;
+}
+
+export interface ConsumerCurrentAssignmentValue {
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  /** Kafka's MemberState: 0 UNREVOKED_PARTITIONS, 1 UNRELEASED_PARTITIONS, 2 STABLE. */
+  state: number;
+  assignedPartitions: TopicPartitionsValue[];
+  partitionsPendingRevocation: TopicPartitionsValue[];
+}
+
+/** ConsumerGroupMetadataValue (type 3): the group epoch. */
+export function encodeConsumerGroupMetadataValue(epoch: number): Buffer {
+  return new Writer(8).int16(0).int32(epoch).uvarint(0).toBuffer();
+}
+
+export function decodeConsumerGroupMetadataValue(buf: Buffer): { epoch: number } {
+  const r = new Reader(buf);
+  r.int16();
+  return { epoch: r.int32() };
+}
+
+/** ConsumerGroupTargetAssignmentMetadataValue (type 6): the assignment epoch. */
+export function encodeTargetAssignmentMetadataValue(assignmentEpoch: number): Buffer {
+  return new Writer(8).int16(0).int32(assignmentEpoch).uvarint(0).toBuffer();
+}
+
+export function decodeTargetAssignmentMetadataValue(buf: Buffer): { assignmentEpoch: number } {
+  const r = new Reader(buf);
+  r.int16();
+  return { assignmentEpoch: r.int32() };
+}
+
+function writeTopicPartitions(w: Writer, list: TopicPartitionsValue[]): void {
+  w.uvarint(list.length + 1);
+  for (const tp of list) {
+    w.uuid(tp.topicId);
+    w.uvarint(tp.partitions.length + 1);
+    for (const p of tp.partitions) w.int32(p);
+    w.uvarint(0);
+  }
+}
+
+function readTopicPartitions(r: Reader): TopicPartitionsValue[] {
+  const n = r.compactArrayLength();
+  const out: TopicPartitionsValue[] = [];
+  for (let i = 0; i < n; i++) {
+    const topicId = r.uuid();
+    const count = r.compactArrayLength(4);
+    const partitions: number[] = [];
+    for (let k = 0; k < count; k++) partitions.push(r.int32());
+    skipTaggedFields(r);
+    out.push({ topicId, partitions });
+  }
+  return out;
+}
+
+/** ConsumerGroupTargetAssignmentMemberValue (type 7). */
+export function encodeTargetAssignmentMemberValue(topicPartitions: TopicPartitionsValue[]): Buffer {
+  const w = new Writer(64).int16(0);
+  writeTopicPartitions(w, topicPartitions);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeTargetAssignmentMemberValue(buf: Buffer): TopicPartitionsValue[] {
+  const r = new Reader(buf);
+  r.int16();
+  return readTopicPartitions(r);
+}
+
+/** ConsumerGroupMemberMetadataValue (type 5). */
+export function encodeConsumerMemberMetadataValue(v: ConsumerMemberMetadataValue): Buffer {
+  const w = new Writer(128).int16(0);
+  w.compactNullableString(v.instanceId).compactNullableString(v.rackId).compactString(v.clientId).compactString(v.clientHost);
+  w.uvarint(v.subscribedTopicNames.length + 1);
+  for (const t of v.subscribedTopicNames) w.compactString(t);
+  w.compactNullableString(v.subscribedTopicRegex).int32(v.rebalanceTimeoutMs).compactNullableString(v.serverAssignor);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeConsumerMemberMetadataValue(buf: Buffer): ConsumerMemberMetadataValue {
+  const r = new Reader(buf);
+  r.int16();
+  const instanceId = r.compactNullableString();
+  const rackId = r.compactNullableString();
+  const clientId = r.compactString();
+  const clientHost = r.compactString();
+  const n = r.compactArrayLength();
+  const subscribedTopicNames: string[] = [];
+  for (let i = 0; i < n; i++) subscribedTopicNames.push(r.compactString());
+  const subscribedTopicRegex = r.compactNullableString();
+  const rebalanceTimeoutMs = r.int32();
+  const serverAssignor = r.compactNullableString();
+  return { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor };
+}
+
+/** ConsumerGroupCurrentMemberAssignmentValue (type 8). */
+export function encodeCurrentAssignmentValue(v: ConsumerCurrentAssignmentValue): Buffer {
+  const w = new Writer(64).int16(0).int32(v.memberEpoch).int32(v.previousMemberEpoch).int8(v.state);
+  writeTopicPartitions(w, v.assignedPartitions);
+  writeTopicPartitions(w, v.partitionsPendingRevocation);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeCurrentAssignmentValue(buf: Buffer): ConsumerCurrentAssignmentValue {
+  const r = new Reader(buf);
+  r.int16();
+  const memberEpoch = r.int32();
+  const previousMemberEpoch = r.int32();
+  const state = r.int8();
+  const assignedPartitions = readTopicPartitions(r);
+  const partitionsPendingRevocation = readTopicPartitions(r);
+  return { memberEpoch, previousMemberEpoch, state, assignedPartitions, partitionsPendingRevocation };
 }
 
 export function encodeOffsetCommitValue(v: OffsetCommitValue): Buffer {

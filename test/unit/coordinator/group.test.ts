@@ -35,7 +35,7 @@ test('records: keys and values in Kafka layouts, by hand-written bytes', () => {
   assert.deepEqual(decodeKey(key), { type: 'offset', group: 'g', topic: 't', partition: 3 });
   assert.deepEqual([...encodeGroupMetadataKey('g')], [0, 2, 0, 1, 0x67]);
   assert.deepEqual(decodeKey(Buffer.from([0, 0, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 3])).type, 'offset', 'legacy type 0');
-  assert.deepEqual(decodeKey(Buffer.from([0, 3, 0, 1, 0x67])), { type: 'other', recordType: 3 });
+  assert.deepEqual(decodeKey(Buffer.from([0, 11, 0, 1, 0x67])), { type: 'other', recordType: 11 });
 
   const v3 = encodeOffsetCommitValue({ offset: 7n, leaderEpoch: 2, metadata: 'm', commitTimestamp: 1000, expireTimestamp: -1 });
   assert.deepEqual([...v3], [0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 2, 0, 1, 0x6d, 0, 0, 0, 0, 0, 0, 3, 0xe8]);
@@ -149,4 +149,23 @@ test('loading: the last record per key wins, across groups and partitions', () =
   } finally {
     logs.close();
   }
+});
+
+test('records: KIP-848 consumer group records (types 3, 5, 6, 7, 8), flexible version 0', async () => {
+  const r = await import('../../../src/coordinator/group/records.ts');
+  assert.deepEqual([...r.encodeConsumerKey(3, 'g')], [0, 3, 0, 1, 0x67]);
+  assert.deepEqual([...r.encodeConsumerKey(8, 'g', 'm')], [0, 8, 0, 1, 0x67, 0, 1, 0x6d]);
+  assert.deepEqual(decodeKey(r.encodeConsumerKey(5, 'g', 'm')), { type: 'consumer', recordType: 5, group: 'g', memberId: 'm' });
+  assert.deepEqual([...r.encodeConsumerGroupMetadataValue(7)], [0, 0, 0, 0, 0, 7, 0]);
+  assert.deepEqual(r.decodeConsumerGroupMetadataValue(r.encodeConsumerGroupMetadataValue(7)), { epoch: 7 });
+  assert.deepEqual(r.decodeTargetAssignmentMetadataValue(r.encodeTargetAssignmentMetadataValue(9)), { assignmentEpoch: 9 });
+  const tps = [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [0, 2] }];
+  const target = r.encodeTargetAssignmentMemberValue(tps);
+  // version 0, compact array of 1, uuid, compact array of 2 int32, tags, tags
+  assert.equal(target.length, 2 + 1 + 16 + 1 + 8 + 1 + 1);
+  assert.deepEqual(r.decodeTargetAssignmentMemberValue(target), tps);
+  const meta = { instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['a', 'b'], subscribedTopicRegex: null, rebalanceTimeoutMs: 300, serverAssignor: 'uniform' };
+  assert.deepEqual(r.decodeConsumerMemberMetadataValue(r.encodeConsumerMemberMetadataValue(meta)), meta);
+  const current = { memberEpoch: 4, previousMemberEpoch: 3, state: 0, assignedPartitions: tps, partitionsPendingRevocation: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAg', partitions: [1] }] };
+  assert.deepEqual(r.decodeCurrentAssignmentValue(r.encodeCurrentAssignmentValue(current)), current);
 });
