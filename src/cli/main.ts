@@ -19,6 +19,7 @@ Commands:
   consume <topic>                        print records
   configs get|set                        read and change topic or broker configs
   groups list|describe|delete|reset-offsets   consumer groups, with lag per partition
+  perf produce|consume <topic>           load test with a live progress line and a summary
 
 Client commands connect to --bootstrap, else $RUNNEL_BOOTSTRAP, else 127.0.0.1:9092.
 Run 'runnel <command> --help' for a command's options and examples.
@@ -49,6 +50,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   configs: async () => {
     const m = await import('./configs.ts');
     return { run: m.configsCommand, help: m.CONFIGS_HELP };
+  },
+  perf: async () => {
+    const m = await import('./perf.ts');
+    return { run: m.perfCommand, help: m.PERF_HELP };
   },
   groups: async () => {
     const m = await import('./groups.ts');

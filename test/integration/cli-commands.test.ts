@@ -51,7 +51,7 @@ function assertOneLineFailure(run: Run, pattern: RegExp, code = 1): void {
 test('cli: help on every command, usage errors exit 2', async () => {
   const top = await runnel(['--help']);
   assert.equal(top.code, 0);
-  const commands = ['topics', 'produce', 'consume', 'configs', 'groups'];
+  const commands = ['topics', 'produce', 'consume', 'configs', 'groups', 'perf'];
   const helps = await Promise.all(commands.map((command) => runnel([command, '--help'])));
   commands.forEach((command, i) => {
     assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
@@ -245,4 +245,18 @@ test('cli: consume --group commits; groups list, describe (lag per partition), r
   assert.equal(usage.code, 2);
   assert.equal((await runnel(['groups', 'delete', 'workers'], b)).code, 0);
   assert.equal((await runnel(['groups', 'list'], b)).stdout, 'GROUP  STATE  TYPE  PROTOCOL\n');
+});
+
+test('cli: perf produce and perf consume report what they moved', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const b = { bootstrap: broker.bootstrap };
+  const produced = await runnel(['perf', 'produce', 'load', '--records', '3000', '--record-size', '200', '--compression', 'lz4', '--json'], b);
+  assert.equal(produced.code, 0, produced.stderr);
+  const p = JSON.parse(produced.stdout);
+  assert.equal(p.records, 3000);
+  assert.equal(p.bytes, 600_000);
+  assert.ok(p.recordsPerSecond > 0);
+  const consumed = await runnel(['perf', 'consume', 'load'], b);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  assert.match(consumed.stdout, /^consumed 3000 records \(600000 bytes\) in [\d.]+ s: \d+ records\/s, [\d.]+ MB\/s\n$/);
 });

@@ -79,9 +79,11 @@ export interface RecordMetadata {
 interface Pending {
   input: RecordInput;
   size: number;
-  resolve(metadata: RecordMetadata): void;
-  reject(error: unknown): void;
+  /** Called once: with null and the metadata, or with the error. */
+  done(error: unknown, metadata?: RecordMetadata): void;
 }
+
+type DeliveryCallback = (error: unknown, metadata?: RecordMetadata) => void;
 
 interface Batch {
   topic: string;
@@ -94,6 +96,7 @@ interface Batch {
 }
 
 const RECORD_OVERHEAD = 24;
+const NO_HEADERS: { key: string; value: Buffer | null }[] = [];
 
 function toBuffer(v: string | Uint8Array | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
@@ -155,8 +158,12 @@ export class Producer {
 
   /** Sends one record; resolves when the broker has it (per `acks`). Waits while the buffer is full. */
   async send(record: ProducerRecord): Promise<RecordMetadata> {
-    let delivered!: Promise<RecordMetadata>;
-    await this.#enqueue(record, (p) => (delivered = p));
+    let done!: DeliveryCallback;
+    const delivered = new Promise<RecordMetadata>((resolve, reject) => {
+      done = (err, metadata) => (err === null ? resolve(metadata!) : reject(err));
+    });
+    const room = this.#enqueue(record, done);
+    if (room !== undefined) await room;
     return delivered;
   }
 
@@ -164,27 +171,31 @@ export class Producer {
   async sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     const all: Promise<RecordMetadata>[] = [];
     for (const r of records) {
-      await this.#enqueue(r, (p) => {
-        p.catch(() => {});
-        all.push(p);
+      let done!: DeliveryCallback;
+      const delivered = new Promise<RecordMetadata>((resolve, reject) => {
+        done = (err, metadata) => (err === null ? resolve(metadata!) : reject(err));
       });
+      delivered.catch(() => {});
+      all.push(delivered);
+      const room = this.#enqueue(r, done);
+      if (room !== undefined) await room;
     }
     return Promise.all(all);
   }
 
   /**
-   * Buffers one record and resolves as soon as it is buffered (waiting while the buffer is
-   * full): a stream of writes is paced by the broker. Delivery failures go to `onDelivery`
-   * if given, else flush() throws them.
+   * Buffers one record. Returns undefined when it was buffered at once, or a promise that
+   * resolves once there was room (the buffer was full): `await producer.write(r)` in a loop
+   * is paced by the broker, like a stream's write(). Delivery results go to `onDelivery` if
+   * given; failures without a callback are thrown by flush().
    */
-  async write(record: ProducerRecord, onDelivery?: (error: unknown, metadata?: RecordMetadata) => void): Promise<void> {
-    await this.#enqueue(record, (p) =>
-      p.then(
-        (m) => onDelivery?.(null, m),
-        (err) => (onDelivery === undefined ? this.#writeErrors.push(err) : onDelivery(err)),
-      ),
-    );
+  write(record: ProducerRecord, onDelivery?: DeliveryCallback): Promise<void> | undefined {
+    return this.#enqueue(record, onDelivery ?? this.#collectError);
   }
+
+  readonly #collectError: DeliveryCallback = (err) => {
+    if (err !== null) this.#writeErrors.push(err);
+  };
 
   /** Sends every buffered record now and waits until all have been answered. */
   async flush(): Promise<void> {
@@ -209,35 +220,75 @@ export class Producer {
     }
   }
 
-  async #enqueue(record: ProducerRecord, take: (delivered: Promise<RecordMetadata>) => void): Promise<void> {
+  #enqueue(record: ProducerRecord, done: DeliveryCallback): Promise<void> | undefined {
     if (this.#closed) throw new Error('the producer is closed');
     if (typeof record.topic !== 'string' || record.topic === '') throw new TypeError('a record needs a topic');
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
-    const headers = record.headers === undefined ? [] : Array.isArray(record.headers)
+    const headers = record.headers === undefined ? NO_HEADERS : Array.isArray(record.headers)
       ? (record.headers as { key: string; value: HeaderValue }[]).map((h) => ({ key: h.key, value: toBuffer(h.value) }))
       : Object.entries(record.headers).map(([k, v]) => ({ key: k, value: toBuffer(v as HeaderValue) }));
-    let size = RECORD_OVERHEAD + (key?.length ?? 0) + (value?.length ?? 0);
+    let size = RECORD_OVERHEAD + (key === null ? 0 : key.length) + (value === null ? 0 : value.length);
     for (const h of headers) size += 8 + h.key.length + (h.value?.length ?? 0);
-    const input: RecordInput = { key, value, headers, timestamp: record.timestamp ?? Date.now() };
+    const pending: Pending = { input: { key, value, headers, timestamp: record.timestamp ?? Date.now() }, size, done };
+    if (this.#buffered + size > this.#bufferMemory && this.#buffered > 0) return this.#enqueueLater(record, key, pending);
+    this.#accept(record, key, pending);
+    return undefined;
+  }
 
-    while (this.#buffered + size > this.#bufferMemory && this.#buffered > 0) {
+  async #enqueueLater(record: ProducerRecord, key: Buffer | null, pending: Pending): Promise<void> {
+    while (this.#buffered + pending.size > this.#bufferMemory && this.#buffered > 0) {
       this.#drain();
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
-    this.#buffered += size;
-    this.#outstanding++;
-    const delivered = new Promise<RecordMetadata>((resolve, reject) => {
-      const pending: Pending = { input, size, resolve, reject };
-      this.#place(record, key, pending).catch((err) => this.#settle(pending, err));
-    });
-    take(delivered);
+    this.#accept(record, key, pending);
   }
 
-  async #place(record: ProducerRecord, key: Buffer | null, pending: Pending): Promise<void> {
+  #accept(record: ProducerRecord, key: Buffer | null, pending: Pending): void {
+    this.#buffered += pending.size;
+    this.#outstanding++;
+    // Known topic, fresh metadata: place now; else look the topic up first.
+    const info = this.#core.metadata.isStale ? undefined : this.#core.metadata.topics.get(record.topic);
+    try {
+      if (info !== undefined) {
+        this.#place(record, key, pending, info.partitions.length);
+        return;
+      }
+    } catch (err) {
+      this.#settle(pending, err);
+      return;
+    }
+    // One lookup per topic; records that arrive meanwhile wait for it in order.
     const topic = record.topic;
-    const info = await this.#core.retry('metadata', () => this.#core.metadata.topic(topic));
-    const count = info.partitions.length;
+    const waiting = this.#awaitingTopic.get(topic);
+    if (waiting !== undefined) {
+      waiting.push({ record, key, pending });
+      return;
+    }
+    const list = [{ record, key, pending }];
+    this.#awaitingTopic.set(topic, list);
+    this.#core.retry('metadata', () => this.#core.metadata.topic(topic)).then(
+      (t) => {
+        this.#awaitingTopic.delete(topic);
+        for (const w of list) {
+          try {
+            this.#place(w.record, w.key, w.pending, t.partitions.length);
+          } catch (err) {
+            this.#settle(w.pending, err);
+          }
+        }
+      },
+      (err) => {
+        this.#awaitingTopic.delete(topic);
+        for (const w of list) this.#settle(w.pending, err);
+      },
+    );
+  }
+
+  #awaitingTopic = new Map<string, { record: ProducerRecord; key: Buffer | null; pending: Pending }[]>();
+
+  #place(record: ProducerRecord, key: Buffer | null, pending: Pending, count: number): void {
+    const topic = record.topic;
     let partition: number;
     if (record.partition !== undefined) {
       partition = record.partition;
@@ -431,10 +482,16 @@ export class Producer {
   #settle(p: Pending, err: unknown, metadata?: RecordMetadata): void {
     this.#buffered -= p.size;
     this.#outstanding--;
-    if (err === null) p.resolve(metadata!);
-    else p.reject(err);
-    const waiters = this.#roomWaiters.splice(0);
-    for (const w of waiters) w();
+    try {
+      p.done(err, metadata);
+    } catch (callbackError) {
+      // A throwing delivery callback must not break the producer's bookkeeping: rethrow it
+      // on its own, where it surfaces as an uncaught exception as any callback's would.
+      process.nextTick(() => {
+        throw callbackError;
+      });
+    }
+    if (this.#roomWaiters.length > 0) for (const w of this.#roomWaiters.splice(0)) w();
     if (this.#outstanding === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 }
