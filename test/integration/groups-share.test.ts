@@ -90,6 +90,11 @@ test('share group: distinct records per member, redelivery after lock expiry, re
   assert.equal(described.groups[0].members.length, 3);
   assert.equal(described.groups[0].members[0].assignment.topicPartitions[0].topicName, 'sq');
   assert.equal(described.groups[1].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  // The id belongs to a share group: classic and consumer protocols are refused.
+  const join: any = await c.request(ApiKey.JoinGroup, 9, { ...API.JoinGroup.createRequest(), groupId: 'sg', protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }], sessionTimeoutMs: 10000, rebalanceTimeoutMs: 10000 });
+  assert.equal(join.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  const cgh: any = await c.request(ApiKey.ConsumerGroupHeartbeat, 1, { ...API.ConsumerGroupHeartbeat.createRequest(), groupId: 'sg', memberId: 'x', memberEpoch: 0, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['sq'], topicPartitions: [] });
+  assert.equal(cgh.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   const listed: any = await c.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest(), typesFilter: ['share'] });
   assert.deepEqual(listed.groups.map((g: any) => [g.groupId, g.groupType]), [['sg', 'share']]);
 

@@ -10,14 +10,15 @@
 // so the session timeout stands in for it (as Kafka does). The group state machine is
 // src/coordinator/group/classic-group.ts; requests that wait for a rebalance park there
 // without blocking the group's queue. Before v7 the protocol name cannot be null on the
-// wire, so an error answer carries "".
+// wire, so an error answer carries "". A group id used by a share group gets
+// INCONSISTENT_GROUP_PROTOCOL.
 // LeaveGroup: v0-2 name one member (its error is the top-level error); v3+ a batch of
 // members by id or group.instance.id, each with its own error.
 // Omitted: authorization (no ACLs yet), KIP-848 groups answering classic requests.
 
 import { API, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
-import { groupCoordinator } from './group-component.ts';
+import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -80,6 +81,7 @@ export const joinGroupHandler = defineHandler(API.JoinGroup, {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
     }
     const coordinator = groupCoordinator(broker);
+    if (shareCoordinator(broker).group(request.groupId)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const pending = await coordinator.run(request.groupId, () => {
       if (request.memberId !== '' && !coordinator.group(request.groupId)) return null;
       const group = coordinator.getOrCreate(request.groupId);

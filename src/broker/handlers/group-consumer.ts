@@ -7,8 +7,8 @@
 // coordinator in v0 when empty), a rebalance timeout, subscriptions and an empty owned
 // partition list when joining (epoch 0), an epoch of -2 or more; UNSUPPORTED_ASSIGNOR for an
 // assignor not in group.consumer.assignors. A classic group with members answers
-// GROUP_ID_NOT_FOUND ("not a consumer group"); an empty one is converted, keeping its
-// offsets. The heartbeat interval is group.consumer.heartbeat.interval.ms.
+// GROUP_ID_NOT_FOUND ("not a consumer group"), as does a share group; an empty classic
+// group is converted, keeping its offsets. The heartbeat interval is group.consumer.heartbeat.interval.ms.
 // ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for unknown and classic groups; memberType (v1)
 // is 1 (consumer protocol) for every member.
 // Omitted: classic members inside a consumer group, static member rejoin after epoch -2.
@@ -18,7 +18,7 @@ import { ClassicGroup, ConsumerGroup, toWire, type Assignment } from '../../coor
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
-import { groupCoordinator } from './group-component.ts';
+import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const GROUP_OPERATIONS = [3, 6, 8].reduce((bits, op) => bits | (1 << op), 0);
 const NO_OPERATIONS = -2147483648;
@@ -60,6 +60,11 @@ export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHear
       }
     }
     const coordinator = groupCoordinator(broker);
+    if (shareCoordinator(broker).group(request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+      response.errorMessage = `Group ${request.groupId} is not a consumer group.`;
+      return response;
+    }
     const result = await coordinator.run(request.groupId, () => {
       const existing = coordinator.group(request.groupId);
       if (existing instanceof ClassicGroup && !existing.isEmpty() && request.memberEpoch !== -1 && request.memberEpoch !== -2) {

@@ -93,7 +93,8 @@ function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: Fet
     topics ??
     [...(group?.offsets.keys() ?? [])].sort().flatMap((name) => {
       const topicId = broker.logs.topic(name)?.topicId;
-      if (byId && topicId === undefined) return [];
+      // Offsets of a deleted topic are gone for clients (the expiry check removes them).
+      if (topicId === undefined) return [];
       return [{ name, topicId: topicId ?? '', partitionIndexes: null }];
     });
   for (const t of requested) {

@@ -267,13 +267,20 @@ export class GroupCoordinator {
    * KIP-211: offsets of a group with no members expire offsets.retention.minutes after the
    * group became empty (or, for a group without a protocol, after the commit); an explicit
    * retention from OffsetCommit v2-4 expires at its own time. A group left with no offsets
-   * and no members is deleted.
+   * and no members is deleted. Offsets of deleted topics are removed here too.
    */
   expireOffsets(): void {
     if (this.#stopped) return;
     const now = this.#now();
     const retentionMs = this.#options.config('offsets.retention.minutes') * 60_000;
     for (const group of [...this.#groups.values()]) {
+      // Offsets of topics that no longer exist go at once (Kafka removes them with the topic).
+      const orphaned: { topic: string; partition: number }[] = [];
+      for (const [topic, partitions] of group.offsets) {
+        if (this.#options.logs.topic(topic)) continue;
+        for (const partition of partitions.keys()) orphaned.push({ topic, partition });
+      }
+      if (orphaned.length > 0) this.deleteOffsets(group, orphaned);
       if (!group.isEmpty()) continue;
       const expired: { topic: string; partition: number }[] = [];
       for (const [topic, partitions] of group.offsets) {

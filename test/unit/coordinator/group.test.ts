@@ -169,3 +169,22 @@ test('records: KIP-848 consumer group records (types 3, 5, 6, 7, 8), flexible ve
   const current = { memberEpoch: 4, previousMemberEpoch: 3, state: 0, assignedPartitions: tps, partitionsPendingRevocation: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAg', partitions: [1] }] };
   assert.deepEqual(r.decodeCurrentAssignmentValue(r.encodeCurrentAssignmentValue(current)), current);
 });
+
+test('offsets of a deleted topic are removed at the next expiry check', () => {
+  const logs = LogManager.open({ dataDir: 'memory', nodeId: 1, defaults: LOG_DEFAULTS });
+  try {
+    logs.createTopic('keep', { partitions: 1 });
+    logs.createTopic('drop', { partitions: 1 });
+    const clock = { now: 1_000 };
+    const c = coordinator(logs, clock, { 'offsets.retention.minutes': 10_000 });
+    c.start();
+    const g = c.getOrCreate('g')!;
+    c.commitOffsets(g, [{ topic: 'keep', partition: 0, offset: 1n, leaderEpoch: -1, metadata: '' }, { topic: 'drop', partition: 0, offset: 2n, leaderEpoch: -1, metadata: '' }], -1);
+    logs.deleteTopic('drop');
+    c.expireOffsets();
+    assert.deepEqual([...g.offsets.keys()], ['keep']);
+    c.stop();
+  } finally {
+    logs.close();
+  }
+});
