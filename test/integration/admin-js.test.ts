@@ -38,10 +38,10 @@ test('kafkajs admin: topic and broker configs, partitions 3 -> 6, delete records
   await admin.alterConfigs({ validateOnly: true, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
   let after = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg', configNames: ['cleanup.policy', 'retention.ms'] }], includeSynonyms: false });
   assert.deepEqual(after.resources[0]!.configEntries.map((e: any) => [e.configName, e.configValue]).sort(), [['cleanup.policy', 'delete'], ['retention.ms', '3600000']]);
-  await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg', configEntries: [{ name: 'cleanup.policy', value: 'compact,delete' }] }] });
   after = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg', configNames: ['cleanup.policy', 'retention.ms'] }], includeSynonyms: false });
   assert.deepEqual(after.resources[0]!.configEntries.map((e: any) => [e.configName, e.configValue, e.configSource]).sort(), [
-    ['cleanup.policy', 'compact', 1],
+    ['cleanup.policy', 'compact,delete', 1],
     ['retention.ms', '604800000', 5],
   ]);
 
