@@ -112,7 +112,7 @@ export class Consumer {
   #buffer: ConsumerRecord[] = [];
   #bufferAt = 0;
   #closed = false;
-  #highWatermarks = new Map<string, number>();
+  #retriableErrors = 0;
   /** Hooks for the group layer: called before each fetch round. */
   beforeFetch: (() => Promise<void>) | undefined;
 
@@ -380,7 +380,11 @@ export class Consumer {
       }
     }
     if (fatal !== undefined) throw fatal;
-    if (results.some((r) => r.status === 'rejected') && this.#buffer.length === 0 && !this.#closed) {
+    // Partitions refused with retriable errors (a leader moving, a topic being deleted): back
+    // off instead of asking again at once.
+    const refused = this.#retriableErrors > 0;
+    this.#retriableErrors = 0;
+    if ((refused || results.some((r) => r.status === 'rejected')) && this.#buffer.length === 0 && !this.#closed) {
       await new Promise((resolve) => setTimeout(resolve, this.core.backoff(1)));
     }
   }
@@ -470,6 +474,7 @@ export class Consumer {
         if (error !== null) {
           if (error.staleMetadata) this.core.metadata.markStale();
           if (!error.retriable) errors.push(error);
+          else this.#retriableErrors++;
           continue;
         }
         state.highWatermark = Number(pd.highWatermark);
