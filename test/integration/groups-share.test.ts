@@ -171,3 +171,51 @@ test('share group: distinct records per member, redelivery after lock expiry, re
   assert.deepEqual(lateAgain.values, ['late']);
   assert.equal(lateAgain.ranges[0]!.deliveryCount, 2);
 });
+
+test('share-group offsets: describe start offsets and lag, alter and delete only while the group is empty', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'so', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'so', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+  const topicId: string = md.topics[0].topicId;
+  const produce = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: 'so', topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value: `x${i}` }]) }] }] });
+    }
+  };
+  const describe = async (groupId = 'og'): Promise<any> =>
+    (await c.request(ApiKey.DescribeShareGroupOffsets, 1, { ...API.DescribeShareGroupOffsets.createRequest(), groups: [{ groupId, topics: [{ topicName: 'so', partitions: [0] }] }] }) as any).groups[0];
+  const fetchOnce = async (epoch: number): Promise<any> =>
+    c.request(ApiKey.ShareFetch, 1, { ...API.ShareFetch.createRequest(), groupId: 'og', memberId: 'm', shareSessionEpoch: epoch, maxRecords: 100, batchSize: 100, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }] });
+
+  await produce(5);
+  assert.equal((await describe()).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'og', memberId: 'm', memberEpoch: 0, subscribedTopicNames: ['so'] });
+  assert.equal((await describe()).topics[0].partitions[0].startOffset, -1n, 'not consumed yet');
+  await fetchOnce(0);
+  let d = await describe();
+  assert.equal(d.topics[0].partitions[0].startOffset, 5n, 'starts at the log end');
+  await produce(3);
+  d = await describe();
+  assert.equal(d.topics[0].partitions[0].lag, 3n);
+  const alter = (startOffset: bigint): Promise<any> =>
+    c.request(ApiKey.AlterShareGroupOffsets, 0, { ...API.AlterShareGroupOffsets.createRequest(), groupId: 'og', topics: [{ topicName: 'so', partitions: [{ partitionIndex: 0, startOffset }] }] });
+  assert.equal((await alter(0n)).errorCode, ErrorCode.NON_EMPTY_GROUP);
+  await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'og', memberId: 'm', memberEpoch: -1 });
+  const altered = await alter(0n);
+  assert.equal(altered.errorCode, 0);
+  assert.equal(altered.responses[0].partitions[0].errorCode, 0);
+  assert.equal((await describe()).topics[0].partitions[0].startOffset, 0n);
+  // The member comes back and gets everything from offset 0.
+  await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'og', memberId: 'm', memberEpoch: 0, subscribedTopicNames: ['so'] });
+  const got = await fetchOnce(0);
+  assert.equal(got.responses[0].partitions[0].acquiredRecords[0].firstOffset, 0n);
+  assert.equal(got.responses[0].partitions[0].acquiredRecords.at(-1).lastOffset, 7n);
+  await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'og', memberId: 'm', memberEpoch: -1 });
+  const del: any = await c.request(ApiKey.DeleteShareGroupOffsets, 0, { ...API.DeleteShareGroupOffsets.createRequest(), groupId: 'og', topics: [{ topicName: 'so' }, { topicName: 'nope' }] });
+  assert.deepEqual(del.responses.map((r: any) => r.errorCode), [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.equal((await describe()).topics[0].partitions[0].startOffset, -1n);
+  const missing: any = await c.request(ApiKey.DeleteShareGroupOffsets, 0, { ...API.DeleteShareGroupOffsets.createRequest(), groupId: 'none', topics: [] });
+  assert.equal(missing.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+});

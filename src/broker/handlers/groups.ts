@@ -5,10 +5,11 @@
 //
 // Handlers: group-classic.ts (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
 // group-consumer.ts (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe), share-groups.ts
-// (KIP-932: ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge),
+// (KIP-932: ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge and the
+// share-group offset APIs),
 // offsets.ts (OffsetCommit, OffsetFetch, OffsetDelete), group-admin.ts (DescribeGroups,
 // ListGroups, DeleteGroups). The state lives in src/coordinator/group.
-// Not yet served: the share-group offset APIs, streams groups, TxnOffsetCommit (issue 5).
+// Not yet served: streams groups, TxnOffsetCommit (issue 5).
 
 import type { Component, ComponentKey } from '../component.ts';
 import type { ApiHandler } from '../dispatch.ts';
@@ -16,7 +17,15 @@ import { GROUP_COORDINATOR } from './group-component.ts';
 import { describeGroupsHandler, deleteGroupsHandler, listGroupsHandler } from './group-admin.ts';
 import { consumerGroupDescribeHandler, consumerGroupHeartbeatHandler } from './group-consumer.ts';
 import { findCoordinatorHandler, heartbeatHandler, joinGroupHandler, leaveGroupHandler, syncGroupHandler } from './group-classic.ts';
-import { shareAcknowledgeHandler, shareFetchHandler, shareGroupDescribeHandler, shareGroupHeartbeatHandler } from './share-groups.ts';
+import {
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
+  describeShareGroupOffsetsHandler,
+  shareAcknowledgeHandler,
+  shareFetchHandler,
+  shareGroupDescribeHandler,
+  shareGroupHeartbeatHandler,
+} from './share-groups.ts';
 import { offsetCommitHandler, offsetDeleteHandler, offsetFetchHandler } from './offsets.ts';
 
 export const GROUP_HANDLERS: readonly ApiHandler[] = [
@@ -37,5 +46,8 @@ export const GROUP_HANDLERS: readonly ApiHandler[] = [
   shareGroupDescribeHandler,
   shareFetchHandler,
   shareAcknowledgeHandler,
+  describeShareGroupOffsetsHandler,
+  alterShareGroupOffsetsHandler,
+  deleteShareGroupOffsetsHandler,
 ];
 export const GROUP_STARTUP: readonly ComponentKey<Component>[] = [GROUP_COORDINATOR];

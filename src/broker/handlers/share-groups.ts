@@ -10,9 +10,13 @@
 // ShareAcknowledge: the acknowledgements only (0 gap, 1 accept, 2 release, 3 reject,
 // 4 renew from v2); an acknowledgement of a record the member has not acquired gets
 // INVALID_RECORD_STATE for its partition.
-// Omitted: the share-group offset APIs (Describe/Alter/DeleteShareGroupOffsets), persistence
-// of share state (__share_group_state), ShareAcquireMode record-limit (v2), and the
-// FindCoordinator SHARE key type (brokers use it among themselves).
+// DescribeShareGroupOffsets (90, v0-1): each partition's start offset (-1 when the group has
+// not consumed it yet) and, from v1, its lag (high watermark - start offset - records
+// finished in the in-flight window). AlterShareGroupOffsets (91) and DeleteShareGroupOffsets
+// (92): only for a share group without members (NON_EMPTY_GROUP); GROUP_ID_NOT_FOUND for
+// an unknown group on delete (alter creates it, as Kafka initializes the state).
+// Omitted: persistence of share state (__share_group_state), ShareAcquireMode record-limit
+// (v2), and the FindCoordinator SHARE key type (brokers use it among themselves).
 
 import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
@@ -257,6 +261,111 @@ export const shareAcknowledgeHandler = defineHandler(API.ShareAcknowledge, {
         currentLeader: { leaderId: broker.nodeId, leaderEpoch: LEADER_EPOCH },
       })),
     }));
+    return response;
+  },
+});
+
+export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareGroupOffsets, {
+  handle(request, ctx) {
+    const { broker, apiVersion } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.DescribeShareGroupOffsets.createResponse();
+    for (const g of request.groups) {
+      const group = share.group(g.groupId);
+      if (!group) {
+        response.groups.push({ groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} not found.` });
+        continue;
+      }
+      const requested =
+        g.topics ??
+        [...new Set([...group.partitions.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))]
+          .map((id) => broker.logs.topicById(id))
+          .filter((t) => t !== undefined)
+          .map((t) => ({ topicName: t.name, partitions: [...group.partitions.keys()].filter((k) => k.startsWith(`${t.topicId}:`)).map((k) => Number(k.slice(k.lastIndexOf(':') + 1))).sort((a, b) => a - b) }));
+      response.groups.push({
+        groupId: g.groupId,
+        errorCode: 0,
+        errorMessage: null,
+        topics: requested.map((t) => {
+          const topic = broker.logs.topic(t.topicName);
+          return {
+            topicName: t.topicName,
+            topicId: topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
+            partitions: t.partitions.map((partitionIndex) => {
+              const log = topic ? broker.logs.partition(topic.name, partitionIndex) : undefined;
+              if (!topic || !log) {
+                return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+              }
+              const sp = group.partitions.get(`${topic.topicId}:${partitionIndex}`);
+              if (!sp) return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: 0, errorMessage: null };
+              const lag = Math.max(log.highWatermark - sp.startOffset - sp.deliveryCompleteCount, 0);
+              return { partitionIndex, startOffset: BigInt(sp.startOffset), leaderEpoch: LEADER_EPOCH, lag: apiVersion >= 1 ? BigInt(lag) : -1n, errorCode: 0, errorMessage: null };
+            }),
+          };
+        }),
+      });
+    }
+    return response;
+  },
+});
+
+export const alterShareGroupOffsetsHandler = defineHandler(API.AlterShareGroupOffsets, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.AlterShareGroupOffsets.createResponse();
+    const group = share.group(request.groupId);
+    if (group && group.members.size > 0) {
+      response.errorCode = ErrorCode.NON_EMPTY_GROUP;
+      response.errorMessage = `The group ${request.groupId} is not empty.`;
+      return response;
+    }
+    if (!group && groupCoordinator(broker).group(request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+      response.errorMessage = `Group ${request.groupId} is not a share group.`;
+      return response;
+    }
+    response.responses = request.topics.map((t) => {
+      const topic = broker.logs.topic(t.topicName);
+      return {
+        topicName: t.topicName,
+        topicId: topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitions: t.partitions.map((p) => {
+          const log = topic ? broker.logs.partition(topic.name, p.partitionIndex) : undefined;
+          if (!topic || !log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+          const offset = Number(p.startOffset);
+          if (offset < 0 || offset > log.highWatermark) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Start offset ${offset} is outside the log.` };
+          share.alterStartOffset(request.groupId, topic.topicId, p.partitionIndex, Math.max(offset, log.logStartOffset));
+          return { partitionIndex: p.partitionIndex, errorCode: 0, errorMessage: null };
+        }),
+      };
+    });
+    return response;
+  },
+});
+
+export const deleteShareGroupOffsetsHandler = defineHandler(API.DeleteShareGroupOffsets, {
+  handle(request, ctx) {
+    const { broker } = ctx;
+    const share = shareCoordinator(broker);
+    const response = API.DeleteShareGroupOffsets.createResponse();
+    const group = share.group(request.groupId);
+    if (!group) {
+      response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
+      response.errorMessage = `Group ${request.groupId} not found.`;
+      return response;
+    }
+    if (group.members.size > 0) {
+      response.errorCode = ErrorCode.NON_EMPTY_GROUP;
+      response.errorMessage = `The group ${request.groupId} is not empty.`;
+      return response;
+    }
+    response.responses = request.topics.map((t) => {
+      const topic = broker.logs.topic(t.topicName);
+      if (!topic) return { topicName: t.topicName, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
+      share.deleteTopicState(request.groupId, topic.topicId);
+      return { topicName: t.topicName, topicId: topic.topicId, errorCode: 0, errorMessage: null };
+    });
     return response;
   },
 });

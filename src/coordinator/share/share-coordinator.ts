@@ -278,6 +278,30 @@ export class ShareCoordinator {
     return error;
   }
 
+  // -- share-group offsets (DescribeShareGroupOffsets, AlterShareGroupOffsets, DeleteShareGroupOffsets)
+
+  /** Sets a partition's start offset (the group must have no members; checked by the caller). */
+  alterStartOffset(groupId: string, topicId: string, partition: number, startOffset: number): void {
+    let group = this.#groups.get(groupId);
+    if (!group) this.#groups.set(groupId, (group = new ShareGroup(groupId)));
+    const key = `${topicId}:${partition}`;
+    group.partitions.get(key)?.close();
+    group.partitions.delete(key);
+    this.partition(groupId, topicId, partition, startOffset);
+  }
+
+  /** Forgets a topic's share-partition state; the next fetch starts it afresh. */
+  deleteTopicState(groupId: string, topicId: string): void {
+    const group = this.#groups.get(groupId);
+    if (!group) return;
+    for (const [key, sp] of group.partitions) {
+      if (key.startsWith(`${topicId}:`)) {
+        sp.close();
+        group.partitions.delete(key);
+      }
+    }
+  }
+
   acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
     return sp.acquire(memberId, maxRecords, log);
   }

@@ -73,6 +73,13 @@ export class SharePartition {
     return this.#records.size;
   }
 
+  /** In-flight records already finished (ACKNOWLEDGED or ARCHIVED), for the share-partition lag. */
+  get deliveryCompleteCount(): number {
+    let n = 0;
+    for (const r of this.#records.values()) if (r.state === 'ACKNOWLEDGED' || r.state === 'ARCHIVED') n++;
+    return n;
+  }
+
   state(offset: number): RecordState | undefined {
     return this.#records.get(offset)?.state;
   }
