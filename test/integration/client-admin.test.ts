@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
-import { Admin, KafkaError } from '../../src/client/index.ts';
+import { Admin, KafkaError, Producer } from '../../src/client/index.ts';
 import { Connection } from '../../src/client/connection.ts';
 import { API } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
@@ -98,4 +98,35 @@ test('a broker that is down: one retriable NETWORK_EXCEPTION after the retries, 
     return true;
   });
   await admin.close();
+});
+
+test('admin: configs, partitions and records deletion', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'logs', numPartitions: 1 }]);
+
+  await admin.alterConfigs({ type: 'topic', name: 'logs' }, [{ name: 'retention.ms', value: '120000' }, { name: 'cleanup.policy', value: 'compact' }]);
+  const configs = await admin.describeConfigs({ type: 'topic', name: 'logs' }, ['retention.ms', 'cleanup.policy', 'segment.bytes']);
+  assert.deepEqual(configs.map((c) => [c.name, c.value, c.source]), [
+    ['cleanup.policy', 'compact', 'DYNAMIC_TOPIC_CONFIG'],
+    ['retention.ms', '120000', 'DYNAMIC_TOPIC_CONFIG'],
+    ['segment.bytes', '1073741824', 'DEFAULT_CONFIG'],
+  ]);
+  // Back to the defaults (records deletion is refused on compacted topics, as in Kafka).
+  await admin.alterConfigs({ type: 'topic', name: 'logs' }, [{ name: 'retention.ms', op: 'delete' }, { name: 'cleanup.policy', op: 'delete' }]);
+  assert.deepEqual((await admin.describeConfigs({ type: 'topic', name: 'logs' }, ['retention.ms', 'cleanup.policy'])).map((c) => c.source), ['DEFAULT_CONFIG', 'DEFAULT_CONFIG']);
+  await assert.rejects(admin.describeConfigs({ type: 'topic', name: 'nope' }), (err: unknown) => err instanceof KafkaError && err.kafkaName === 'UNKNOWN_TOPIC_OR_PARTITION');
+
+  await admin.createPartitions([{ topic: 'logs', count: 3 }]);
+  assert.equal((await admin.describeTopics(['logs']))[0]!.partitions.length, 3);
+  await assert.rejects(admin.createPartitions([{ topic: 'logs', count: 2 }]), (err: unknown) => err instanceof KafkaError && err.kafkaName === 'INVALID_PARTITIONS');
+
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ topic: 'logs', partition: 0, key: `k${i}`, value: `r${i}` })));
+  await producer.close();
+  assert.deepEqual(await admin.deleteRecords('logs', [{ partition: 0, offset: 4 }]), [{ partition: 0, lowWatermark: 4 }]);
+  const earliest = await admin.listOffsets('logs', 'earliest');
+  assert.equal(earliest.find((o) => o.partition === 0)!.offset, 4);
+  await assert.rejects(admin.deleteRecords('logs', [{ partition: 0, offset: 99 }]), (err: unknown) => err instanceof KafkaError && err.kafkaName === 'OFFSET_OUT_OF_RANGE' && err.partition === 0);
 });
