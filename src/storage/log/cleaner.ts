@@ -31,7 +31,6 @@
 import {
   BASE_OFFSET,
   CONTROL_FLAG,
-  DELETE_HORIZON_FLAG,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
   TIMESTAMP_TYPE_LOG_APPEND,
@@ -348,4 +347,3 @@ function reencode(batch: RecordBatch, kept: RecordBatch['records'], deleteHorizo
   );
 }
 
-export { DELETE_HORIZON_FLAG };
