@@ -220,3 +220,40 @@ test('a KIP-848 group survives a restart: its records in __consumer_offsets brin
   c.close();
   await broker.stop(); // before the data directory goes
 });
+
+test('KIP-848 static membership: leave with epoch -2, the next incarnation takes the same partitions without a rebalance', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'group.consumer.session.timeout.ms': '5000' } });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'kt', numPartitions: 4, replicationFactor: 1, assignments: [], configs: [] }] });
+  const join = (memberId: string, instanceId: string) => hb(c, { memberId, instanceId, memberEpoch: 0, rebalanceTimeoutMs: 5000, subscribedTopicNames: ['kt', 'kt'], topicPartitions: [] });
+  const a1 = await join('a', 'ia');
+  await join('b', 'ib');
+  const a2 = await hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: a1.assignment.topicPartitions });
+  const a3 = await hb(c, { memberId: 'a', memberEpoch: 1, topicPartitions: a2.assignment.topicPartitions });
+  const b2 = await hb(c, { memberId: 'b', memberEpoch: 2, topicPartitions: [] });
+  assert.equal(a3.memberEpoch, 2);
+  const bPartitions = b2.assignment.topicPartitions;
+  assert.equal(count(bPartitions), 2);
+  // Heartbeats with unchanged (unsorted, repeated) subscriptions do not bump the group epoch.
+  assert.equal((await hb(c, { memberId: 'b', memberEpoch: 2, subscribedTopicNames: ['kt', 'kt'], topicPartitions: bPartitions })).memberEpoch, 2);
+
+  // Another member cannot take an instance id in use.
+  assert.equal((await join('b-dup', 'ib')).errorCode, ErrorCode.UNRELEASED_INSTANCE_ID);
+  // b leaves for a restart (epoch -2): it keeps its place.
+  assert.equal((await hb(c, { memberId: 'b', instanceId: 'ib', memberEpoch: -2, topicPartitions: null })).memberEpoch, -2);
+  const during: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kg'] });
+  assert.equal(during.groups[0].members.length, 2);
+  // Its next incarnation gets the same partitions at once, and the group epoch does not move.
+  const b3 = await join('b2', 'ib');
+  assert.equal(b3.errorCode, 0);
+  assert.equal(b3.memberEpoch, 2);
+  assert.deepEqual(b3.assignment.topicPartitions, bPartitions);
+  const after: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kg'] });
+  assert.equal(after.groups[0].groupEpoch, during.groups[0].groupEpoch);
+  assert.deepEqual(after.groups[0].members.map((m: any) => m.memberId).sort(), ['a', 'b2']);
+  assert.equal((await hb(c, { memberId: 'a', memberEpoch: 2, topicPartitions: a3.assignment?.topicPartitions ?? a2.assignment.topicPartitions })).memberEpoch, 2, 'a saw no rebalance');
+  // The old incarnation is gone; a member using the instance id of another is fenced.
+  assert.equal((await hb(c, { memberId: 'b', memberEpoch: 2, topicPartitions: [] })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal((await hb(c, { memberId: 'a', instanceId: 'ib', memberEpoch: 2, topicPartitions: [] })).errorCode, ErrorCode.FENCED_INSTANCE_ID);
+});

@@ -17,8 +17,11 @@
 //
 // Persistence: every change is written to __consumer_offsets as Kafka's records (types 3, 5,
 // 6, 7, 8) at the end of the heartbeat or timer that made it, and load() rebuilds the group.
-// Omitted for now: static membership leaves (epoch -2) are handled as leaves; classic
-// members inside a consumer group (upgrade path).
+// Static members (group.instance.id): a leave with epoch -2 keeps the member and its
+// partitions until its session expires; a new member id joining with the same instance id
+// then takes its place, epoch and partitions without a rebalance (UNRELEASED_INSTANCE_ID
+// while the previous one is still active, FENCED_INSTANCE_ID for a replaced one).
+// Omitted for now: classic members inside a consumer group (upgrade path).
 
 import { ErrorCode } from '../../protocol/index.ts';
 import { ASSIGNORS, type Assignment, type AssignorTopic } from './assignors.ts';
@@ -153,6 +156,8 @@ export class ConsumerGroup {
   readonly groupId: string;
   readonly #host: ConsumerGroupHost;
   readonly members = new Map<string, ConsumerMember>();
+  /** group.instance.id → member id (static members, KIP-345 in KIP-848 groups). */
+  readonly staticMembers = new Map<string, string>();
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   readonly protocolType = 'consumer';
   hasStoredMetadata = false;
@@ -162,6 +167,9 @@ export class ConsumerGroup {
   target = new Map<string, Assignment>();
   #dead = false;
   #topicsSignature = '';
+  /** The member a static rejoin just created (handled by the rest of the heartbeat). */
+  #replaced: ConsumerMember | null = null;
+  #wasReplaced = false;
   // What changed since the last flush to __consumer_offsets.
   #dirtyGroup = false;
   #dirtyTarget = false;
@@ -207,14 +215,37 @@ export class ConsumerGroup {
     if (req.memberEpoch === -1 || req.memberEpoch === -2) {
       const member = this.members.get(req.memberId);
       if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${this.groupId}.`);
+      if (req.memberEpoch === -2 && member.instanceId !== null) {
+        // A static member leaving for a while (a restart): it keeps its place and partitions
+        // until its session times out or its next incarnation joins.
+        if (member.memberEpoch !== -2) member.previousMemberEpoch = member.memberEpoch;
+        member.memberEpoch = -2;
+        this.#dirtyCurrent.add(member.memberId);
+        this.#flush();
+        return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -2, assignment: null };
+      }
       this.#remove(member, 'left the group');
       this.#flush();
-      return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, assignment: null };
+      return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, assignment: null };
+    }
+    if (req.instanceId !== null) {
+      const holder = this.staticMembers.get(req.instanceId);
+      if (holder !== undefined && holder !== req.memberId) {
+        const previous = this.members.get(holder);
+        if (req.memberEpoch !== 0) return fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${req.memberId} with instance id ${req.instanceId} was fenced by ${holder}.`);
+        if (previous && previous.memberEpoch !== -2) {
+          return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder} with instance id ${req.instanceId} is not released yet.`);
+        }
+        if (previous) this.#replaceStatic(previous, req);
+      }
     }
 
     let member = this.members.get(req.memberId);
     let joined = false;
-    if (req.memberEpoch === 0) {
+    if (req.memberEpoch === 0 && member && req.instanceId !== null && member.instanceId === req.instanceId && member.memberEpoch > 0 && this.#replaced === member) {
+      // The new incarnation of a static member: it carries on with the old one's assignment.
+      this.#replaced = null;
+    } else if (req.memberEpoch === 0) {
       if (member) {
         this.#remove(member, 'rejoined with epoch 0');
         this.#removed.delete(member.memberId);
@@ -239,6 +270,7 @@ export class ConsumerGroup {
         revocationTimer: null,
       };
       this.members.set(member.memberId, member);
+      if (req.instanceId !== null) this.staticMembers.set(req.instanceId, member.memberId);
       joined = true;
     } else {
       if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${this.groupId}.`);
@@ -250,10 +282,13 @@ export class ConsumerGroup {
       }
     }
 
+    if (req.memberEpoch === 0) joined = true;
     const before = { epoch: member.memberEpoch, assigned: clone(member.assigned) };
-    let changed = joined;
-    if (req.subscribedTopicNames !== null && req.subscribedTopicNames.join('\0') !== member.subscribedTopicNames.join('\0')) {
-      member.subscribedTopicNames = [...req.subscribedTopicNames].sort();
+    let changed = joined && !this.#wasReplaced;
+    this.#wasReplaced = false;
+    const names = req.subscribedTopicNames === null ? null : [...new Set(req.subscribedTopicNames)].sort();
+    if (names !== null && names.join('\0') !== member.subscribedTopicNames.join('\0')) {
+      member.subscribedTopicNames = names;
       changed = true;
     }
     if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== member.subscribedTopicRegex) {
@@ -419,10 +454,44 @@ export class ConsumerGroup {
     if (member.revocationTimer) clearTimeout(member.revocationTimer);
     this.members.delete(member.memberId);
     this.target.delete(member.memberId);
+    if (member.instanceId !== null && this.staticMembers.get(member.instanceId) === member.memberId) this.staticMembers.delete(member.instanceId);
     this.#removed.add(member.memberId);
     this.#dirtyMembers.delete(member.memberId);
     this.#dirtyCurrent.delete(member.memberId);
     this.#bumpEpoch();
+  }
+
+  /**
+   * KIP-848 static membership: a new member id for a known group.instance.id whose previous
+   * incarnation left with epoch -2 takes its place, epoch and partitions, with no change to
+   * the group epoch (so no rebalance).
+   */
+  #replaceStatic(previous: ConsumerMember, req: HeartbeatRequest): void {
+    this.#host.log(`static member ${previous.instanceId} of group ${this.groupId} rejoined as ${req.memberId} (was ${previous.memberId})`);
+    if (previous.sessionTimer) clearTimeout(previous.sessionTimer);
+    if (previous.revocationTimer) clearTimeout(previous.revocationTimer);
+    this.members.delete(previous.memberId);
+    this.#removed.add(previous.memberId);
+    this.#dirtyMembers.delete(previous.memberId);
+    this.#dirtyCurrent.delete(previous.memberId);
+    const member: ConsumerMember = {
+      ...previous,
+      memberId: req.memberId,
+      memberEpoch: previous.memberEpoch === -2 ? previous.previousMemberEpoch : previous.memberEpoch,
+      previousMemberEpoch: -1,
+      sessionTimer: null,
+      revocationTimer: null,
+    };
+    this.members.set(member.memberId, member);
+    this.staticMembers.set(member.instanceId!, member.memberId);
+    const target = this.target.get(previous.memberId);
+    this.target.delete(previous.memberId);
+    if (target) this.target.set(member.memberId, target);
+    this.#dirtyTarget = true;
+    this.#dirtyMembers.add(member.memberId);
+    this.#dirtyCurrent.add(member.memberId);
+    this.#replaced = member;
+    this.#wasReplaced = true;
   }
 
   // -- persistence (record types 3, 5, 6, 7, 8, in the order Kafka writes them) ----------------
@@ -518,6 +587,7 @@ export class ConsumerGroup {
         revocationTimer: null,
       };
       this.members.set(memberId, member);
+      if (member.instanceId !== null) this.staticMembers.set(member.instanceId, memberId);
     }
     for (const id of [...this.target.keys()]) if (!this.members.has(id)) this.target.delete(id);
     this.#topicsSignature = this.#subscribedTopicsSignature();

@@ -152,7 +152,7 @@ export class ShareCoordinator {
       }
     }
     if (req.subscribedTopicNames !== null) {
-      const names = [...req.subscribedTopicNames].sort();
+      const names = [...new Set(req.subscribedTopicNames)].sort();
       if (names.join('\0') !== member.subscribedTopicNames.join('\0')) {
         member.subscribedTopicNames = names;
         changed = true;
