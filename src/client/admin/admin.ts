@@ -8,12 +8,14 @@ import {
   API,
   ErrorCode,
   ZERO_UUID,
+  type ApiName,
   type DescribeConfigsResourceResult,
 } from '../../protocol/index.ts';
 import { ClientCore, unknownTopic, type ClientOptions } from '../client.ts';
 import { KafkaError } from '../errors.ts';
 import type { BrokerInfo, TopicInfo } from '../metadata.ts';
 import { listOffsets, type OffsetSpec, type PartitionOffset } from '../offsets.ts';
+import { routeOf } from '../routing.ts';
 
 export type AdminOptions = ClientOptions;
 
@@ -128,9 +130,17 @@ export class Admin {
     await this.#core.close();
   }
 
+  /** A connection for an API routed to the controller or to any broker (see routing.ts). */
+  #connectionFor(api: { name: ApiName }) {
+    const route = routeOf(api);
+    if (route === 'controller') return this.#core.metadata.controllerConnection();
+    if (route === 'any') return this.#core.metadata.anyConnection();
+    throw new TypeError(`${api.name} is routed to the ${route}, not to one broker`);
+  }
+
   async describeCluster(): Promise<ClusterDescription> {
     return this.#core.retry('describeCluster', async () => {
-      const connection = await this.#core.metadata.anyConnection();
+      const connection = await this.#connectionFor(API.DescribeCluster);
       if (connection.supports(API.DescribeCluster)) {
         const response = await connection.request(API.DescribeCluster, API.DescribeCluster.createRequest());
         const error = KafkaError.fromCode(response.errorCode, { brokerMessage: response.errorMessage });
@@ -179,7 +189,7 @@ export class Admin {
     const created: CreatedTopic[] = [];
     let todo = [...topics];
     await this.#core.retry('createTopics', async () => {
-      const connection = await this.#core.metadata.controllerConnection();
+      const connection = await this.#connectionFor(API.CreateTopics);
       const body = API.CreateTopics.createRequest();
       body.timeoutMs = options.timeoutMs ?? 30_000;
       body.validateOnly = options.validateOnly ?? false;
@@ -216,7 +226,7 @@ export class Admin {
   async deleteTopics(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<void> {
     let todo = [...names];
     await this.#core.retry('deleteTopics', async () => {
-      const connection = await this.#core.metadata.controllerConnection();
+      const connection = await this.#connectionFor(API.DeleteTopics);
       const body = API.DeleteTopics.createRequest();
       body.timeoutMs = options.timeoutMs ?? 30_000;
       body.topicNames = todo;
@@ -242,7 +252,7 @@ export class Admin {
   /** Raises topics' partition counts (CreatePartitions). */
   async createPartitions(changes: readonly { topic: string; count: number }[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
     await this.#core.retry('createPartitions', async () => {
-      const connection = await this.#core.metadata.controllerConnection();
+      const connection = await this.#connectionFor(API.CreatePartitions);
       const body = API.CreatePartitions.createRequest();
       body.timeoutMs = options.timeoutMs ?? 30_000;
       body.validateOnly = options.validateOnly ?? false;
