@@ -15,7 +15,7 @@ export const LOG_CLEANER = defineComponent('log-cleaner', (broker) => {
   const run = (): Promise<unknown> => {
     if (running || stopping || broker.logs.closed) return running ?? Promise.resolve();
     running = broker.logs
-      .cleanLogs({ maxDecompressedBytes, aborted: () => stopping })
+      .cleanLogs({ maxDecompressedBytes, maxMapBytes: broker.config.number('log.cleaner.dedupe.buffer.size'), aborted: () => stopping })
       .catch((err: unknown) => broker.logger.warn(`log cleaner pass failed: ${(err as Error).message}`, { cause: err }))
       .finally(() => {
         running = undefined;

@@ -89,6 +89,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('log.cleaner.enable', 'boolean', 'true', 'Enable the log cleaner process to run on the server.'),
   def('log.cleaner.threads', 'int', '1', 'The number of background threads to use for log cleaning.', { min: 0 }),
   def('log.cleaner.backoff.ms', 'long', '15000', 'The amount of time to sleep when there are no logs to clean.', { min: 0 }),
+  def('log.cleaner.dedupe.buffer.size', 'long', '134217728', 'The total memory used for log deduplication across all cleaner threads.'),
   // Group coordinator (classic, KIP-848 consumer and KIP-932 share groups).
   def('offsets.topic.segment.bytes', 'int', '104857600', 'The offsets topic segment bytes should be kept relatively small.', { min: 1 }),
   def('offsets.topic.compression.codec', 'int', '0', 'Compression codec for the offsets topic.'),
@@ -178,6 +179,7 @@ export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([
   'log.roll.jitter.hours',
   'log.cleaner.threads',
   'log.cleaner.backoff.ms',
+  'log.cleaner.dedupe.buffer.size',
 ]);
 
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDefinition> = new Map(BROKER_CONFIGS.map((d) => [d.name, d]));

@@ -53,6 +53,8 @@ export interface CleanOptions {
   yieldBytes?: number;
   /** Cap on the decompressed size of one batch. */
   maxDecompressedBytes?: number;
+  /** Bound on the offset map, in approximate bytes (log.cleaner.dedupe.buffer.size; default 128 MiB). */
+  maxMapBytes?: number;
   /** Checked at every yield: true abandons the pass (the broker is stopping). */
   aborted?: () => boolean;
   /** Test hook: called after each group's swap. */
@@ -70,6 +72,8 @@ export interface CleanResult {
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Approximate bytes of one offset map entry beyond its key (string, number, map slot). */
+const MAP_ENTRY_OVERHEAD = 64;
 
 /** Whether `log` should be cleaned now, and the range to clean; null if not. */
 export function planClean(log: PartitionLog, firstDirtyOffset: number, now: number): { end: number; segments: LogSegment[]; dirtyFrom: number } | null {
@@ -147,17 +151,35 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
     }
   }
 
-  // 1. The offset map of the dirty part.
+  // 1. The offset map of the dirty part. Like Kafka's dedupe buffer, it is bounded: when
+  // the map outgrows maxMapBytes, this pass stops at the end of the last segment mapped
+  // whole (at least one), and the next pass goes on from there.
   const latest = new Map<string, number>();
+  const maxMapBytes = options.maxMapBytes ?? 128 << 20;
+  let mapBytes = 0;
+  let mapped = 0;
   for (const seg of plan.segments) {
     const segEnd = log.segmentBaseOffsets[log.segmentBaseOffsets.indexOf(seg.baseOffset) + 1] ?? Infinity;
-    if (segEnd <= plan.dirtyFrom) continue;
-    for await (const bytes of batchesOf(seg)) {
-      const batch = decodeRecordBatch(bytes, 0, decode);
-      if (batch.isControl) continue;
-      for (const r of batch.records) if (r.key !== null && r.offset >= plan.dirtyFrom) latest.set(r.key.toString('latin1'), r.offset);
-      await spend(bytes.length);
+    if (segEnd > plan.dirtyFrom) {
+      if (mapBytes > maxMapBytes && mapped > 0) break;
+      for await (const bytes of batchesOf(seg)) {
+        const batch = decodeRecordBatch(bytes, 0, decode);
+        if (!batch.isControl) {
+          for (const r of batch.records) {
+            if (r.key === null || r.offset < plan.dirtyFrom) continue;
+            const key = r.key.toString('latin1');
+            if (!latest.has(key)) mapBytes += MAP_ENTRY_OVERHEAD + key.length;
+            latest.set(key, r.offset);
+          }
+        }
+        await spend(bytes.length);
+      }
     }
+    mapped++;
+  }
+  if (mapped < plan.segments.length) {
+    plan.segments = plan.segments.slice(0, mapped);
+    plan.end = log.segmentBaseOffsets[log.segmentBaseOffsets.indexOf(plan.segments[mapped - 1]!.baseOffset) + 1]!;
   }
 
   // 2 and 3. Rewrite and swap, group by group.
