@@ -105,7 +105,7 @@ interface PartitionState {
 const key = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
 export class Consumer {
-  readonly core: ClientCore;
+  readonly #core: ClientCore;
   readonly #options: Required<Omit<ConsumerOptions, keyof ClientOptions | (typeof GROUP_OPTION_KEYS)[number]>>;
   readonly #group: GroupMember | undefined;
   #partitions = new Map<string, PartitionState>();
@@ -113,11 +113,11 @@ export class Consumer {
   #bufferAt = 0;
   #closed = false;
   #retriableErrors = 0;
-  /** Hooks for the group layer: called before each fetch round. */
-  beforeFetch: (() => Promise<void>) | undefined;
+  /** The group's hook, run before each fetch round (joins, rebalances, auto-commits). */
+  #beforeFetch: (() => Promise<void>) | undefined;
 
   constructor(options: ConsumerOptions = {}) {
-    this.core = new ClientCore(options);
+    this.#core = new ClientCore(options);
     this.#options = {
       autoOffsetReset: options.autoOffsetReset ?? 'latest',
       maxWaitMs: options.maxWaitMs ?? 500,
@@ -127,11 +127,11 @@ export class Consumer {
       isolationLevel: options.isolationLevel ?? 'read_uncommitted',
     };
     if (options.groupId !== undefined) {
-      this.#group = new GroupMember(this.core, this, {
+      this.#group = new GroupMember(this.#core, this, {
         groupId: options.groupId,
         ...Object.fromEntries(GROUP_OPTION_KEYS.filter((k) => k !== 'groupId' && options[k] !== undefined).map((k) => [k, options[k]])),
       });
-      this.beforeFetch = () => this.#group!.ensureActive();
+      this.#beforeFetch = () => this.#group!.ensureActive();
     }
   }
 
@@ -168,7 +168,7 @@ export class Consumer {
 
   /** Connects and reads cluster metadata (optional: the first read does it). */
   async connect(): Promise<void> {
-    await this.core.retry('connect', () => this.core.metadata.refresh([]));
+    await this.#core.retry('connect', () => this.#core.metadata.refresh([]));
   }
 
   /**
@@ -181,7 +181,7 @@ export class Consumer {
       let partitions: number[];
       if (a.partition !== undefined) partitions = [a.partition];
       else {
-        const info = await this.core.retry('metadata', () => this.core.metadata.topic(a.topic), { final: (e) => e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        const info = await this.#core.retry('metadata', () => this.#core.metadata.topic(a.topic), { final: (e) => e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
         partitions = info.partitions.map((p) => p.partition);
       }
       for (const partition of partitions) {
@@ -342,7 +342,7 @@ export class Consumer {
 
   /** One fetch round into the buffer. */
   async #fill(): Promise<void> {
-    if (this.beforeFetch !== undefined) await this.beforeFetch();
+    if (this.#beforeFetch !== undefined) await this.#beforeFetch();
     if (this.#closed) return;
     await this.#resolveStarts();
     const active = [...this.#partitions.values()].filter((p) => !p.paused && p.fetchOffset !== null);
@@ -354,7 +354,7 @@ export class Consumer {
     for (const p of active) {
       let leader: number;
       try {
-        leader = (await this.core.metadata.leaderFor(p.topic, p.partition)).nodeId;
+        leader = (await this.#core.metadata.leaderFor(p.topic, p.partition)).nodeId;
       } catch (err) {
         if (err instanceof KafkaError && err.retriable) continue;
         throw err;
@@ -364,8 +364,8 @@ export class Consumer {
       l.push(p);
     }
     if (byLeader.size === 0) {
-      this.core.metadata.markStale();
-      await new Promise((resolve) => setTimeout(resolve, this.core.backoff(1)));
+      this.#core.metadata.markStale();
+      await new Promise((resolve) => setTimeout(resolve, this.#core.backoff(1)));
       return;
     }
     const results = await Promise.allSettled([...byLeader].map(([nodeId, list]) => this.#fetchFrom(nodeId, list)));
@@ -373,7 +373,7 @@ export class Consumer {
     for (const r of results) {
       if (r.status === 'rejected') {
         if (r.reason instanceof KafkaError && r.reason.retriable) {
-          if (r.reason.staleMetadata) this.core.metadata.markStale();
+          if (r.reason.staleMetadata) this.#core.metadata.markStale();
           continue;
         }
         fatal ??= r.reason;
@@ -385,7 +385,7 @@ export class Consumer {
     const refused = this.#retriableErrors > 0;
     this.#retriableErrors = 0;
     if ((refused || results.some((r) => r.status === 'rejected')) && this.#buffer.length === 0 && !this.#closed) {
-      await new Promise((resolve) => setTimeout(resolve, this.core.backoff(1)));
+      await new Promise((resolve) => setTimeout(resolve, this.#core.backoff(1)));
     }
   }
 
@@ -394,7 +394,7 @@ export class Consumer {
     const pending = [...this.#partitions.values()].filter((p) => p.fetchOffset === null);
     if (pending.length === 0) return;
     const specs = pending.map((p) => ({ topic: p.topic, partition: p.partition, spec: typeof p.start === 'number' ? ('latest' as const) : p.start }));
-    const offsets = await listOffsets(this.core, specs, this.#isolation());
+    const offsets = await listOffsets(this.#core, specs, this.#isolation());
     pending.forEach((p, i) => {
       let offset = offsets[i]!.offset;
       if (offset < 0) offset = -1; // a timestamp past every record: resolved to the end below
@@ -404,7 +404,7 @@ export class Consumer {
     // A timestamp past every record means "the end".
     const unresolved = pending.filter((p) => p.fetchOffset! < 0);
     if (unresolved.length > 0) {
-      const ends = await listOffsets(this.core, unresolved.map((p) => ({ topic: p.topic, partition: p.partition, spec: 'latest' as const })), this.#isolation());
+      const ends = await listOffsets(this.#core, unresolved.map((p) => ({ topic: p.topic, partition: p.partition, spec: 'latest' as const })), this.#isolation());
       unresolved.forEach((p, i) => {
         p.fetchOffset = ends[i]!.offset;
         p.position = ends[i]!.offset;
@@ -417,7 +417,7 @@ export class Consumer {
   }
 
   async #fetchFrom(nodeId: number, list: PartitionState[]): Promise<void> {
-    const connection = await this.core.metadata.connection(nodeId);
+    const connection = await this.#core.metadata.connection(nodeId);
     const version = connection.versionFor(API.Fetch);
     const body: FetchRequest = API.Fetch.createRequest();
     body.replicaId = -1;
@@ -434,7 +434,7 @@ export class Consumer {
       l.push(p);
     }
     for (const [topic, ps] of byTopic) {
-      const topicId = this.core.metadata.topics.get(topic)?.topicId ?? ZERO_UUID;
+      const topicId = this.#core.metadata.topics.get(topic)?.topicId ?? ZERO_UUID;
       if (version >= 13 && topicId === ZERO_UUID) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic id known for '${topic}'`, { topic });
       body.topics.push({
         topic,
@@ -451,12 +451,12 @@ export class Consumer {
         })),
       });
     }
-    const response = await connection.request(API.Fetch, body, { timeoutMs: this.core.options.requestTimeoutMs + this.#options.maxWaitMs });
+    const response = await connection.request(API.Fetch, body, { timeoutMs: this.#core.options.requestTimeoutMs + this.#options.maxWaitMs });
     const topLevel = KafkaError.fromCode(response.errorCode);
     if (topLevel !== null) throw topLevel;
     const errors: KafkaError[] = [];
     for (const t of response.responses) {
-      const topic = version >= 13 ? (this.core.metadata.topicName(t.topicId) ?? t.topic) : t.topic;
+      const topic = version >= 13 ? (this.#core.metadata.topicName(t.topicId) ?? t.topic) : t.topic;
       for (const pd of t.partitions) {
         const state = this.#partitions.get(key(topic, pd.partitionIndex));
         // Skip answers for partitions unassigned or moved meanwhile.
@@ -472,7 +472,7 @@ export class Consumer {
         }
         const error = KafkaError.fromCode(pd.errorCode, { topic, partition: pd.partitionIndex });
         if (error !== null) {
-          if (error.staleMetadata) this.core.metadata.markStale();
+          if (error.staleMetadata) this.#core.metadata.markStale();
           if (!error.retriable) errors.push(error);
           else this.#retriableErrors++;
           continue;
@@ -531,6 +531,6 @@ export class Consumer {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#group !== undefined) await this.#group.leave().catch(() => {});
-    await this.core.close();
+    await this.#core.close();
   }
 }
