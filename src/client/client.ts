@@ -11,6 +11,7 @@ import { channels, publish } from './diagnostics.ts';
 import { KafkaError } from './errors.ts';
 import { Metadata } from './metadata.ts';
 import { ConnectionPool, parseBootstrap } from './pool.ts';
+import type { ConnectionOptions } from './connection.ts';
 
 export interface ClientOptions {
   /** "host:port", comma-separated or as an array. Default "127.0.0.1:9092". */
@@ -31,6 +32,8 @@ export interface ClientOptions {
   metadataMaxAgeMs?: number;
   /** Let Metadata requests create missing topics (the broker's auto.create.topics.enable decides). Default false. */
   allowAutoTopicCreation?: boolean;
+  /** Caps on API versions by name, e.g. { Produce: 8, Fetch: 11 }: talk as an older client would. */
+  maxVersions?: ConnectionOptions['maxVersions'];
 }
 
 export interface ResolvedClientOptions {
@@ -77,6 +80,7 @@ export class ClientCore {
       clientId: this.options.clientId,
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(options.maxVersions === undefined ? {} : { maxVersions: options.maxVersions }),
     });
     this.metadata = new Metadata(this.pool, {
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? defaults.allowAutoTopicCreation ?? false,

@@ -19,6 +19,7 @@ import {
   decodeResponseHeader,
   encodeRequestFrame,
   type ApiDef,
+  type ApiName,
   type ApiVersionsResponse,
 } from '../protocol/index.ts';
 import { channels, publish } from './diagnostics.ts';
@@ -35,6 +36,8 @@ export interface ConnectionOptions {
   clientId?: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Caps on the versions to use, by API name (to talk like an older client, or in tests). */
+  maxVersions?: Readonly<Partial<Record<ApiName, number>>>;
 }
 
 export interface RequestOptions {
@@ -67,13 +70,16 @@ export function ourMaxVersion(api: ApiDef): number {
 }
 
 /** The version ranges both sides support, from an ApiVersions answer. */
-export function commonVersions(response: Pick<ApiVersionsResponse, 'apiKeys'>): Map<number, VersionRange> {
+export function commonVersions(
+  response: Pick<ApiVersionsResponse, 'apiKeys'>,
+  caps: Readonly<Partial<Record<ApiName, number>>> = {},
+): Map<number, VersionRange> {
   const versions = new Map<number, VersionRange>();
   for (const k of response.apiKeys) {
     const api = API_BY_KEY[k.apiKey];
     if (api === undefined) continue;
     const min = Math.max(api.minVersion, k.minVersion);
-    const max = Math.min(ourMaxVersion(api), k.maxVersion);
+    const max = Math.min(ourMaxVersion(api), k.maxVersion, caps[api.name] ?? Infinity);
     if (min <= max) versions.set(k.apiKey, { min, max });
   }
   return versions;
@@ -91,6 +97,7 @@ export class Connection {
   #chunks: Buffer[] = [];
   #buffered = 0;
   #versions = new Map<number, VersionRange>();
+  readonly #caps: Readonly<Partial<Record<ApiName, number>>>;
   #closed = false;
   #closeError: KafkaError | undefined;
   #onClose: ((error: KafkaError | undefined) => void)[] = [];
@@ -102,6 +109,7 @@ export class Connection {
     this.nodeId = options.nodeId ?? -1;
     this.clientId = options.clientId ?? CLIENT_SOFTWARE_NAME;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#caps = options.maxVersions ?? {};
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(networkError(`connection to ${this.address} failed: ${err.message}`, err)));
@@ -190,7 +198,7 @@ export class Connection {
       }
       const error = KafkaError.fromCode(response.errorCode);
       if (error !== null) throw error;
-      this.#versions = commonVersions(response);
+      this.#versions = commonVersions(response, this.#caps);
       return;
     }
     throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `broker ${this.address} supports no ApiVersions version this client knows`);

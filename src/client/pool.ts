@@ -3,7 +3,7 @@
 // go to brokers by node id, and a bootstrap connection whose address matches a broker's is
 // reused for it (the pool is keyed by host:port).
 
-import { Connection } from './connection.ts';
+import { Connection, type ConnectionOptions } from './connection.ts';
 import { KafkaError, networkError } from './errors.ts';
 
 export interface BrokerAddress {
@@ -16,6 +16,7 @@ export interface PoolOptions {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  maxVersions?: ConnectionOptions['maxVersions'];
 }
 
 /** Parses "host:port[,host:port]" (IPv6 in brackets); port defaults to 9092. */
@@ -76,6 +77,7 @@ export class ConnectionPool {
       clientId: this.options.clientId,
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      ...(this.options.maxVersions === undefined ? {} : { maxVersions: this.options.maxVersions }),
     });
     this.#connections.set(key, opening);
     opening.then(
