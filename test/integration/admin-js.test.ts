@@ -110,6 +110,10 @@ test('@platformatic/kafka admin: incremental alter, broker defaults, create part
   assert.deepEqual(await read(['cleanup.policy']), { 'cleanup.policy': 'compact' });
   await admin.incrementalAlterConfigs({ resources: [{ resourceType: 2, resourceName: 'inc', configs: [{ name: 'cleanup.policy', configOperation: 1 }] }] });
   assert.deepEqual(await read(['cleanup.policy']), { 'cleanup.policy': 'delete' });
+  // The legacy AlterConfigs replaces every override: max.message.bytes goes, segment.ms comes.
+  await admin.alterConfigs({ resources: [{ resourceType: 2, resourceName: 'inc', configs: [{ name: 'segment.ms', value: '3600000' }, { name: 'max.message.bytes', value: '2000' }] }] });
+  assert.deepEqual(await read(['segment.ms', 'max.message.bytes']), { 'max.message.bytes': '2000', 'segment.ms': '3600000' });
+  assert.equal(brokerOf(running).logs.partition('inc', 0)!.config.segmentMs, 3600000);
 
   // max.message.bytes applies on the next produce.
   const producer = new Producer({ clientId: 'runnel-admin-plt-p', bootstrapBrokers, serializers: stringSerializers, retries: 0 });
