@@ -13,6 +13,9 @@ Sends each line of stdin (or of --file) as one record.
 
 Options:
   -f, --file <path>            read lines from a file instead of stdin
+      --format <text|json>     text: the line is the value; json: each line is an object
+                               {"key", "value", "headers": {name: value}, "partition", "timestamp"}
+                               (as runnel consume --format json prints them)
   -K, --key-separator <sep>    split each line at the first <sep> into key and value
   -H, --header <key=value>     add a header to every record (repeatable)
   -p, --partition <n>          send every record to this partition (default: by key, sticky without one)
@@ -26,6 +29,7 @@ Examples:
   seq 1 1000 | runnel produce numbers --compression lz4
   printf 'user-1:signed up\\nuser-2:logged in\\n' | runnel produce events -K : -H source=shell
   runnel produce orders --file orders.txt --partition 0
+  runnel consume orders --format json | runnel produce orders-copy --format json
 `;
 
 const OPTIONS = {
@@ -37,7 +41,32 @@ const OPTIONS = {
   compression: { type: 'string', short: 'z' },
   acks: { type: 'string' },
   'linger-ms': { type: 'string' },
+  format: { type: 'string' },
 } as const;
+
+interface JsonLine {
+  key?: string | null;
+  value?: string | null;
+  headers?: Record<string, string | null>;
+  partition?: number;
+  timestamp?: number;
+}
+
+function parseJsonLine(line: string, n: number): JsonLine {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Error(`line ${n} is not JSON: ${line.length > 60 ? `${line.slice(0, 60)}...` : line}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`line ${n} is not a JSON object`);
+  const o = parsed as JsonLine;
+  for (const field of ['key', 'value'] as const) {
+    if (o[field] !== undefined && o[field] !== null && typeof o[field] !== 'string') throw new Error(`line ${n}: "${field}" must be a string or null`);
+  }
+  if (o.partition !== undefined && !Number.isInteger(o.partition)) throw new Error(`line ${n}: "partition" must be an integer`);
+  return o;
+}
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
@@ -53,9 +82,12 @@ export async function produceCommand(argv: string[]): Promise<number> {
   const acks: Acks = acksText === 'all' ? 'all' : (Number(acksText) as Acks);
   const partition = integer(values.partition, '--partition');
   const lingerMs = integer(values['linger-ms'], '--linger-ms');
-  const headers = pairs(values.header, '--header').map(([key, value]) => ({ key, value }));
+  const headers: { key: string; value: string | null }[] = pairs(values.header, '--header').map(([key, value]) => ({ key, value }));
   const separator = values['key-separator'];
   if (separator === '') throw new UsageError('--key-separator must not be empty');
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError('--format must be text or json');
+  if (format === 'json' && separator !== undefined) throw new UsageError('--key-separator applies to --format text only');
 
   const input = values.file === undefined ? process.stdin : createReadStream(values.file);
   const opened = new Promise<void>((resolve, reject) => {
@@ -75,18 +107,31 @@ export async function produceCommand(argv: string[]): Promise<number> {
   try {
     await producer.connect();
     const lines = createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
     for await (const line of lines) {
+      n++;
       if (failure !== undefined) break;
       let key: string | null = null;
-      let value = line;
-      if (separator !== undefined) {
+      let value: string | null = line;
+      let recordHeaders = headers;
+      let recordPartition = partition;
+      let timestamp: number | undefined;
+      if (format === 'json') {
+        if (line.trim() === '') continue;
+        const o = parseJsonLine(line, n);
+        key = o.key ?? null;
+        value = o.value ?? null;
+        if (o.headers !== undefined) recordHeaders = [...headers, ...Object.entries(o.headers).map(([k, v]) => ({ key: k, value: v }))];
+        recordPartition = partition ?? o.partition;
+        timestamp = o.timestamp;
+      } else if (separator !== undefined) {
         const at = line.indexOf(separator);
         if (at >= 0) {
           key = line.slice(0, at);
           value = line.slice(at + separator.length);
         }
       }
-      await producer.write({ topic, key, value, headers, ...(partition === undefined ? {} : { partition }) }, (err, metadata) => {
+      await producer.write({ topic, key, value, headers: recordHeaders, ...(recordPartition === undefined ? {} : { partition: recordPartition }), ...(timestamp === undefined ? {} : { timestamp }) }, (err, metadata) => {
         if (err) failure ??= err;
         else if (metadata) partitions.set(metadata.partition, (partitions.get(metadata.partition) ?? 0) + 1);
       });

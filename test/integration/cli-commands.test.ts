@@ -131,6 +131,16 @@ test('cli: produce lines with keys, headers and compression; consume them back i
     partitionOf.set(r.key, r.partition);
   }
 
+  // JSON lines out of consume go back into produce: same keys, values, headers and partitions.
+  assert.equal((await runnel(['topics', 'create', 'events-copy', '--partitions', '2'], b)).code, 0);
+  const copied = await runnel(['produce', 'events-copy', '--format', 'json'], { ...b, input: json.stdout });
+  assert.equal(copied.code, 0, copied.stderr);
+  const copy = (await runnel(['consume', 'events-copy', '--format', 'json'], b)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const strip = (r: { key: string; value: string; headers: object; partition: number; timestamp: number }) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition, timestamp: r.timestamp });
+  const byValue = (a: { value: string }, b2: { value: string }) => a.value.localeCompare(b2.value);
+  assert.deepEqual(copy.map(strip).sort(byValue), records.map(strip).sort(byValue));
+  assertOneLineFailure(await runnel(['produce', 'events-copy', '--format', 'json'], { ...b, input: '{"value":"ok"}\nnot json\n' }), /^runnel: line 2 is not JSON: not json$/);
+
   const one = await runnel(['consume', 'events', '--partition', '0', '--offset', '1', '--max-messages', '2', '--print-key'], b);
   assert.equal(one.code, 0, one.stderr);
   const p0 = records.filter((r) => r.partition === 0);
