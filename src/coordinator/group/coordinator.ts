@@ -265,7 +265,8 @@ export class GroupCoordinator {
 
   /**
    * KIP-211: offsets of a group with no members expire offsets.retention.minutes after the
-   * group became empty (or, for a group without a protocol, after the commit); an explicit
+   * group became empty (or, for a group without a protocol, after the commit); KIP-496:
+   * those of topics that no member of a consumer group subscribes to, after the commit; an explicit
    * retention from OffsetCommit v2-4 expires at its own time. A group left with no offsets
    * and no members is deleted. Offsets of deleted topics are removed here too.
    */
@@ -281,11 +282,20 @@ export class GroupCoordinator {
         for (const partition of partitions.keys()) orphaned.push({ topic, partition });
       }
       if (orphaned.length > 0) this.deleteOffsets(group, orphaned);
-      if (!group.isEmpty()) continue;
+      // KIP-496: while a consumer group has members, offsets of topics none of them
+      // subscribes to expire (counted from their commit); other offsets of a group with
+      // members never do.
+      let unsubscribed: ((topic: string) => boolean) | null = null;
+      if (!group.isEmpty()) {
+        const subscribed = group instanceof ClassicGroup ? (group.state === 'Stable' ? group.subscribedTopics() : null) : group.subscribedTopicNames();
+        if (subscribed === null) continue;
+        unsubscribed = (topic) => !subscribed.has(topic);
+      }
       const expired: { topic: string; partition: number }[] = [];
       for (const [topic, partitions] of group.offsets) {
+        if (unsubscribed && !unsubscribed(topic)) continue;
         for (const [partition, o] of partitions) {
-          const base = group.protocolType !== null ? Math.max(group.stateTimestamp, 0) : o.commitTimestamp;
+          const base = unsubscribed === null && group.protocolType !== null ? Math.max(group.stateTimestamp, 0) : o.commitTimestamp;
           const due = o.expireTimestamp >= 0 ? now >= o.expireTimestamp : now - base >= retentionMs;
           if (due) expired.push({ topic, partition });
         }

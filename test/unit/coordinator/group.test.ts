@@ -188,3 +188,27 @@ test('offsets of a deleted topic are removed at the next expiry check', () => {
     logs.close();
   }
 });
+
+test('KIP-496: offsets of topics no member subscribes to expire while the group is Stable', async () => {
+  const logs = LogManager.open({ dataDir: 'memory', nodeId: 1, defaults: LOG_DEFAULTS });
+  try {
+    logs.createTopic('sub', { partitions: 1 });
+    logs.createTopic('old', { partitions: 1 });
+    const clock = { now: 1_000_000 };
+    const c = coordinator(logs, clock);
+    c.start();
+    const g = c.getOrCreate('g')!;
+    // ConsumerProtocolSubscription v0 for topic "sub".
+    const metadata = Buffer.from([0, 0, 0, 0, 0, 1, 0, 3, 0x73, 0x75, 0x62, 0xff, 0xff, 0xff, 0xff]);
+    const joined = await g.join({ memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 60_000, clientId: 'c', clientHost: '/h', apiVersion: 3 });
+    await g.sync({ memberId: joined.memberId, groupInstanceId: null, generationId: joined.generationId, protocolType: null, protocolName: null, assignments: [] });
+    assert.equal(g.state, 'Stable');
+    c.commitOffsets(g, [{ topic: 'sub', partition: 0, offset: 1n, leaderEpoch: -1, metadata: '' }, { topic: 'old', partition: 0, offset: 2n, leaderEpoch: -1, metadata: '' }], -1);
+    clock.now += 61_000;
+    c.expireOffsets();
+    assert.deepEqual([...g.offsets.keys()], ['sub']);
+    c.stop();
+  } finally {
+    logs.close();
+  }
+});
