@@ -34,6 +34,8 @@ export interface ClientOptions {
   allowAutoTopicCreation?: boolean;
   /** Caps on API versions by name, e.g. { Produce: 8, Fetch: 11 }: talk as an older client would. */
   maxVersions?: ConnectionOptions['maxVersions'];
+  /** TLS to every broker: true, or node:tls options (ca, cert, key, rejectUnauthorized, ...). */
+  tls?: ConnectionOptions['tls'];
 }
 
 export interface ResolvedClientOptions {
@@ -81,6 +83,7 @@ export class ClientCore {
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(options.maxVersions === undefined ? {} : { maxVersions: options.maxVersions }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
     this.metadata = new Metadata(this.pool, {
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? defaults.allowAutoTopicCreation ?? false,

@@ -11,6 +11,7 @@
 // highest version both sides support (STYLE §7: platformatic pinned v1 and lost KIP-511 data).
 
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   API,
   API_BY_KEY,
@@ -38,6 +39,8 @@ export interface ConnectionOptions {
   requestTimeoutMs?: number;
   /** Caps on the versions to use, by API name (to talk like an older client, or in tests). */
   maxVersions?: Readonly<Partial<Record<ApiName, number>>>;
+  /** Connect with TLS (true: Node's defaults, verifying the broker's certificate for `host`). */
+  tls?: boolean | tls.ConnectionOptions;
 }
 
 export interface RequestOptions {
@@ -121,19 +124,26 @@ export class Connection {
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
     const address = `${options.host}:${options.port}`;
     const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: options.host, port: options.port });
+      const secure = options.tls === undefined || options.tls === false ? undefined : options.tls === true ? {} : options.tls;
+      const s =
+        secure === undefined
+          ? net.connect({ host: options.host, port: options.port })
+          : tls.connect({ servername: net.isIP(options.host) === 0 ? options.host : undefined, ...secure, host: options.host, port: options.port });
       const timer = setTimeout(() => {
         s.destroy();
         reject(networkError(`could not connect to ${address}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(secure === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
       });
       s.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(networkError(`could not connect to ${address}: ${err.code ?? err.message}`, err));
+        // A certificate the client refuses will be refused again: not worth a retry.
+        const refused = secure !== undefined && /CERT|SSL|TLS|HOSTNAME/.test(err.code ?? '');
+        const why = refused ? `${err.code}: ${err.message}` : (err.code ?? err.message);
+        reject(new KafkaError(ErrorCode.NETWORK_EXCEPTION, `could not connect to ${address}: ${why}`, { cause: err, retriable: !refused }));
       });
     });
     const connection = new Connection(socket, options);

@@ -17,6 +17,7 @@ export interface PoolOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   maxVersions?: ConnectionOptions['maxVersions'];
+  tls?: ConnectionOptions['tls'];
 }
 
 /** Parses "host:port[,host:port]" (IPv6 in brackets); port defaults to 9092. */
@@ -78,6 +79,7 @@ export class ConnectionPool {
       connectTimeoutMs: this.options.connectTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(this.options.maxVersions === undefined ? {} : { maxVersions: this.options.maxVersions }),
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
     });
     this.#connections.set(key, opening);
     opening.then(
@@ -108,7 +110,10 @@ export class ConnectionPool {
       }
     }
     if (servers.length === 1 && last instanceof KafkaError) throw last;
-    throw networkError(`could not connect to any bootstrap server (${failures.join('; ')})`, last);
+    const error = networkError(`could not connect to any bootstrap server (${failures.join('; ')})`, last);
+    // Refused certificates stay refused: keep them from being retried.
+    if (last instanceof KafkaError && !last.retriable) throw new KafkaError(last.code, error.message.replace(/^[A-Z_]+: /, ''), { cause: last, retriable: false });
+    throw error;
   }
 
   /** Closes every connection; requests in flight fail with NETWORK_EXCEPTION. */
