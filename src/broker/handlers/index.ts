@@ -13,6 +13,7 @@ import { LOG_ADMIN_HANDLERS, LOG_ADMIN_STARTUP } from './log-admin.ts';
 import { describeTopicPartitionsHandler, metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
 import { createTopicsHandler, deleteTopicsHandler } from './topics.ts';
+import { TXN_HANDLERS, TXN_STARTUP } from './txn.ts';
 
 export const ALL_HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -26,7 +27,8 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   describeTopicPartitionsHandler,
   ...LOG_ADMIN_HANDLERS,
   ...GROUP_HANDLERS,
+  ...TXN_HANDLERS,
 ];
 
 /** Started in this order before the broker accepts clients; stopped in reverse. */
-export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP];
+export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP, ...TXN_STARTUP];

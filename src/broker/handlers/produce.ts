@@ -25,7 +25,12 @@
 // min.insync.replicas above 1 with acks=-1: NOT_ENOUGH_REPLICAS (a single broker's ISR is 1).
 // cleanup.policy with compact: every record needs a key (INVALID_RECORD otherwise, as Kafka:
 // "Compacted topic cannot accept message without key"); this decodes the batch.
-// Omitted until exactly-once (issue 5): producer id/epoch/sequence checks and transactions.
+// Idempotent producers (storage/log/producer-state.ts): a batch with a producer id is
+// checked against the partition's producer state before it is written. A retry of one of
+// the producer's last five batches is answered with that batch's base offset and not
+// written again (Kafka's DUPLICATE_SEQUENCE_NUMBER handling: success, original offset); a
+// gap in sequences is OUT_OF_ORDER_SEQUENCE_NUMBER, an epoch from the past
+// INVALID_PRODUCER_EPOCH.
 
 import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
@@ -134,6 +139,21 @@ export const produceHandler = defineHandler(API.Produce, {
             fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR Set(${broker.nodeId}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.name}-${index}`);
             continue;
           }
+        }
+        const check = log.checkProducerBatch(records!);
+        if (check.kind === 'error') {
+          fail(ErrorCode[check.error], check.message);
+          continue;
+        }
+        if (check.kind === 'duplicate') {
+          partitionResponses.push({
+            ...Produce.createPartitionProduceResponse(),
+            index,
+            baseOffset: BigInt(check.firstOffset),
+            logAppendTimeMs: -1n,
+            logStartOffset: BigInt(log.logStartOffset),
+          });
+          continue;
         }
         const logAppendTime = topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime';
         if (!logAppendTime) {

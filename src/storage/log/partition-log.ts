@@ -13,6 +13,12 @@ import {
   BATCH_HEADER_SIZE,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
+  ATTRIBUTES,
+  BASE_SEQUENCE,
+  CONTROL_FLAG,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  TRANSACTIONAL_FLAG,
   batchSizeAt,
   readInt64Number,
   setLogAppendTime,
@@ -26,6 +32,7 @@ import { NO_TIMESTAMP } from './indexes.ts';
 import { firstRecordAtOrAfter, offsetOfMaxTimestamp, type Decompress } from './records.ts';
 import { loadLog, type RecoveryStats } from './recovery.ts';
 import { LogSegment, segmentFileName, type AppendBatch } from './segment.ts';
+import { ProducerStateManager, type ProducerBatch, type ProducerCheck, type ProducerEntry } from './producer-state.ts';
 import type { BatchInfo } from './scan.ts';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -105,6 +112,7 @@ export class PartitionLog {
   #dirDirty = false;
   #rollFlush: NodeJS.Immediate | null = null;
   #closed = false;
+  #producers: ProducerStateManager;
 
   private constructor(o: PartitionLogOptions) {
     this.topic = o.topic;
@@ -136,6 +144,45 @@ export class PartitionLog {
     this.#size = loaded.segments.reduce((n, s) => n + s.size, 0);
     this.#lastFlushMs = now;
     this.recoveryStats = loaded.stats;
+    this.#producers = new ProducerStateManager(o.fs, o.dir, `${o.topic}-${o.partition}`);
+    this.#loadProducerState();
+  }
+
+  /** The newest producer snapshot, then the batches after it replayed from the log. */
+  #loadProducerState(): void {
+    const from = this.#producers.loadSnapshot(this.#logStartOffset, this.#logEndOffset);
+    if (from >= this.#logEndOffset) return;
+    for (let i = this.#segmentIndexFor(from); i < this.#segments.length; i++) {
+      this.#segments[i]!.scanFrom(from, (b, buf, at) => {
+        if (b.lastOffset < from) return;
+        const pb = producerBatchAt(buf, at);
+        if (pb.producerId >= 0n) this.#producers.update(pb, b.baseOffset, b.lastOffset);
+      });
+      if (i < this.#segments.length - 1) this.#segments[i]!.releaseIndexHandles();
+    }
+  }
+
+  /**
+   * Kafka's producer checks for a client's single batch before it is appended: ok, a
+   * duplicate of one of the producer's last five batches (with its offsets), or an error
+   * (INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER). Batches without a producer id
+   * are always ok.
+   */
+  checkProducerBatch(batch: Buffer): ProducerCheck {
+    this.#ensureOpen();
+    const pb = producerBatchAt(batch, 0);
+    if (pb.producerId < 0n || pb.isControl) return { kind: 'ok' };
+    return this.#producers.check(pb, `${this.topic}-${this.partition}`);
+  }
+
+  /** The producers this partition knows (DescribeProducers). */
+  producers(): ProducerEntry[] {
+    return this.#producers.entries();
+  }
+
+  /** producer.id.expiration.ms; returns the number of producers forgotten. */
+  removeExpiredProducers(now: number, expirationMs: number): number {
+    return this.#producers.removeExpired(now, expirationMs);
   }
 
   /** Opens (creating if needed) and recovers the log in `dir`. */
@@ -239,6 +286,10 @@ export class PartitionLog {
     let active = this.#active;
     if (active.shouldRoll(records.length, lastOffset, maxTimestamp, now)) active = this.#roll(baseOffset, now);
     active.append(records, batches);
+    for (const b of batches) {
+      const pb = producerBatchAt(records, b.position);
+      if (pb.producerId >= 0n) this.#producers.update(pb, b.baseOffset, b.lastOffset);
+    }
     this.#size += records.length;
     this.#logEndOffset = offset;
     this.#highWatermark = offset;
@@ -255,6 +306,7 @@ export class PartitionLog {
   #roll(baseOffset: number, now: number): LogSegment {
     const old = this.#active;
     old.onBecomeInactive();
+    this.#producers.takeSnapshot(baseOffset);
     const seg = LogSegment.create(this.#fs, this.dir, baseOffset, this.#config, now);
     this.#segments.push(seg);
     this.#dirDirty = true;
@@ -553,6 +605,11 @@ export class PartitionLog {
     this.#cancelRollFlush();
     this.#active.onBecomeInactive();
     this.flush();
+    try {
+      this.#producers.takeSnapshot(this.#logEndOffset);
+    } catch (err) {
+      this.#logger.warn(`${this.topic}-${this.partition}: writing the producer snapshot failed: ${(err as Error).message}`, { cause: err });
+    }
     for (const s of this.#segments) s.close();
     this.#closed = true;
   }
@@ -572,6 +629,20 @@ export class PartitionLog {
     this.#fs.fsyncDir(parent);
     this.#fs.rm(target);
   }
+}
+
+/** The producer fields of the batch (or batch header) at `buf[at..]`. */
+function producerBatchAt(buf: Buffer, at: number): ProducerBatch {
+  const attributes = buf.readInt16BE(at + ATTRIBUTES);
+  return {
+    producerId: buf.readBigInt64BE(at + PRODUCER_ID),
+    producerEpoch: buf.readInt16BE(at + PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(at + BASE_SEQUENCE),
+    lastOffsetDelta: buf.readInt32BE(at + LAST_OFFSET_DELTA),
+    maxTimestamp: readInt64Number(buf, at + MAX_TIMESTAMP),
+    isTransactional: (attributes & TRANSACTIONAL_FLAG) !== 0,
+    isControl: (attributes & CONTROL_FLAG) !== 0,
+  };
 }
 
 /** `<topic>-<partition>.<32 hex>-delete`, the topic part shortened to keep the name within 255 characters. */

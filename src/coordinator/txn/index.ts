@@ -1,0 +1,4 @@
+// The transaction side of the coordinator layer (issue 5): producer id allocation, and
+// (next) the transaction coordinator and its markers.
+
+export { ProducerIdManager, PRODUCER_ID_BLOCK_SIZE, PRODUCER_ID_BLOCK_FILE } from './producer-ids.ts';
