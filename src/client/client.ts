@@ -36,6 +36,8 @@ export interface ClientOptions {
   maxVersions?: ConnectionOptions['maxVersions'];
   /** TLS to every broker: true, or node:tls options (ca, cert, key, rejectUnauthorized, ...). */
   tls?: ConnectionOptions['tls'];
+  /** SASL credentials: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', username, password }. */
+  sasl?: ConnectionOptions['sasl'];
 }
 
 export interface ResolvedClientOptions {
@@ -84,6 +86,7 @@ export class ClientCore {
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(options.maxVersions === undefined ? {} : { maxVersions: options.maxVersions }),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     });
     this.metadata = new Metadata(this.pool, {
       allowAutoTopicCreation: options.allowAutoTopicCreation ?? defaults.allowAutoTopicCreation ?? false,

@@ -25,6 +25,7 @@ import {
 } from '../protocol/index.ts';
 import { channels, publish } from './diagnostics.ts';
 import { KafkaError, networkError, timeoutError } from './errors.ts';
+import { authenticate, type SaslOptions } from './sasl.ts';
 
 export const CLIENT_SOFTWARE_NAME = 'runnel';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -41,6 +42,8 @@ export interface ConnectionOptions {
   maxVersions?: Readonly<Partial<Record<ApiName, number>>>;
   /** Connect with TLS (true: Node's defaults, verifying the broker's certificate for `host`). */
   tls?: boolean | tls.ConnectionOptions;
+  /** Authenticate every connection with SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
+  sasl?: SaslOptions;
 }
 
 export interface RequestOptions {
@@ -149,6 +152,7 @@ export class Connection {
     const connection = new Connection(socket, options);
     try {
       await connection.#negotiate();
+      if (options.sasl !== undefined) await authenticate(connection, options.sasl);
     } catch (err) {
       connection.close();
       throw err;

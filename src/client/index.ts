@@ -7,6 +7,7 @@ export { DEFAULT_BOOTSTRAP, type ClientOptions } from './client.ts';
 export { Connection, commonVersions, type ConnectionOptions, type RequestOptions, type VersionRange } from './connection.ts';
 export { parseBootstrap, type BrokerAddress } from './pool.ts';
 export { ROUTES, routeOf, type Route } from './routing.ts';
+export type { SaslMechanism, SaslOptions } from './sasl.ts';
 export type { BrokerInfo, PartitionInfo, TopicInfo } from './metadata.ts';
 export type { OffsetSpec, PartitionOffset } from './offsets.ts';
 export {

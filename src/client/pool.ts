@@ -18,6 +18,7 @@ export interface PoolOptions {
   requestTimeoutMs: number;
   maxVersions?: ConnectionOptions['maxVersions'];
   tls?: ConnectionOptions['tls'];
+  sasl?: ConnectionOptions['sasl'];
 }
 
 /** Parses "host:port[,host:port]" (IPv6 in brackets); port defaults to 9092. */
@@ -80,6 +81,7 @@ export class ConnectionPool {
       requestTimeoutMs: this.options.requestTimeoutMs,
       ...(this.options.maxVersions === undefined ? {} : { maxVersions: this.options.maxVersions }),
       ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
+      ...(this.options.sasl === undefined ? {} : { sasl: this.options.sasl }),
     });
     this.#connections.set(key, opening);
     opening.then(
