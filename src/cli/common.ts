@@ -2,6 +2,7 @@
 // argument parsing that turns mistakes into usage errors, tables for terminals and JSON for
 // scripts, and one-line error messages.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
@@ -16,20 +17,60 @@ export const COMMON_OPTIONS = {
   bootstrap: { type: 'string', short: 'b' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  tls: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
+  'sasl-mechanism': { type: 'string' },
+  'sasl-username': { type: 'string' },
 } as const;
 
 export const COMMON_HELP = `Common options:
   -b, --bootstrap <host:port,...>  brokers to connect to (default $RUNNEL_BOOTSTRAP, else ${DEFAULT_BOOTSTRAP})
       --json                       machine-readable output
+      --tls                        connect with TLS (--tls-ca <file>: trust this CA's PEM certificate)
+      --sasl-mechanism <m>         PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, with --sasl-username
+                                   and the password in $RUNNEL_SASL_PASSWORD
   -h, --help                       this help`;
 
 export function bootstrapFrom(value: string | undefined): string {
   return value ?? process.env['RUNNEL_BOOTSTRAP'] ?? DEFAULT_BOOTSTRAP;
 }
 
+interface ConnectionFlags {
+  bootstrap?: string | undefined;
+  tls?: boolean | undefined;
+  'tls-ca'?: string | undefined;
+  'sasl-mechanism'?: string | undefined;
+  'sasl-username'?: string | undefined;
+}
+
+const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
 /** The client options the CLI uses: quick to give up when no broker answers. */
-export function clientOptions(bootstrap: string) {
-  return { bootstrapServers: bootstrap, clientId: 'runnel-cli', connectTimeoutMs: 5000, retries: 2, retryBackoffMs: 100 };
+export function clientOptions(flags: ConnectionFlags) {
+  const options: {
+    bootstrapServers: string;
+    clientId: string;
+    connectTimeoutMs: number;
+    retries: number;
+    retryBackoffMs: number;
+    tls?: true | { ca: Buffer };
+    sasl?: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string };
+  } = { bootstrapServers: bootstrapFrom(flags.bootstrap), clientId: 'runnel-cli', connectTimeoutMs: 5000, retries: 2, retryBackoffMs: 100 };
+  if (flags['tls-ca'] !== undefined) options.tls = { ca: readFileSync(flags['tls-ca']) };
+  else if (flags.tls) options.tls = true;
+  const mechanism = flags['sasl-mechanism'];
+  if (mechanism !== undefined) {
+    const m = mechanism.toUpperCase() as (typeof SASL_MECHANISMS)[number];
+    if (!SASL_MECHANISMS.includes(m)) throw new UsageError(`--sasl-mechanism must be one of ${SASL_MECHANISMS.join(', ')}`);
+    const username = flags['sasl-username'];
+    const password = process.env['RUNNEL_SASL_PASSWORD'];
+    if (username === undefined) throw new UsageError('--sasl-mechanism needs --sasl-username');
+    if (password === undefined) throw new UsageError('--sasl-mechanism needs the password in RUNNEL_SASL_PASSWORD');
+    options.sasl = { mechanism: m, username, password };
+  } else if (flags['sasl-username'] !== undefined) {
+    throw new UsageError('--sasl-username needs --sasl-mechanism');
+  }
+  return options;
 }
 
 /** parseArgs, with its errors turned into usage errors. */

@@ -1,7 +1,7 @@
 // `runnel configs get|set`: topic (or broker) configs through DescribeConfigs and
 // IncrementalAlterConfigs.
 
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, pairs, parse, printJson, printTable, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, pairs, parse, printJson, printTable, write } from './common.ts';
 
 export const CONFIGS_HELP = `Usage: runnel configs <get|set> <topic> [options]
 
@@ -43,7 +43,7 @@ export async function configsCommand(argv: string[]): Promise<number> {
     args = rest.slice(1);
   }
   const { Admin } = await import('../client/index.ts');
-  const admin = new Admin(clientOptions(bootstrapFrom(values.bootstrap)));
+  const admin = new Admin(clientOptions(values));
   try {
     if (action === 'get') {
       const entries = await admin.describeConfigs(resource, args.length > 0 ? args : undefined);

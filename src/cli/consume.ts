@@ -4,7 +4,7 @@
 // broker serves groups.
 
 import type { ConsumerRecord, StartOffset } from '../client/index.ts';
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, parse, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, integer, parse, write } from './common.ts';
 
 export const CONSUME_HELP = `Usage: runnel consume <topic> [options]
 
@@ -88,7 +88,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
 
   const { Admin, Consumer } = await import('../client/index.ts');
   const consumer = new Consumer({
-    ...clientOptions(bootstrapFrom(values.bootstrap)),
+    ...clientOptions(values),
     maxWaitMs: 500,
     ...(group === undefined ? {} : { groupId: group, autoOffsetReset: start === 'latest' ? 'latest' : 'earliest', heartbeatIntervalMs: 1000 }),
   });
@@ -110,7 +110,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     // Without --follow: stop at the end offsets of when we started.
     const ends = new Map<number, number>();
     if (!values.follow) {
-      const admin = new Admin(clientOptions(bootstrapFrom(values.bootstrap)));
+      const admin = new Admin(clientOptions(values));
       try {
         for (const o of await admin.listOffsets(topic, 'latest')) if (partition === undefined || o.partition === partition) ends.set(o.partition, o.offset);
       } finally {

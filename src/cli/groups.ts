@@ -1,7 +1,7 @@
 // `runnel groups list|describe`: consumer groups, their members and, per partition, the
 // committed offset, the end offset and the lag between them.
 
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, parse, printJson, printTable, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, integer, parse, printJson, printTable, write } from './common.ts';
 
 export const GROUPS_HELP = `Usage: runnel groups <list|describe|delete|reset-offsets> [group...] [options]
 
@@ -40,7 +40,7 @@ export async function groupsCommand(argv: string[]): Promise<number> {
   if (helpWanted(values, GROUPS_HELP)) return 0;
   const [action, ...groups] = positionals;
   const { Admin } = await import('../client/index.ts');
-  const admin = new Admin(clientOptions(bootstrapFrom(values.bootstrap)));
+  const admin = new Admin(clientOptions(values));
   try {
     switch (action) {
       case 'list': {

@@ -1,7 +1,7 @@
 // `runnel perf produce|consume`: load from the command line, with a live progress line on
 // a terminal (stderr, once a second) and a final summary (stdout, or JSON with --json).
 
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, parse, printJson, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, integer, parse, printJson, write } from './common.ts';
 
 export const PERF_HELP = `Usage: runnel perf <produce|consume> <topic> [options]
 
@@ -72,7 +72,7 @@ export async function perfCommand(argv: string[]): Promise<number> {
   if (topic === undefined || extra.length > 0) throw new UsageError(`perf ${action} needs one topic`);
   const records = integer(values.records, '--records', 1);
   const client = await import('../client/index.ts');
-  const options = clientOptions(bootstrapFrom(values.bootstrap));
+  const options = clientOptions(values);
 
   if (action === 'produce') {
     const total = records ?? 100_000;

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Acks } from '../client/index.ts';
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, pairs, parse, printJson } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, integer, pairs, parse, printJson } from './common.ts';
 
 export const PRODUCE_HELP = `Usage: runnel produce <topic> [options]
 
@@ -100,7 +100,7 @@ export async function produceCommand(argv: string[]): Promise<number> {
   await opened;
 
   const { Producer } = await import('../client/index.ts');
-  const producer = new Producer({ ...clientOptions(bootstrapFrom(values.bootstrap)), acks, compression, ...(lingerMs === undefined ? {} : { lingerMs }) });
+  const producer = new Producer({ ...clientOptions(values), acks, compression, ...(lingerMs === undefined ? {} : { lingerMs }) });
   let count = 0;
   const partitions = new Map<number, number>();
   let failure: unknown;

@@ -1,7 +1,7 @@
 // `runnel topics create|list|describe|alter|delete`: topic administration through the
 // client's Admin.
 
-import { COMMON_HELP, COMMON_OPTIONS, UsageError, bootstrapFrom, clientOptions, helpWanted, integer, pairs, parse, printJson, printTable, write } from './common.ts';
+import { COMMON_HELP, COMMON_OPTIONS, UsageError, clientOptions, helpWanted, integer, pairs, parse, printJson, printTable, write } from './common.ts';
 
 export const TOPICS_HELP = `Usage: runnel topics <create|list|describe|alter|delete> [options]
 
@@ -41,7 +41,7 @@ export async function topicsCommand(argv: string[]): Promise<number> {
     if (n === 'some' ? names.length === 0 : names.length !== n) throw new UsageError(`topics ${action} needs ${n === 'some' ? 'at least one topic' : 'one topic'}`);
   };
   const { Admin } = await import('../client/index.ts');
-  const admin = new Admin(clientOptions(bootstrapFrom(values.bootstrap)));
+  const admin = new Admin(clientOptions(values));
   try {
     switch (action) {
       case 'list': {

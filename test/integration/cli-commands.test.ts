@@ -3,10 +3,13 @@
 // output are checked, error cases included (one line, no stack trace).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 
@@ -269,4 +272,39 @@ test('cli: perf produce and perf consume report what they moved', async (t) => {
   const consumed = await runnel(['perf', 'consume', 'load'], b);
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.match(consumed.stdout, /^consumed 3000 records \(600000 bytes\) in [\d.]+ s: \d+ records\/s, [\d.]+ MB\/s\n$/);
+});
+
+test('cli: --tls with --tls-ca through a TLS listener; an untrusted certificate and bad SASL flags fail clearly', async (t) => {
+  const dir = await tempDir(t);
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  let brokerPort = 0;
+  const sockets = new Set<net.Socket>();
+  const terminator = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
+    const upstream = net.connect(brokerPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
+  const tlsPort = (terminator.address() as net.AddressInfo).port;
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => terminator.close(resolve));
+  });
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${tlsPort}` } });
+  brokerPort = broker.port;
+  const b = { bootstrap: `127.0.0.1:${tlsPort}` };
+  const [created, untrusted, noUser] = await Promise.all([
+    runnel(['topics', 'create', 'secure', '--tls-ca', cert], b),
+    runnel(['topics', 'list', '--tls'], b),
+    runnel(['topics', 'list', '--sasl-mechanism', 'PLAIN'], b),
+  ]);
+  assert.equal(created.code, 0, created.stderr);
+  assertOneLineFailure(untrusted, /^runnel: cannot reach the broker: could not connect to 127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT/);
+  assert.equal(noUser.code, 2);
+  assert.match(noUser.stderr, /^runnel: --sasl-mechanism needs --sasl-username/);
+  assert.equal((await runnel(['topics', 'list', '--tls-ca', cert], b)).stdout, 'secure\n');
 });
