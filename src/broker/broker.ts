@@ -3,8 +3,10 @@
 // what handlers share: config, logs, the append notifier that wakes long-polling fetches,
 // and the addresses advertised to clients.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import { decompressSync } from '../protocol/index.ts';
 import { LogManager, type PartitionLog } from '../storage/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../logger.ts';
@@ -14,6 +16,24 @@ import { BrokerConfig, type Listener } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatch.ts';
 import { ALL_HANDLERS, STARTUP_COMPONENTS } from './handlers/index.ts';
+import { isTls, resolveListeners, tlsServerOptions, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
+
+/** A listener as it runs: its name, protocol, bound and advertised addresses. */
+export interface RunningListener {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly host: string;
+  readonly port: number;
+  readonly bootstrap: string;
+  readonly advertised: { readonly host: string; readonly port: number };
+}
+
+/**
+ * The listener of the connection whose request is being handled. Handlers read
+ * `broker.advertised` (Metadata, FindCoordinator, DescribeCluster); with several listeners it
+ * must be the address of the listener the client came in on, as in Kafka.
+ */
+const currentListener = new AsyncLocalStorage<string>();
 
 export interface BrokerOptions {
   /** Host to bind; overrides `listeners`. Default 127.0.0.1. */
@@ -38,6 +58,8 @@ export interface RunningBroker {
   readonly bootstrap: string;
   /** The address given to clients in Metadata (advertised.listeners, else the listener). */
   readonly advertised: { readonly host: string; readonly port: number };
+  /** Every listener, in the order of `listeners` (the first is the one above). */
+  readonly listeners: readonly RunningListener[];
   readonly broker: Broker;
   /** Stops accepting, closes connections, flushes and checkpoints the log. */
   stop(): Promise<void>;
@@ -47,9 +69,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   let config = options.config instanceof BrokerConfig ? options.config : new BrokerConfig(options.config ?? {});
   const overrides: Record<string, string> = {};
   if (options.host !== undefined || options.port !== undefined) {
-    const base = config.listeners[0] ?? { name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 };
+    // host/port replace the first listener's address; the other listeners stay.
+    const [base = { name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }, ...rest] = config.listeners;
     const host = options.host ?? base.host;
-    overrides['listeners'] = `${base.name}://${host.includes(':') ? `[${host}]` : host}:${options.port ?? base.port}`;
+    const uri = (name: string, h: string, p: number) => `${name}://${h.includes(':') ? `[${h}]` : h}:${p}`;
+    overrides['listeners'] = [uri(base.name, host, options.port ?? base.port), ...rest.map((l) => uri(l.name, l.host, l.port))].join(',');
   }
   if (options.dataDir !== undefined) overrides['log.dirs'] = options.dataDir;
   if (Object.keys(overrides).length > 0) config = config.with(overrides);
@@ -81,13 +105,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await broker.stop();
     throw err;
   }
-  const { host, port } = broker.bound;
-  const { host: advertisedHost, port: advertisedPort } = broker.advertised;
+  const listeners = broker.listeners;
+  const first = listeners[0]!;
   return {
-    host,
-    port,
-    bootstrap: `${host.includes(':') ? `[${host}]` : host}:${port}`,
-    advertised: { host: advertisedHost, port: advertisedPort },
+    host: first.host,
+    port: first.port,
+    bootstrap: first.bootstrap,
+    advertised: first.advertised,
+    listeners,
     broker,
     stop: () => broker.stop(),
   };
@@ -104,9 +129,9 @@ export class Broker {
   readonly #stopping = new AbortController();
   readonly #connections = new Set<Connection>();
   readonly #components = new Map<ComponentKey<Component>, Component>();
-  #server: net.Server | undefined;
-  #advertised: Listener | undefined;
-  #bound: Listener | undefined;
+  readonly #servers: net.Server[] = [];
+  #listeners: RunningListener[] = [];
+  #interBrokerListener = '';
   #stopped: Promise<void> | undefined;
 
   constructor(config: BrokerConfig, logs: LogManager, logger: Logger) {
@@ -121,44 +146,91 @@ export class Broker {
     return this.logs.clusterId;
   }
 
-  /** The host and port that clients are told to connect to. */
+  /**
+   * The host and port that clients are told to connect to: those of the listener the current
+   * request came in on, else of inter.broker.listener.name, else of the first listener.
+   */
   get advertised(): Listener {
-    if (!this.#advertised) throw new Error('broker is not listening');
-    return this.#advertised;
+    const name = currentListener.getStore() ?? this.#interBrokerListener;
+    const l = this.#listeners.find((x) => x.name === name) ?? this.#listeners[0];
+    if (!l) throw new Error('broker is not listening');
+    return { name: l.name, host: l.advertised.host, port: l.advertised.port };
   }
 
-  /** The address and port the listener is bound to. */
+  /** The address and port the first listener is bound to. */
   get bound(): Listener {
-    if (!this.#bound) throw new Error('broker is not listening');
-    return this.#bound;
+    const l = this.#listeners[0];
+    if (!l) throw new Error('broker is not listening');
+    return { name: l.name, host: l.host, port: l.port };
+  }
+
+  /** Every listener with its bound and advertised addresses. */
+  get listeners(): readonly RunningListener[] {
+    return this.#listeners;
+  }
+
+  /** Runs a connection's request handling with its listener as the current one. */
+  inListener<T>(listener: string, fn: () => T): T {
+    return currentListener.run(listener, fn);
   }
 
   get stopSignal(): AbortSignal {
     return this.#stopping.signal;
   }
 
+  /** Opens every configured listener, each its own server (TCP, or TLS for SSL and SASL_SSL). */
   async listen(): Promise<void> {
-    const listener = this.config.listeners[0];
-    if (!listener) throw new Error('no listener configured');
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    const specs = resolveListeners(this.config);
+    this.#interBrokerListener = this.config.get('inter.broker.listener.name')?.toUpperCase() ?? '';
+    const running: RunningListener[] = [];
+    for (const spec of specs) running.push(await this.#listen(spec));
+    this.#listeners = running;
+  }
+
+  async #listen(spec: ListenerSpec): Promise<RunningListener> {
+    const accept = (socket: net.Socket) => {
       if (this.#stopping.signal.aborted) return socket.destroy();
-      this.#connections.add(new Connection(socket, this));
-    });
-    this.#server = server;
+      this.#connections.add(new Connection(socket, this, spec));
+    };
+    let server: net.Server;
+    if (isTls(spec.securityProtocol)) {
+      const { clientAuth, ...options } = tlsServerOptions(this.config, spec.name);
+      const tlsServer = tls.createServer(options, (socket) => {
+        // ssl.client.auth=requested: a certificate is optional, but one sent must verify.
+        if (clientAuth === 'requested' && !socket.authorized && socket.getPeerCertificate()?.raw) {
+          this.logger.info('closing TLS connection: client certificate not trusted', { client: socket.remoteAddress, reason: String(socket.authorizationError) });
+          return socket.destroy();
+        }
+        accept(socket);
+      });
+      tlsServer.on('tlsClientError', (err, socket) => {
+        this.logger.info('TLS handshake failed', { client: socket.remoteAddress, cause: err.message });
+      });
+      server = tlsServer;
+    } else {
+      server = net.createServer({ noDelay: true }, accept);
+    }
+    this.#servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: listener.host || undefined, port: listener.port }, () => {
+      server.listen({ host: spec.host || undefined, port: spec.port }, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    server.on('error', (err) => this.logger.error('listener error', { cause: err }));
+    server.on('error', (err) => this.logger.error(`listener ${spec.name} error`, { cause: err }));
     const bound = server.address() as net.AddressInfo;
-    const configured = this.config.isSet('advertised.listeners') ? this.config.advertisedListeners[0] : undefined;
-    const host = configured?.host || advertisableHost(listener.host);
-    this.#advertised = { name: listener.name, host, port: configured?.port ?? bound.port };
     const wildcard = bound.address === '0.0.0.0' || bound.address === '::';
-    this.#bound = { name: listener.name, host: wildcard ? '127.0.0.1' : bound.address, port: bound.port };
+    const host = wildcard ? '127.0.0.1' : bound.address;
+    const advertisedPort = spec.advertised && spec.advertised.port !== 0 ? spec.advertised.port : bound.port;
+    return {
+      name: spec.name,
+      securityProtocol: spec.securityProtocol,
+      host,
+      port: bound.port,
+      bootstrap: `${host.includes(':') ? `[${host}]` : host}:${bound.port}`,
+      advertised: { host: spec.advertised?.host || advertisableHost(spec.host), port: advertisedPort },
+    };
   }
 
   /** The broker's instance of a component, created on first use. */
@@ -182,8 +254,7 @@ export class Broker {
 
   async #stop(): Promise<void> {
     this.#stopping.abort();
-    const server = this.#server;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const closed = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const connection of [...this.#connections]) connection.close();
     await closed;
     for (const [key, component] of [...this.#components].reverse()) {

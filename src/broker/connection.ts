@@ -7,10 +7,17 @@
 // Memory stays bounded: reading pauses while more than MAX_QUEUED_BYTES of requests wait,
 // and processing pauses while the socket holds more than MAX_UNSENT_BYTES of responses
 // that a slow reader has not taken yet.
+//
+// Security (issue 6): a connection belongs to one listener. On SSL listeners the principal
+// comes from the client certificate; on SASL listeners an Authenticator (auth/) gates every
+// request until the client has authenticated, and the principal is the SASL identity.
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { API_KEY_API_VERSIONS, decodeRequestHeader, encodeResponseFrame, ProtocolError, Reader, API } from '../protocol/index.ts';
+import { Authenticator } from './auth/authenticator.ts';
 import type { Broker } from './broker.ts';
+import { isSasl, principalFromCertificate, type ListenerSpec } from './listeners.ts';
 import type { RequestContext } from './dispatch.ts';
 import { FrameDecoder } from './frame-decoder.ts';
 
@@ -28,10 +35,18 @@ export class Connection {
   #closed = false;
   readonly #abort = new AbortController();
   readonly clientHost: string;
+  readonly listener: ListenerSpec;
+  /** The SASL state on SASL listeners; undefined elsewhere. */
+  readonly #sasl: Authenticator | undefined;
+  /** The principal of SSL (certificate) or unauthenticated connections. */
+  readonly #transportPrincipal: string;
 
-  constructor(socket: Socket, broker: Broker) {
+  constructor(socket: Socket, broker: Broker, listener: ListenerSpec) {
     this.#socket = socket;
     this.#broker = broker;
+    this.listener = listener;
+    this.#sasl = isSasl(listener.securityProtocol) ? new Authenticator(broker, listener.name) : undefined;
+    this.#transportPrincipal = listener.securityProtocol === 'SSL' ? principalFromCertificate((socket as TLSSocket).getPeerCertificate?.()) : 'User:ANONYMOUS';
     this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'));
     this.clientHost = socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
@@ -52,6 +67,11 @@ export class Connection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Kafka's principal of this connection: User:<name>, User:<certificate DN> or User:ANONYMOUS. */
+  get principal(): string {
+    return this.#sasl?.principal ?? this.#transportPrincipal;
   }
 
   close(): void {
@@ -91,7 +111,7 @@ export class Connection {
         const frame = this.#queue.shift()!;
         this.#queuedBytes -= frame.length;
         if (this.#queuedBytes <= MAX_QUEUED_BYTES && this.#socket.isPaused()) this.#socket.resume();
-        await this.#handle(frame);
+        await this.#broker.inListener(this.listener.name, () => this.#handle(frame));
         if (this.#socket.writableLength > MAX_UNSENT_BYTES) await this.#drained();
       }
     } finally {
@@ -112,6 +132,20 @@ export class Connection {
   }
 
   async #handle(frame: Buffer): Promise<void> {
+    const sasl = this.#sasl;
+    if (sasl?.expectsRawToken) {
+      // After SaslHandshake v0 the tokens carry no Kafka header, in both directions.
+      const result = sasl.rawToken(frame, Date.now());
+      if ('failure' in result) {
+        this.#broker.logger.info(`closing connection: SASL authentication failed: ${result.failure}`, { client: this.clientHost });
+        this.close();
+        return;
+      }
+      const size = Buffer.allocUnsafe(4);
+      size.writeInt32BE(result.response.length, 0);
+      this.#send([size, result.response]);
+      return;
+    }
     let header;
     try {
       header = decodeRequestHeader(frame);
@@ -120,6 +154,11 @@ export class Connection {
       return;
     }
     const { apiKey, apiVersion, correlationId } = header;
+    const admission = sasl ? sasl.admit(apiKey, Date.now()) : 'handler';
+    if (typeof admission === 'object') {
+      this.#protocolViolation(admission.close);
+      return;
+    }
     const handler = this.#broker.dispatcher.get(apiKey);
     if (!handler) {
       this.#protocolViolation(`unknown API key ${apiKey}`);
@@ -140,6 +179,10 @@ export class Connection {
       this.#protocolViolation(`malformed ${handler.api.name} v${apiVersion} request`, err);
       return;
     }
+    if (admission === 'sasl') {
+      this.#authenticate(handler, request, apiKey, apiVersion, correlationId);
+      return;
+    }
     let closeReason: string | undefined;
     const ctx: RequestContext = {
       broker: this.#broker,
@@ -147,6 +190,8 @@ export class Connection {
       correlationId,
       clientId: header.clientId,
       clientHost: this.clientHost,
+      principal: this.principal,
+      listenerName: this.listener.name,
       signal: this.#abort.signal,
       closeConnection: (reason) => {
         closeReason = reason;
@@ -167,6 +212,32 @@ export class Connection {
       this.#broker.logger.info(`closing connection: ${closeReason}`, { client: this.clientHost });
       this.close();
     }
+  }
+
+  /** SaslHandshake and SaslAuthenticate while authenticating: answered by the Authenticator. */
+  #authenticate(handler: { api: { encodeResponse(w: never, v: number, m: never): void } }, request: unknown, apiKey: number, apiVersion: number, correlationId: number): void {
+    const sasl = this.#sasl!;
+    const outcome =
+      apiKey === API.SaslHandshake.apiKey
+        ? sasl.handshake((request as { mechanism: string }).mechanism, apiVersion)
+        : sasl.authenticate((request as { authBytes: Buffer }).authBytes, apiVersion, Date.now());
+    const encode = handler.api.encodeResponse as (w: unknown, v: number, m: unknown) => void;
+    this.#send(encodeResponseFrame(apiKey, apiVersion, correlationId, (w) => encode(w, apiVersion, outcome.response)));
+    if (outcome.close !== undefined) {
+      this.#broker.logger.info(`closing connection: ${outcome.close}`, { client: this.clientHost });
+      this.#closeAfterFlush();
+    }
+  }
+
+  /** Closes once what was written has been handed to the OS, so the client reads the answer. */
+  #closeAfterFlush(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#queue.length = 0;
+    this.#socket.end();
+    this.#socket.once('finish', () => this.#socket.destroy());
+    this.#broker.connectionClosed(this);
   }
 
   /**

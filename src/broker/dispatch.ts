@@ -22,6 +22,13 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** The client's address, for logs (and ACL hosts later). */
   readonly clientHost: string;
+  /**
+   * The client's principal (issue 6): User:<SASL name>, User:<certificate DN> on SSL
+   * listeners, else User:ANONYMOUS. Optional so contexts built outside a connection work.
+   */
+  readonly principal?: string;
+  /** The listener the request came in on. */
+  readonly listenerName?: string;
   /** Aborted when the connection closes or the broker stops, so long polls end early. */
   readonly signal: AbortSignal;
   /** Closes the connection once the handler returns (e.g. a failed acks=0 produce). */

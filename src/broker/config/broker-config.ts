@@ -59,7 +59,7 @@ export class BrokerConfig {
     const map = values instanceof Map ? new Map(values) : new Map(Object.entries(values));
     const unknown: string[] = [];
     for (const [key, value] of map) {
-      const d = BROKER_CONFIG_BY_NAME.get(key);
+      const d = BROKER_CONFIG_BY_NAME.get(key) ?? listenerScopedDefinition(key);
       if (!d) {
         unknown.push(key);
         continue;
@@ -211,4 +211,13 @@ export function parseListeners(value: string): Listener[] {
       const host = m[2]!.replace(/^\[|\]$/g, '');
       return { name: m[1]!.toUpperCase(), host, port: Number(m[3]) };
     });
+}
+
+// Security (issue 6): per-listener configs, `listener.name.<listener>.<key>` and
+// `listener.name.<listener>.<mechanism>.<key>`, are known keys checked like <key>.
+const LISTENER_SCOPED = /^listener\.name\.[a-z0-9_]+\.(?:(?:plain|scram-sha-256|scram-sha-512|gssapi|oauthbearer)\.)?(.+)$/;
+
+function listenerScopedDefinition(key: string) {
+  const m = LISTENER_SCOPED.exec(key);
+  return m ? BROKER_CONFIG_BY_NAME.get(m[1]!) : undefined;
 }

@@ -116,6 +116,33 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('group.share.delivery.count.limit', 'int', '5', 'The maximum number of delivery attempts for a record delivered to a share group.', { min: 2 }),
   def('group.share.partition.max.record.locks', 'int', '2000', 'Share-group record lock limit per share-partition.', { min: 100 }),
   def('group.share.max.size', 'int', '200', 'The maximum number of members that a single share group can accommodate.', { min: 1 }),
+  // Security (issue 6): listeners, TLS, SASL, connection limits. Per-listener values use
+  // Kafka's prefix listener.name.<listener>.<key> (and listener.name.<listener>.<mechanism>.sasl.jaas.config).
+  def('listener.security.protocol.map', 'string', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', 'Map between listener names and security protocols.'),
+  def('inter.broker.listener.name', 'string', null, 'Name of listener used for communication between brokers.'),
+  def('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Security protocol used to communicate between brokers.', { oneOf: ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] }),
+  def('ssl.keystore.type', 'string', null, 'The file format of the key store file: PEM or PKCS12 (Runnel reads no JKS); PEM when unset.'),
+  def('ssl.keystore.location', 'string', null, 'The location of the key store file.'),
+  def('ssl.keystore.password', 'password', null, 'The store password for the key store file (PKCS12).'),
+  def('ssl.key.password', 'password', null, 'The password of the private key in the key store file or the PEM key in ssl.keystore.key.'),
+  def('ssl.keystore.certificate.chain', 'password', null, 'Certificate chain in PEM format, with ssl.keystore.key.'),
+  def('ssl.keystore.key', 'password', null, 'Private key in PEM format, with ssl.keystore.certificate.chain.'),
+  def('ssl.truststore.type', 'string', null, 'The file format of the trust store file: PEM (Runnel reads no JKS).'),
+  def('ssl.truststore.location', 'string', null, 'The location of the trust store file (PEM certificates).'),
+  def('ssl.truststore.password', 'password', null, 'The password for the trust store file.'),
+  def('ssl.truststore.certificates', 'password', null, 'Trusted certificates in PEM format.'),
+  def('ssl.client.auth', 'string', 'none', 'Whether the broker requests or requires client authentication with a certificate.', { oneOf: ['required', 'requested', 'none'] }),
+  def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', 'The list of protocols enabled for TLS connections.'),
+  def('ssl.protocol', 'string', 'TLSv1.3', 'The TLS protocol used to generate the SSLContext.'),
+  def('ssl.endpoint.identification.algorithm', 'string', 'https', 'The endpoint identification algorithm to validate server hostname using server certificate.'),
+  def('ssl.principal.mapping.rules', 'string', 'DEFAULT', 'Rules for mapping from distinguished name from the client certificate to short name (only DEFAULT is supported).'),
+  def('sasl.enabled.mechanisms', 'list', 'GSSAPI', 'The list of SASL mechanisms enabled in the Kafka server (Runnel serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512).'),
+  def('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', 'SASL mechanism used for inter-broker communication.'),
+  def('sasl.jaas.config', 'password', null, 'JAAS login context parameters for SASL connections in the format used by JAAS configuration files.'),
+  def('connections.max.reauth.ms', 'long', '0', 'When positive, the session lifetime given to SASL clients (v1+), after which they must re-authenticate (KIP-368).', { min: 0 }),
+  def('max.connections', 'int', '2147483647', 'The maximum number of connections the broker allows at any time.', { min: 0 }),
+  def('max.connections.per.ip', 'int', '2147483647', 'The maximum number of connections allowed from each ip address.', { min: 0 }),
+  def('max.connections.per.ip.overrides', 'string', '', 'A comma-separated list of per-ip or hostname overrides to the default maximum number of connections.'),
 ];
 
 export interface TopicConfigDefinition extends ConfigDefinition {

@@ -12,8 +12,9 @@ import { listOffsetsHandler } from './list-offsets.ts';
 import { LOG_ADMIN_HANDLERS, LOG_ADMIN_STARTUP } from './log-admin.ts';
 import { describeTopicPartitionsHandler, metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.ts';
+import { SECURITY_HANDLERS, SECURITY_STARTUP } from './scram.ts';
 import { createTopicsHandler, deleteTopicsHandler } from './topics.ts';
-import { TXN_HANDLERS, TXN_STARTUP } from './txn.ts';
 
 export const ALL_HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -27,8 +28,10 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   describeTopicPartitionsHandler,
   ...LOG_ADMIN_HANDLERS,
   ...GROUP_HANDLERS,
-  ...TXN_HANDLERS,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  ...SECURITY_HANDLERS,
 ];
 
 /** Started in this order before the broker accepts clients; stopped in reverse. */
-export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP, ...TXN_STARTUP];
+export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP, ...SECURITY_STARTUP];
