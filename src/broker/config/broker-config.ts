@@ -178,13 +178,15 @@ export class BrokerConfig {
   topicDefault(topicConfig: string): string | null {
     const d = TOPIC_CONFIG_BY_NAME.get(topicConfig);
     if (!d) return null;
+    // The configured strings are returned as they are: Long.MAX_VALUE and other longs above
+    // 2^53 would lose digits through a JS number.
     switch (topicConfig) {
       case 'segment.ms':
-        return String(this.segmentMs);
+        return this.get('log.roll.ms') ?? String(this.segmentMs);
       case 'retention.ms':
-        return String(this.retentionMs);
+        return this.get('log.retention.ms') ?? String(this.retentionMs);
       case 'flush.ms':
-        return String(this.flushMs);
+        return this.get('log.flush.interval.ms') ?? this.get('log.flush.scheduler.interval.ms');
       case 'segment.jitter.ms': {
         const ms = this.get('log.roll.jitter.ms');
         return ms ?? String(this.number('log.roll.jitter.hours') * HOUR_MS);

@@ -44,6 +44,8 @@ test('BrokerConfig applies Kafka defaults and precedence between related keys', 
   assert.equal(d.nodeId, 7, 'broker.id is honoured when node.id is not set');
   assert.equal(d.topicDefault('retention.ms'), String(5 * 60_000));
   assert.equal(d.topicDefault('max.message.bytes'), '1048588');
+  assert.equal(c.topicDefault('flush.ms'), '9223372036854775807', 'Long.MAX_VALUE keeps every digit');
+  assert.equal(c.with({ 'log.retention.ms': '9223372036854775807' }).topicDefault('retention.ms'), '9223372036854775807');
 });
 
 test('BrokerConfig rejects invalid values and remembers unknown keys', () => {
