@@ -2,7 +2,8 @@
 // served (as in Kafka 4): a request at one closes the connection.
 //
 // Reads every requested partition from its fetch offset up to the high watermark (the last
-// stable offset for read_committed; equal on a single node until transactions land), and
+// stable offset for read_committed, with the aborted transactions that overlap what is
+// returned, from the partition's .txnindex entries, so consumers drop their records), and
 // returns the segment bytes as they are on disk. Limits: MaxBytes (capped by the broker's
 // fetch.max.bytes) for the response and PartitionMaxBytes per partition, except that the
 // first batch of the first partition with data is returned whole even when larger (KIP-74),
@@ -51,7 +52,7 @@ function partitionData(partitionIndex: number, errorCode: number, log: Partition
   p.partitionIndex = partitionIndex;
   p.errorCode = errorCode;
   p.highWatermark = log ? BigInt(log.highWatermark) : -1n;
-  p.lastStableOffset = log ? BigInt(log.highWatermark) : -1n;
+  p.lastStableOffset = log ? BigInt(log.lastStableOffset) : -1n;
   p.logStartOffset = log ? BigInt(log.logStartOffset) : -1n;
   p.abortedTransactions = readCommitted ? [] : null;
   p.records = EMPTY;
@@ -151,7 +152,7 @@ export const fetchHandler = defineHandler(API.Fetch, {
         const limit = Math.max(Math.min(target.partitionMaxBytes, remaining), 0);
         let read;
         try {
-          read = log.read(target.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: log.highWatermark });
+          read = log.read(target.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: readCommitted ? log.lastStableOffset : log.highWatermark });
         } catch (err) {
           // The topic may have been deleted while this request waited.
           anyError = true;
@@ -163,6 +164,11 @@ export const fetchHandler = defineHandler(API.Fetch, {
           return partitionData(target.partitionIndex, ErrorCode.OFFSET_OUT_OF_RANGE, log, readCommitted);
         }
         const data = partitionData(target.partitionIndex, 0, log, readCommitted);
+        if (readCommitted && read.bytes > 0) {
+          data.abortedTransactions = log
+            .abortedTransactions(target.fetchOffset, log.lastStableOffset)
+            .map((a) => ({ producerId: a.producerId, firstOffset: BigInt(a.firstOffset) }));
+        }
         if (read.bytes > 0) {
           data.records = read.chunks;
           total += read.bytes;

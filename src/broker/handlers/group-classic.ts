@@ -37,7 +37,9 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
       let errorCode: number = 0;
       if (request.keyType === KEY_TYPE_GROUP) {
         if (!coordinator.ensureOffsetsTopic()) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      } else if (request.keyType === KEY_TYPE_TRANSACTION || request.keyType === KEY_TYPE_SHARE) {
+      } else if (request.keyType === KEY_TYPE_TRANSACTION) {
+        // Issue 5: this broker coordinates every transactional id (handlers/txn.ts).
+      } else if (request.keyType === KEY_TYPE_SHARE) {
         errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       } else {
         errorCode = ErrorCode.INVALID_REQUEST;

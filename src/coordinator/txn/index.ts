@@ -2,3 +2,4 @@
 // (next) the transaction coordinator and its markers.
 
 export { ProducerIdManager, PRODUCER_ID_BLOCK_SIZE, PRODUCER_ID_BLOCK_FILE } from './producer-ids.ts';
+export { TransactionCoordinator, type TransactionMetadata, type TxnState, type TopicPartitionRef, type PendingOffset, type TxnCoordinatorHooks } from './transaction-coordinator.ts';

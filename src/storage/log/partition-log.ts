@@ -32,6 +32,9 @@ import { NO_TIMESTAMP } from './indexes.ts';
 import { firstRecordAtOrAfter, offsetOfMaxTimestamp, type Decompress } from './records.ts';
 import { loadLog, type RecoveryStats } from './recovery.ts';
 import { LogSegment, segmentFileName, type AppendBatch } from './segment.ts';
+import { appendAbortedTxn, readTxnIndex, type AbortedTxn } from './txn-index.ts';
+import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
+import { CONTROL_RECORD_TYPE, decodeControlRecordKey } from '../../protocol/records/control-record.ts';
 import { ProducerStateManager, type ProducerBatch, type ProducerCheck, type ProducerEntry } from './producer-state.ts';
 import type { BatchInfo } from './scan.ts';
 import { randomBytes } from 'node:crypto';
@@ -113,6 +116,8 @@ export class PartitionLog {
   #rollFlush: NodeJS.Immediate | null = null;
   #closed = false;
   #producers: ProducerStateManager;
+  /** Aborted transactions, by ascending last offset (the .txnindex entries). */
+  #aborted: AbortedTxn[] = [];
 
   private constructor(o: PartitionLogOptions) {
     this.topic = o.topic;
@@ -151,12 +156,19 @@ export class PartitionLog {
   /** The newest producer snapshot, then the batches after it replayed from the log. */
   #loadProducerState(): void {
     const from = this.#producers.loadSnapshot(this.#logStartOffset, this.#logEndOffset);
+    for (const seg of this.#segments) {
+      for (const a of readTxnIndex(this.#fs, this.dir, seg.baseOffset)) if (a.lastOffset < from) this.#aborted.push(a);
+    }
+    this.#aborted.sort((x, y) => x.lastOffset - y.lastOffset);
     if (from >= this.#logEndOffset) return;
     for (let i = this.#segmentIndexFor(from); i < this.#segments.length; i++) {
-      this.#segments[i]!.scanFrom(from, (b, buf, at) => {
+      const seg = this.#segments[i]!;
+      seg.scanFrom(from, (b, buf, at) => {
         if (b.lastOffset < from) return;
         const pb = producerBatchAt(buf, at);
-        if (pb.producerId >= 0n) this.#producers.update(pb, b.baseOffset, b.lastOffset);
+        if (pb.producerId < 0n) return;
+        if (pb.isControl) this.#onMarker(pb, b.baseOffset, () => seg.readBatch(b), null);
+        this.#producers.update(pb, b.baseOffset, b.lastOffset);
       });
       if (i < this.#segments.length - 1) this.#segments[i]!.releaseIndexHandles();
     }
@@ -173,6 +185,47 @@ export class PartitionLog {
     const pb = producerBatchAt(batch, 0);
     if (pb.producerId < 0n || pb.isControl) return { kind: 'ok' };
     return this.#producers.check(pb, `${this.topic}-${this.partition}`);
+  }
+
+  /**
+   * A transaction marker: an ABORT of an open transaction becomes an aborted-transaction
+   * entry (and, when `segmentBase` is given, a .txnindex entry). Runs before the producer
+   * state forgets the transaction's first offset.
+   */
+  #onMarker(pb: ProducerBatch, offset: number, bytes: () => Buffer, segmentBase: number | null): void {
+    const first = this.#producers.entry(pb.producerId)?.currentTxnFirstOffset ?? -1;
+    if (first < 0) return;
+    let type = -1;
+    try {
+      const batch = decodeRecordBatch(bytes(), 0, { verifyCrc: false });
+      type = decodeControlRecordKey(batch.records[0]?.key ?? null).type;
+    } catch {
+      return;
+    }
+    if (type !== CONTROL_RECORD_TYPE.ABORT) return;
+    const entry: AbortedTxn = { producerId: pb.producerId, firstOffset: first, lastOffset: offset, lastStableOffset: this.lastStableOffset };
+    this.#aborted.push(entry);
+    if (segmentBase !== null) appendAbortedTxn(this.#fs, this.dir, segmentBase, entry);
+  }
+
+  /**
+   * The last stable offset: below it, every transaction is decided. The first offset of the
+   * oldest open transaction, or the high watermark.
+   */
+  get lastStableOffset(): number {
+    const first = this.#producers.firstUnstableOffset();
+    return first >= 0 && first < this.#highWatermark ? first : this.#highWatermark;
+  }
+
+  /** Aborted transactions overlapping [fetchOffset, upperBound) (read_committed fetches). */
+  abortedTransactions(fetchOffset: number, upperBound: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (let i = this.#aborted.length - 1; i >= 0; i--) {
+      const a = this.#aborted[i]!;
+      if (a.lastOffset < fetchOffset) break;
+      if (a.firstOffset < upperBound) out.push(a);
+    }
+    return out.reverse();
   }
 
   /** The producers this partition knows (DescribeProducers). */
@@ -288,7 +341,9 @@ export class PartitionLog {
     active.append(records, batches);
     for (const b of batches) {
       const pb = producerBatchAt(records, b.position);
-      if (pb.producerId >= 0n) this.#producers.update(pb, b.baseOffset, b.lastOffset);
+      if (pb.producerId < 0n) continue;
+      if (pb.isControl) this.#onMarker(pb, b.baseOffset, () => records.subarray(b.position, b.position + b.size), active.baseOffset);
+      this.#producers.update(pb, b.baseOffset, b.lastOffset);
     }
     this.#size += records.length;
     this.#logEndOffset = offset;

@@ -167,6 +167,15 @@ export class ProducerStateManager {
     }
   }
 
+  /** The first offset of the oldest open transaction, or -1 (the last stable offset's bound). */
+  firstUnstableOffset(): number {
+    let first = -1;
+    for (const e of this.#producers.values()) {
+      if (e.currentTxnFirstOffset >= 0 && (first < 0 || e.currentTxnFirstOffset < first)) first = e.currentTxnFirstOffset;
+    }
+    return first;
+  }
+
   /** producer.id.expiration.ms: forgets producers idle that long, without an open transaction. */
   removeExpired(now: number, expirationMs: number): number {
     let removed = 0;

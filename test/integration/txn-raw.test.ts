@@ -1,0 +1,123 @@
+// Issue 5, acceptance 3 and 4 on the wire: a transaction that outlives its timeout is
+// aborted by the coordinator (epoch bumped, producer fenced) and never becomes visible to
+// read_committed fetches; while a transaction is open the last stable offset stays at its
+// first offset; EndTxn without a transaction, epochs from the past, unknown transactional
+// ids and timeouts above transaction.max.timeout.ms get Kafka's codes.
+
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { API, ErrorCode, decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+async function initTxn(c: RawClient, transactionalId: string, timeoutMs = 60000, version = 4) {
+  const r = await c.request(API.InitProducerId.apiKey, version, { ...API.InitProducerId.createRequest(), transactionalId, transactionTimeoutMs: timeoutMs });
+  return { errorCode: r.errorCode as number, producerId: r.producerId as bigint, producerEpoch: r.producerEpoch as number };
+}
+
+async function addPartitions(c: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, version = 3) {
+  const r = await c.request(API.AddPartitionsToTxn.apiKey, version, {
+    ...API.AddPartitionsToTxn.createRequest(),
+    v3AndBelowTransactionalId: transactionalId,
+    v3AndBelowProducerId: producerId,
+    v3AndBelowProducerEpoch: producerEpoch,
+    v3AndBelowTopics: [{ name: topic, partitions: [0] }],
+  });
+  return r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode as number;
+}
+
+async function endTxn(c: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean, version = 3) {
+  const r = await c.request(API.EndTxn.apiKey, version, { ...API.EndTxn.createRequest(), transactionalId, producerId, producerEpoch, committed });
+  return r.errorCode as number;
+}
+
+async function produce(c: RawClient, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], transactional = true) {
+  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: transactional });
+  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: transactional ? 'x' : null, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
+  const r = await c.request(API.Produce.apiKey, 9, request);
+  return r.responses[0].partitionResponses[0].errorCode as number;
+}
+
+async function fetchCommitted(c: RawClient, topic: string) {
+  const request = {
+    ...API.Fetch.createRequest(),
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 1,
+    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ ...API.Fetch.createRequest().topics[0]?.partitions[0], partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
+  };
+  const r = await c.request(API.Fetch.apiKey, 11, request);
+  const p = r.responses[0].partitions[0];
+  const chunks: Buffer[] = Array.isArray(p.records) ? p.records : p.records ? [p.records] : [];
+  const bytes = Buffer.concat(chunks);
+  // What a read_committed consumer keeps: no control batches, nothing of an aborted
+  // transaction (from its first offset to its marker, by producer id).
+  const aborted = (p.abortedTransactions ?? []) as { producerId: bigint; firstOffset: bigint }[];
+  const values: string[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const b = decodeRecordBatch(bytes, at, { verifyCrc: false });
+    const dropped = b.isTransactional && aborted.some((a) => a.producerId === BigInt(b.producerId) && Number(a.firstOffset) <= Number(b.baseOffset));
+    if (!b.isControl && !dropped) for (const rec of b.records) values.push(rec.value!.toString());
+    at += 12 + bytes.readInt32BE(at + 8);
+  }
+  return { highWatermark: Number(p.highWatermark), lastStableOffset: Number(p.lastStableOffset), aborted: p.abortedTransactions as { producerId: bigint; firstOffset: bigint }[], values };
+}
+
+test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka codes', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, {
+    dataDir: 'memory',
+    config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '50', 'transaction.max.timeout.ms': '100000' },
+  });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const create = { ...API.CreateTopics.createRequest(), topics: [{ name: 'txr', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] };
+  assert.equal((await c.request(API.CreateTopics.apiKey, 7, create)).topics[0].errorCode, 0);
+
+  assert.equal((await initTxn(c, 'too-long', 100001)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+  const p = await initTxn(c, 'tx-a');
+  assert.equal(p.errorCode, 0);
+  assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, true), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(await endTxn(c, 'nobody', p.producerId, 0, true), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+
+  // A committed transaction, then an open one: the LSO stops at the open one's first offset.
+  assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), 0);
+  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 0, ['c1', 'c2']), 0);
+  assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, true), 0);
+  assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, true), 0, 'a retried commit succeeds');
+  assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, false), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), 0);
+  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 2, ['open']), 0);
+  let f = await fetchCommitted(c, 'txr');
+  assert.equal(f.highWatermark, 4);
+  assert.equal(f.lastStableOffset, 3);
+  assert.deepEqual(f.values, ['c1', 'c2']);
+
+  // A new InitProducerId fences the old epoch and aborts the open transaction.
+  const p2 = await initTxn(c, 'tx-a');
+  assert.equal(p2.producerId, p.producerId);
+  assert.equal(p2.producerEpoch, p.producerEpoch + 1);
+  assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), ErrorCode.PRODUCER_FENCED);
+  assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr', 1), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 3, ['zombie']), ErrorCode.INVALID_PRODUCER_EPOCH);
+  f = await fetchCommitted(c, 'txr');
+  assert.equal(f.lastStableOffset, f.highWatermark);
+  assert.deepEqual(f.values, ['c1', 'c2']);
+  assert.deepEqual(f.aborted.map((a) => [a.producerId, Number(a.firstOffset)]), [[p.producerId, 3]]);
+
+  // A transaction that outlives its timeout (1 s) is aborted by the coordinator.
+  const q = await initTxn(c, 'tx-slow', 1000);
+  assert.equal(await addPartitions(c, 'tx-slow', q.producerId, q.producerEpoch, 'txr'), 0);
+  assert.equal(await produce(c, 'txr', q.producerId, q.producerEpoch, 0, ['late-1', 'late-2']), 0);
+  for (let i = 0; i < 200; i++) {
+    f = await fetchCommitted(c, 'txr');
+    if (f.lastStableOffset === f.highWatermark) break;
+    await sleep(50);
+  }
+  assert.equal(f.lastStableOffset, f.highWatermark);
+  assert.deepEqual(f.values, ['c1', 'c2']);
+  assert.equal(await endTxn(c, 'tx-slow', q.producerId, q.producerEpoch, true), ErrorCode.PRODUCER_FENCED);
+});
