@@ -15,6 +15,7 @@ import { produceHandler } from './produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.ts';
 import { SECURITY_HANDLERS, SECURITY_STARTUP } from './scram.ts';
 import { createTopicsHandler, deleteTopicsHandler } from './topics.ts';
+import { TXN_HANDLERS, TXN_STARTUP } from './txn.ts';
 
 export const ALL_HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -31,7 +32,8 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   saslHandshakeHandler,
   saslAuthenticateHandler,
   ...SECURITY_HANDLERS,
+  ...TXN_HANDLERS,
 ];
 
 /** Started in this order before the broker accepts clients; stopped in reverse. */
-export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP, ...SECURITY_STARTUP];
+export const STARTUP_COMPONENTS: readonly ComponentKey<Component>[] = [...LOG_ADMIN_STARTUP, ...GROUP_STARTUP, ...SECURITY_STARTUP, ...TXN_STARTUP];
