@@ -9,6 +9,7 @@ import os from 'node:os';
 import tls from 'node:tls';
 import { decompressSync } from '../protocol/index.ts';
 import { LogManager, type PartitionLog } from '../storage/index.ts';
+import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../logger.ts';
 import { AppendNotifier } from './append-notifier.ts';
 import type { Component, ComponentKey } from './component.ts';
@@ -128,6 +129,10 @@ export class Broker {
   /** Aborted when the broker stops; long polls and timers listen to it. */
   readonly #stopping = new AbortController();
   readonly #connections = new Set<Connection>();
+  /** Open connections per client address and per listener, for max.connections(.per.ip). */
+  readonly #perIp = new Map<string, number>();
+  readonly #perListener = new Map<string, number>();
+  #connectionLimits: ConnectionLimits | undefined;
   readonly #components = new Map<ComponentKey<Component>, Component>();
   readonly #servers: net.Server[] = [];
   #listeners: RunningListener[] = [];
@@ -181,6 +186,7 @@ export class Broker {
   /** Opens every configured listener, each its own server (TCP, or TLS for SSL and SASL_SSL). */
   async listen(): Promise<void> {
     const specs = resolveListeners(this.config);
+    this.#connectionLimits = connectionLimits(this.config);
     this.#interBrokerListener = this.config.get('inter.broker.listener.name')?.toUpperCase() ?? '';
     const running: RunningListener[] = [];
     for (const spec of specs) running.push(await this.#listen(spec));
@@ -190,7 +196,15 @@ export class Broker {
   async #listen(spec: ListenerSpec): Promise<RunningListener> {
     const accept = (socket: net.Socket) => {
       if (this.#stopping.signal.aborted) return socket.destroy();
-      this.#connections.add(new Connection(socket, this, spec));
+      const refused = this.#overLimit(spec.name, socket.remoteAddress ?? '');
+      if (refused) {
+        this.logger.info(`closing new connection: ${refused}`, { client: socket.remoteAddress, listener: spec.name });
+        return socket.destroy();
+      }
+      const connection = new Connection(socket, this, spec);
+      this.#connections.add(connection);
+      this.#perIp.set(connection.clientHost, (this.#perIp.get(connection.clientHost) ?? 0) + 1);
+      this.#perListener.set(spec.name, (this.#perListener.get(spec.name) ?? 0) + 1);
     };
     let server: net.Server;
     if (isTls(spec.securityProtocol)) {
@@ -243,8 +257,36 @@ export class Broker {
     return instance as T;
   }
 
+  /**
+   * Why a new connection must be refused, if it must: max.connections (broker-wide, and per
+   * listener with listener.name.<l>.max.connections), max.connections.per.ip with
+   * max.connections.per.ip.overrides ("host:count,..."). Kafka stops accepting at
+   * max.connections until one closes; a Node server cannot leave a connection waiting in the
+   * backlog, so Runnel closes the new one at once, as it does for the per-ip limit (Kafka too).
+   */
+  #overLimit(listener: string, ip: string): string | undefined {
+    const limits = (this.#connectionLimits ??= connectionLimits(this.config));
+    if (this.#connections.size >= limits.total) return `max.connections (${limits.total}) reached`;
+    const perListener = limits.perListener(listener);
+    if ((this.#perListener.get(listener) ?? 0) >= perListener) return `listener.name.${listener.toLowerCase()}.max.connections (${perListener}) reached`;
+    const perIp = limits.overrides.get(ip) ?? limits.perIp;
+    if ((this.#perIp.get(ip) ?? 0) >= perIp) return `max.connections.per.ip (${perIp}) reached for ${ip}`;
+    return undefined;
+  }
+
+  /** Open client connections (for tests and metrics). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
   connectionClosed(connection: Connection): void {
-    this.#connections.delete(connection);
+    if (!this.#connections.delete(connection)) return;
+    const ip = connection.clientHost;
+    const n = (this.#perIp.get(ip) ?? 1) - 1;
+    if (n > 0) this.#perIp.set(ip, n);
+    else this.#perIp.delete(ip);
+    const name = connection.listener.name;
+    this.#perListener.set(name, Math.max((this.#perListener.get(name) ?? 1) - 1, 0));
   }
 
   stop(): Promise<void> {
@@ -266,6 +308,32 @@ export class Broker {
     }
     this.logs.close();
   }
+}
+
+interface ConnectionLimits {
+  readonly total: number;
+  readonly perIp: number;
+  readonly overrides: ReadonlyMap<string, number>;
+  perListener(listener: string): number;
+}
+
+function connectionLimits(config: BrokerConfig): ConnectionLimits {
+  const overrides = new Map<string, number>();
+  for (const entry of (config.get('max.connections.per.ip.overrides') ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const at = entry.lastIndexOf(':');
+    const count = Number(entry.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(count) || count < 0) throw new ConfigError(`Invalid value ${entry} in max.connections.per.ip.overrides: expected host:count`);
+    overrides.set(entry.slice(0, at), count);
+  }
+  return {
+    total: config.number('max.connections'),
+    perIp: config.number('max.connections.per.ip'),
+    overrides,
+    perListener: (listener) => {
+      const v = config.get(`listener.name.${listener.toLowerCase()}.max.connections`);
+      return v === null ? Infinity : Number(v);
+    },
+  };
 }
 
 /** Kafka advertises the machine's name when a listener binds every interface. */

@@ -75,9 +75,13 @@ export class ScramServer implements SaslServer {
   #serverFirst = '';
   #gs2Header = '';
 
-  constructor(mechanism: ScramMechanism, lookup: (user: string) => StoredScramCredential | undefined) {
+  readonly #serverNonce: () => string;
+
+  /** `serverNonce` is for tests (RFC 7677's example); the default is 18 random bytes. */
+  constructor(mechanism: ScramMechanism, lookup: (user: string) => StoredScramCredential | undefined, serverNonce = () => randomBytes(18).toString('base64url')) {
     this.mechanism = mechanism;
     this.#lookup = lookup;
+    this.#serverNonce = serverNonce;
   }
 
   step(token: Buffer): SaslStep {
@@ -105,7 +109,7 @@ export class ScramServer implements SaslServer {
     this.#user = user;
     this.#credential = this.#lookup(user);
     if (!this.#credential) return { failure: 'Authentication failed: Invalid user credentials' };
-    this.#nonce = clientNonce + randomBytes(18).toString('base64url');
+    this.#nonce = clientNonce + this.#serverNonce();
     this.#serverFirst = `r=${this.#nonce},s=${this.#credential.salt.toString('base64')},i=${this.#credential.iterations}`;
     this.#state = 'final';
     return { response: Buffer.from(this.#serverFirst, 'utf8') };

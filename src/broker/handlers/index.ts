@@ -4,6 +4,7 @@
 
 import type { Component, ComponentKey } from '../component.ts';
 import type { ApiHandler } from '../dispatch.ts';
+import { ACL_HANDLERS } from './acls.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { describeClusterHandler } from './cluster.ts';
 import { fetchHandler } from './fetch.ts';
@@ -32,6 +33,7 @@ export const ALL_HANDLERS: readonly ApiHandler[] = [
   saslHandshakeHandler,
   saslAuthenticateHandler,
   ...SECURITY_HANDLERS,
+  ...ACL_HANDLERS,
   ...TXN_HANDLERS,
 ];
 

@@ -10,8 +10,10 @@
 // v0 answers in OldStyleOffsets (at most MaxNumOffsets of them; Runnel gives the one
 // offset that v1+ would).
 // Omitted: replica (follower) requests, which come with replication.
+// ACLs (issue 6): DESCRIBE on the topic, else TOPIC_AUTHORIZATION_FAILED for its partitions.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 
 const LEADER_EPOCH = 0;
@@ -29,6 +31,7 @@ export const listOffsetsHandler = defineHandler(API.ListOffsets, {
     const response = API.ListOffsets.createResponse();
     response.topics = request.topics.map((t) => {
       const topic = broker.logs.topic(t.name);
+      const allowed = authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, t.name);
       return {
         name: t.name,
         partitions: t.partitions.map((p): PartitionResponse => {
@@ -40,6 +43,10 @@ export const listOffsetsHandler = defineHandler(API.ListOffsets, {
             offset: -1n,
             leaderEpoch: -1,
           };
+          if (!allowed) {
+            result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+            return result;
+          }
           const log = topic ? broker.logs.partition(topic.name, p.partitionIndex) : undefined;
           if (!log) {
             result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -10,6 +10,8 @@
 // client saves a metadata round trip.
 // Authorized operations: without an authorizer every supported operation is allowed, as
 // Kafka reports it when no authorizer is configured.
+// ACLs (issue 6): a topic the principal may not DESCRIBE is left out of an all-topics answer
+// and is TOPIC_AUTHORIZATION_FAILED when asked for by name, whether it exists or not.
 //
 // DescribeTopicPartitions (KIP-966): topics in name order, paginated by a cursor and
 // ResponsePartitionLimit (capped at Kafka's max.request.partition.size.limit, 2000).
@@ -17,6 +19,7 @@
 import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import type { TopicMetadata } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { createTopic } from '../topic-admin.ts';
 
@@ -76,18 +79,23 @@ export const metadataHandler = defineHandler(API.Metadata, {
 
     const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
     if (all) {
-      response.topics = broker.logs.topics().map(describe);
+      response.topics = broker.logs.topics().filter((t) => authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, t.name)).map(describe);
       return response;
     }
     const autoCreate = (apiVersion < 4 || request.allowAutoTopicCreation) && broker.config.boolean('auto.create.topics.enable');
     response.topics = request.topics!.map((requested) => {
       if (requested.name === null) {
         const topic = broker.logs.topicById(requested.topicId);
+        if (topic && !authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, topic.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, requested.topicId);
         return topic ? describe(topic) : failed(ErrorCode.UNKNOWN_TOPIC_ID, null, requested.topicId);
       }
+      if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, requested.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, requested.name);
       const existing = broker.logs.topic(requested.name);
       if (existing) return describe(existing);
       if (!autoCreate) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, requested.name);
+      if (!authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME) && !authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.TOPIC, requested.name)) {
+        return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, requested.name);
+      }
       const created = createTopic(broker, { name: requested.name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] });
       if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return describe(broker.logs.topic(requested.name)!);
       if (!created.topic) return failed(created.errorCode === ErrorCode.INVALID_TOPIC_EXCEPTION ? created.errorCode : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, requested.name);

@@ -9,9 +9,11 @@
 // - describing a user without credentials is RESOURCE_NOT_FOUND, a user asked twice
 //   DUPLICATE_RESOURCE; a null user list describes every user.
 // The salted password sent by the client is turned into StoredKey and ServerKey at once and
-// never stored. Access control on these APIs (ALTER/DESCRIBE on the cluster) comes with ACLs.
+// never stored. With an authorizer, altering needs ALTER on the cluster and describing
+// DESCRIBE on it (CLUSTER_AUTHORIZATION_FAILED for every user otherwise), as in Kafka.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { SECURITY } from '../auth/security.ts';
 import { SCRAM_MAX_ITERATIONS, SCRAM_MECHANISMS, SCRAM_MIN_ITERATIONS, scramKeys, scramMechanismByType } from '../auth/scram.ts';
 import type { Component, ComponentKey } from '../component.ts';
@@ -21,6 +23,11 @@ export const describeUserScramCredentialsHandler = defineHandler(API.DescribeUse
   handle(request, ctx) {
     const store = ctx.broker.component(SECURITY).store;
     const response = API.DescribeUserScramCredentials.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME)) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      response.errorMessage = 'Cluster authorization failed.';
+      return response;
+    }
     const all = store.scramCredentials();
     const users = request.users === null ? [...new Set(all.map((c) => c.user))].sort() : request.users.map((u) => u.name);
     const counts = new Map<string, number>();
@@ -55,6 +62,11 @@ export const alterUserScramCredentialsHandler = defineHandler(API.AlterUserScram
     const fail = (user: string, errorCode: number, errorMessage: string) => {
       if (!errors.has(user)) errors.set(user, { errorCode, errorMessage });
     };
+    if (!authorized(ctx, ACL_OPERATION.ALTER, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME)) {
+      const users = [...new Set([...request.deletions, ...request.upsertions].map((x) => x.name))];
+      response.results = users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' }));
+      return response;
+    }
     const touched = new Map<string, number>();
     for (const x of [...request.deletions, ...request.upsertions]) {
       if (!order.includes(x.name)) order.push(x.name);

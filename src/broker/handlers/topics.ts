@@ -9,8 +9,11 @@
 // DeleteTopics deletes by name (v0-5, and v6 by name) or by topic id (v6); unknown topics get
 // UNKNOWN_TOPIC_OR_PARTITION or UNKNOWN_TOPIC_ID; delete.topic.enable=false gives
 // TOPIC_DELETION_DISABLED.
+// ACLs (issue 6): creating needs CREATE on the cluster or the topic, deleting DELETE on the
+// topic; otherwise TOPIC_AUTHORIZATION_FAILED for that topic.
 
 import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
 import { createTopic } from '../topic-admin.ts';
@@ -28,6 +31,11 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
       if (counts.get(t.name)! > 1) {
         result.errorCode = ErrorCode.INVALID_REQUEST;
         result.errorMessage = `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`;
+        return result;
+      }
+      if (!authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME) && !authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.TOPIC, t.name)) {
+        result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        result.errorMessage = 'Authorization failed.';
         return result;
       }
       const created = createTopic(
@@ -71,6 +79,12 @@ export const deleteTopicsHandler = defineHandler(API.DeleteTopics, {
       const result = { name: name, topicId, errorCode: 0, errorMessage: null as string | null };
       const byId = name === null;
       const topic = byId ? broker.logs.topicById(topicId) : broker.logs.topic(name);
+      const deniedName = byId ? topic?.name : name;
+      if (deniedName !== undefined && !authorized(ctx, ACL_OPERATION.DELETE, RESOURCE_TYPE.TOPIC, deniedName)) {
+        result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        result.errorMessage = 'Authorization failed.';
+        return result;
+      }
       if (!topic) {
         result.errorCode = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         result.errorMessage = byId ? `Topic id ${topicId} not found.` : `This server does not host this topic-partition.`;
