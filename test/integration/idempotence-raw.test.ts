@@ -126,11 +126,11 @@ test('producer ids and producer state survive clean and unclean restarts', async
   broker = await startBroker({ port: 0, host: '127.0.0.1', dataDir });
   client = await RawClient.connect(broker.port);
   try {
-  assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 20, 1)), { errorCode: 0, baseOffset: 20 });
-  assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 18, 2)), { errorCode: 0, baseOffset: 18 });
-  assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 21, 1)), { errorCode: 0, baseOffset: 21 });
-  const third = await initProducerId(client);
-  assert.ok(third.producerId > second.producerId);
+    assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 20, 1)), { errorCode: 0, baseOffset: 20 });
+    assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 18, 2)), { errorCode: 0, baseOffset: 18 });
+    assert.deepEqual(await produce(client, 'idem-restart', batch(first.producerId, 0, 21, 1)), { errorCode: 0, baseOffset: 21 });
+    const third = await initProducerId(client);
+    assert.ok(third.producerId > second.producerId);
   } finally {
     client.close();
     await broker.stop();

@@ -120,4 +120,16 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   assert.equal(f.lastStableOffset, f.highWatermark);
   assert.deepEqual(f.values, ['c1', 'c2']);
   assert.equal(await endTxn(c, 'tx-slow', q.producerId, q.producerEpoch, true), ErrorCode.PRODUCER_FENCED);
+
+  // DescribeTransactions and ListTransactions see the coordinator's state.
+  const r = await initTxn(c, 'tx-open');
+  assert.equal(await addPartitions(c, 'tx-open', r.producerId, r.producerEpoch, 'txr'), 0);
+  const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-open', 'tx-slow', 'nope'] });
+  const states = described.transactionStates.map((s: any) => [s.transactionalId, s.errorCode, s.transactionState, s.topics.map((x: any) => [x.topic, x.partitions])]);
+  assert.deepEqual(states, [['tx-open', 0, 'Ongoing', [['txr', [0]]]], ['tx-slow', 0, 'CompleteAbort', []], ['nope', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, '', []]]);
+  const listed = await c.request(API.ListTransactions.apiKey, 2, { ...API.ListTransactions.createRequest(), stateFilters: ['Ongoing', 'Bogus'], durationFilter: -1n, transactionalIdPattern: 'tx-.*' });
+  assert.deepEqual(listed.unknownStateFilters, ['Bogus']);
+  assert.deepEqual(listed.transactionStates.map((s: any) => s.transactionalId), ['tx-open']);
+  const bad = await c.request(API.ListTransactions.apiKey, 2, { ...API.ListTransactions.createRequest(), durationFilter: -1n, transactionalIdPattern: '(' });
+  assert.equal(bad.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
 });

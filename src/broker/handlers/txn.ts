@@ -12,18 +12,46 @@
 // schedule (every producer.id.expiration.check.interval.ms, default 10 minutes; expiry
 // default 1 day), reading both from the broker config (dynamic values included).
 //
-// Not yet served: transactions (InitProducerId with a transactional id answers
-// COORDINATOR_NOT_AVAILABLE until the transaction coordinator lands), AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
-// DescribeTransactions, ListTransactions.
+// Transactions, classic flow (src/coordinator/txn/transaction-coordinator.ts, the
+// TXN_COORDINATOR component): InitProducerId with a transactional id (fencing by epoch
+// bumps; transaction.max.timeout.ms, default 15 minutes: INVALID_TRANSACTION_TIMEOUT),
+// AddPartitionsToTxn (v0-3 per producer; v4-5 batched, verifyOnly), AddOffsetsToTxn,
+// TxnOffsetCommit (offsets held until the commit, then committed through the group
+// coordinator), EndTxn (COMMIT/ABORT markers as control batches on every partition; the
+// partitions' last stable offsets move past them). Epoch errors are PRODUCER_FENCED from
+// the versions that know it (KIP-588: InitProducerId 3, AddPartitionsToTxn 2,
+// AddOffsetsToTxn 2, EndTxn 2, TxnOffsetCommit 3), INVALID_PRODUCER_EPOCH before.
+// Timeouts: every transaction.abort.timed.out.transaction.cleanup.interval.ms (default
+// 10 s), transactions open longer than their timeout are aborted with an epoch bump.
+// State: every change is written to __transaction_state (Kafka's TransactionLogKey/Value
+// v0, created with transaction.state.log.num.partitions, default 50, compacted) and
+// replayed at start; interrupted transactions are then aborted or completed.
+// DescribeTransactions (v0): state, timeout, start time (-1 unless Ongoing), producer id and
+// epoch, partitions; TRANSACTIONAL_ID_NOT_FOUND for an unknown id. ListTransactions
+// (v0-2): state and producer id filters (unknown states echoed in unknownStateFilters), v1
+// durationFilter (Ongoing longer than that), v2 transactionalIdPattern (a whole-id regular
+// expression; INVALID_REGULAR_EXPRESSION if it does not compile).
+// Not served yet: EndTxn v5 and TxnOffsetCommit v5 (transactions v2, KIP-890; both are
+// capped at v4), WriteTxnMarkers (inter-broker), transactional.id.expiration.ms.
 
-import { ProducerIdManager, TransactionCoordinator, type TopicPartitionRef } from '../../coordinator/txn/index.ts';
-import { API, ErrorCode, encodeEndTxnMarkerBatch } from '../../protocol/index.ts';
+import {
+  ProducerIdManager,
+  TransactionCoordinator,
+  decodeTransactionLogKey,
+  decodeTransactionLogValue,
+  encodeTransactionLogKey,
+  encodeTransactionLogValue,
+  partitionForTransactionalId,
+  type TopicPartitionRef,
+} from '../../coordinator/txn/index.ts';
+import { API, ErrorCode, decodeRecordBatches, encodeEndTxnMarkerBatch, encodeRecordBatch } from '../../protocol/index.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
 import type { ApiHandler } from '../dispatch.ts';
 import { defineHandler } from '../dispatch.ts';
 
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS = 600_000;
 
@@ -97,10 +125,67 @@ export const TXN_COORDINATOR = defineComponent('txn-coordinator', (broker) => {
           -1,
         );
       },
+      persist(transactionalId, value) {
+        const log = stateLog(transactionalId);
+        if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        try {
+          log.append(encodeRecordBatch([{ key: encodeTransactionLogKey(transactionalId), value: encodeTransactionLogValue(value) }], { timestamp: Date.now() }));
+          return 0;
+        } catch (err) {
+          broker.logger.error(`append to ${TRANSACTION_STATE_TOPIC} failed`, { cause: err });
+          return ErrorCode.KAFKA_STORAGE_ERROR;
+        }
+      },
       warn: (message) => broker.logger.warn(message),
     },
     configNumber(broker, 'transaction.max.timeout.ms', 900_000),
   );
+  /** The __transaction_state partition of a transactional id, creating the topic on first use. */
+  const stateLog = (transactionalId: string) => {
+    let topic = broker.logs.topic(TRANSACTION_STATE_TOPIC);
+    if (!topic) {
+      try {
+        topic = broker.logs.createTopic(TRANSACTION_STATE_TOPIC, {
+          partitions: configNumber(broker, 'transaction.state.log.num.partitions', 50),
+          configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(configNumber(broker, 'transaction.state.log.segment.bytes', 104_857_600)) },
+        });
+        broker.logger.info(`created internal topic ${TRANSACTION_STATE_TOPIC}`);
+      } catch (err) {
+        broker.logger.error(`creating ${TRANSACTION_STATE_TOPIC} failed`, { cause: err });
+        return undefined;
+      }
+    }
+    return broker.logs.partition(TRANSACTION_STATE_TOPIC, partitionForTransactionalId(transactionalId, topic.partitions));
+  };
+  /** Replays __transaction_state (the last record of each transactional id wins), then recovers. */
+  const load = (): void => {
+    const topic = broker.logs.topic(TRANSACTION_STATE_TOPIC);
+    if (!topic) return;
+    for (let p = 0; p < topic.partitions; p++) {
+      const log = broker.logs.partition(TRANSACTION_STATE_TOPIC, p);
+      if (!log) continue;
+      let offset = log.logStartOffset;
+      const end = log.highWatermark;
+      while (offset < end) {
+        const read = log.read(offset, 4 << 20, { minOneBatch: true, maxOffset: end });
+        if (read.errorCode !== 0 || read.bytes === 0) break;
+        const batches = decodeRecordBatches(read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks), { verifyCrc: false });
+        if (batches.length === 0) break;
+        for (const batch of batches) {
+          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+          if (batch.isControl) continue;
+          for (const r of batch.records) {
+            const id = r.key ? decodeTransactionLogKey(r.key) : null;
+            if (id === null) continue;
+            const value = r.value ? decodeTransactionLogValue(r.value) : null;
+            if (r.value && !value) continue;
+            coordinator.load(id, value);
+          }
+        }
+      }
+    }
+    for (const done of coordinator.recover()) broker.logger.info(`recovered transaction ${done}`);
+  };
   let timer: NodeJS.Timeout | undefined;
   const abortTimedOut = (now = Date.now()): string[] => {
     if (broker.logs.closed) return [];
@@ -111,6 +196,7 @@ export const TXN_COORDINATOR = defineComponent('txn-coordinator', (broker) => {
   return {
     coordinator,
     start() {
+      load();
       const every = configNumber(broker, 'transaction.abort.timed.out.transaction.cleanup.interval.ms', 10_000);
       timer = setInterval(() => {
         try {
@@ -237,7 +323,63 @@ export const endTxnHandler = defineHandler(API.EndTxn, {
   },
 });
 
+const STATES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
+
+export const describeTransactionsHandler = defineHandler(API.DescribeTransactions, {
+  handle(request, ctx) {
+    const response = API.DescribeTransactions.createResponse();
+    const coordinator = txns(ctx.broker);
+    response.transactionStates = request.transactionalIds.map((transactionalId) => {
+      const t = coordinator.get(transactionalId);
+      if (!t) {
+        return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
+      }
+      const byTopic = new Map<string, number[]>();
+      for (const tp of t.partitions.values()) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+      return {
+        errorCode: 0,
+        transactionalId,
+        transactionState: t.state,
+        transactionTimeoutMs: t.timeoutMs,
+        transactionStartTimeMs: BigInt(t.state === 'Ongoing' ? t.startTimestamp : -1),
+        producerId: t.producerId,
+        producerEpoch: t.producerEpoch,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      };
+    });
+    return response;
+  },
+});
+
+export const listTransactionsHandler = defineHandler(API.ListTransactions, {
+  handle(request, ctx) {
+    const response = API.ListTransactions.createResponse();
+    response.unknownStateFilters = request.stateFilters.filter((f) => !STATES.includes(f));
+    let pattern: RegExp | null = null;
+    if (ctx.apiVersion >= 2 && request.transactionalIdPattern !== null && request.transactionalIdPattern !== '') {
+      try {
+        pattern = new RegExp(`^(?:${request.transactionalIdPattern})$`);
+      } catch {
+        response.errorCode = ErrorCode.INVALID_REGULAR_EXPRESSION;
+        return response;
+      }
+    }
+    const now = Date.now();
+    const duration = ctx.apiVersion >= 1 ? Number(request.durationFilter) : -1;
+    response.transactionStates = txns(ctx.broker)
+      .all()
+      .filter((t) => request.stateFilters.length === 0 || request.stateFilters.includes(t.state))
+      .filter((t) => request.producerIdFilters.length === 0 || request.producerIdFilters.includes(t.producerId))
+      .filter((t) => duration < 0 || (t.state === 'Ongoing' && now - t.startTimestamp > duration))
+      .filter((t) => pattern === null || pattern.test(t.transactionalId))
+      .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state }));
+    return response;
+  },
+});
+
 export const TXN_HANDLERS: readonly ApiHandler[] = [
+  describeTransactionsHandler,
+  listTransactionsHandler,
   initProducerIdHandler,
   describeProducersHandler,
   addPartitionsToTxnHandler,

@@ -14,9 +14,15 @@
 // Timeouts: a transaction Ongoing longer than its timeout is aborted with an epoch bump,
 // fencing its producer (Kafka's abortTimedOutTransactions).
 //
-// Not yet: the state is kept in memory only (not in __transaction_state), so a restart
-// forgets open transactions (their partitions' LSO is then held by the producer state until
-// the producer is fenced or expires); transactions v2 (KIP-890).
+// Durability: every state change is written to __transaction_state (records.ts, through
+// the persist hook) before the answer; markers are written synchronously after the
+// Prepare state is persisted. After a restart, load() takes the last record of each
+// transactional id and recover() finishes what was interrupted: Ongoing transactions are
+// aborted (epoch bumped, fencing the producer), Prepare states completed.
+// Not yet: transactions v2 (KIP-890); the offsets of a transaction are held in memory
+// until its commit (a crash between the Prepare record and the offsets loses them).
+
+import type { TransactionLogValue } from './records.ts';
 
 export type TxnState = 'Empty' | 'Ongoing' | 'PrepareCommit' | 'PrepareAbort' | 'CompleteCommit' | 'CompleteAbort' | 'Dead';
 
@@ -55,6 +61,8 @@ export interface TxnCoordinatorHooks {
   /** Makes a committed transaction's offsets visible; returns 0 or an error code. */
   commitOffsets(groupId: string, offsets: PendingOffset[]): number;
   partitionExists(tp: TopicPartitionRef): boolean;
+  /** Writes the transactional id's state to __transaction_state; 0 or an error code. */
+  persist?(transactionalId: string, value: TransactionLogValue): number;
   warn(message: string): void;
 }
 
@@ -113,6 +121,7 @@ export class TransactionCoordinator {
         lastUpdateTimestamp: now,
       };
       this.#txns.set(transactionalId, t);
+      this.#persist(t);
       return { errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch };
     }
     // KIP-360: a producer that names its id and epoch must hold the current (or the just
@@ -131,6 +140,7 @@ export class TransactionCoordinator {
     t.timeoutMs = timeoutMs;
     t.state = 'Empty';
     t.lastUpdateTimestamp = now;
+    this.#persist(t);
     return { errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch };
   }
 
@@ -158,6 +168,7 @@ export class TransactionCoordinator {
       t.partitions.clear();
       t.pendingOffsets.clear();
       t.startTimestamp = this.#hooks.now();
+      this.#persist(t);
     }
     t.lastUpdateTimestamp = this.#hooks.now();
   }
@@ -171,7 +182,9 @@ export class TransactionCoordinator {
     if (unknown.some((c) => c !== 0)) return unknown.map((c) => (c === 0 ? E.OPERATION_NOT_ATTEMPTED : c));
     if (verifyOnly) return partitions.map((tp) => (t!.state === 'Ongoing' && t!.partitions.has(key(tp)) ? 0 : E.INVALID_TXN_STATE));
     this.#begin(t!);
+    const before = t!.partitions.size;
     for (const tp of partitions) t!.partitions.set(key(tp), tp);
+    if (t!.partitions.size !== before) this.#persist(t!);
     return partitions.map(() => 0);
   }
 
@@ -218,6 +231,7 @@ export class TransactionCoordinator {
 
   #complete(t: TransactionMetadata, commit: boolean): number {
     t.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+    this.#persist(t);
     let failed = 0;
     for (const tp of t.partitions.values()) {
       const code = this.#hooks.writeMarker(tp, t.producerId, t.producerEpoch, commit);
@@ -236,7 +250,67 @@ export class TransactionCoordinator {
     t.partitions.clear();
     t.pendingOffsets.clear();
     t.lastUpdateTimestamp = this.#hooks.now();
+    this.#persist(t);
     return failed;
+  }
+
+  #persist(t: TransactionMetadata): void {
+    const persist = this.#hooks.persist;
+    if (!persist) return;
+    const byTopic = new Map<string, number[]>();
+    for (const tp of t.partitions.values()) {
+      const list = byTopic.get(tp.topic) ?? [];
+      list.push(tp.partition);
+      byTopic.set(tp.topic, list);
+    }
+    const code = persist(t.transactionalId, {
+      producerId: t.producerId,
+      producerEpoch: t.producerEpoch,
+      transactionTimeoutMs: t.timeoutMs,
+      status: t.state === 'Dead' ? 'Dead' : t.state,
+      partitions: [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds })),
+      lastUpdateTimestampMs: t.lastUpdateTimestamp,
+      startTimestampMs: t.startTimestamp,
+    });
+    if (code !== 0) this.#hooks.warn(`transaction ${t.transactionalId}: writing its state to __transaction_state failed (${code})`);
+  }
+
+  /** Loading: the last record of a transactional id (null: a tombstone). */
+  load(transactionalId: string, v: TransactionLogValue | null): void {
+    if (v === null) {
+      this.#txns.delete(transactionalId);
+      return;
+    }
+    const partitions = new Map<string, TopicPartitionRef>();
+    for (const p of v.partitions) for (const partition of p.partitionIds) partitions.set(key({ topic: p.topic, partition }), { topic: p.topic, partition });
+    this.#txns.set(transactionalId, {
+      transactionalId,
+      producerId: v.producerId,
+      producerEpoch: v.producerEpoch,
+      timeoutMs: v.transactionTimeoutMs,
+      state: v.status === 'PrepareEpochFence' ? 'PrepareAbort' : v.status,
+      partitions,
+      pendingOffsets: new Map(),
+      startTimestamp: v.startTimestampMs,
+      lastUpdateTimestamp: v.lastUpdateTimestampMs,
+    });
+  }
+
+  /** After loading: aborts Ongoing transactions (with an epoch bump) and completes Prepare ones. */
+  recover(): string[] {
+    const done: string[] = [];
+    for (const t of this.#txns.values()) {
+      if (t.state === 'Ongoing') {
+        this.#bumpEpochKeepingId(t);
+        this.#complete(t, false);
+      } else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
+        this.#complete(t, t.state === 'PrepareCommit');
+      } else {
+        continue;
+      }
+      done.push(`${t.transactionalId}: ${t.state}`);
+    }
+    return done;
   }
 
   /** Aborts, with an epoch bump that fences the producer, every transaction past its timeout. */
