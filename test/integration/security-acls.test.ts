@@ -8,6 +8,7 @@ import kafkajs from 'kafkajs';
 import { startBroker } from '../../src/index.ts';
 import { API, ErrorCode, ZERO_UUID } from '../../src/protocol/index.ts';
 import { tempDir } from '../helpers/broker.ts';
+import { kcat } from '../helpers/kcat.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { plainJaas } from './security-support.ts';
 
@@ -73,6 +74,20 @@ test('ACL APIs: create, describe with filters, delete; only a cluster ALTER/DESC
   await assert.rejects(alice.createTopics({ topics: [{ topic: 'new-one' }] }), authorizationFailed);
   await assert.rejects(alice.deleteTopics({ topics: ['orders'] }), authorizationFailed);
   await alice.disconnect();
+
+  // Produce and Fetch: alice writes orders but not logs-app; reads logs-app but not orders.
+  const asAlice = ['-b', broker.bootstrap, '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=alice', '-X', 'sasl.password=alice-secret'];
+  await kcat([...asAlice, '-P', '-t', 'orders', '-p', '0'], { input: 'o1\n' });
+  const denied = await kcat([...asAlice, '-P', '-t', 'logs-app', '-p', '0', '-X', 'message.timeout.ms=5000'], { input: 'l1\n', check: false, timeoutMs: 30_000 });
+  assert.match(denied.stderr, /authoriz/i);
+  const admin3 = client(broker.bootstrap, 'admin', 'admin-secret').producer();
+  await admin3.connect();
+  await admin3.send({ topic: 'logs-app', messages: [{ value: 'from-admin' }] });
+  await admin3.disconnect();
+  const read = await kcat([...asAlice, '-C', '-t', 'logs-app', '-p', '0', '-o', 'beginning', '-c', '1', '-e']);
+  assert.equal(read.stdout.toString().trim(), 'from-admin');
+  const unread = await kcat([...asAlice, '-C', '-t', 'orders', '-p', '0', '-o', 'beginning', '-c', '1', '-e'], { check: false, timeoutMs: 30_000 });
+  assert.match(unread.stderr, /authoriz/i);
 
   // User:ANONYMOUS on the PLAINTEXT listener has no ACLs: nothing is visible or allowed.
   const anonymous = await RawClient.connect(broker.listeners[1]!.port);

@@ -23,6 +23,7 @@
 import { API, ErrorCode, Fetch } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { FETCH_SESSIONS, FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
 
@@ -132,9 +133,11 @@ export const fetchHandler = defineHandler(API.Fetch, {
       response.sessionId = session?.id ?? 0;
     }
 
-    const targets: Target[] = session
-      ? [...session.partitions.values()].map((c) => resolve(broker, usesTopicIds, c.topicKey, c.partition, c, c))
-      : request.topics.flatMap((t) => t.partitions.map((p) => resolve(broker, usesTopicIds, keyOf(t), p.partition, p)));
+    const targets: Target[] = (
+      session
+        ? [...session.partitions.values()].map((c) => resolve(broker, usesTopicIds, c.topicKey, c.partition, c, c))
+        : request.topics.flatMap((t) => t.partitions.map((p) => resolve(broker, usesTopicIds, keyOf(t), p.partition, p)))
+    ).map((t) => (t.log && !authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC, t.log.topic) ? { ...t, log: undefined, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } : t)); // ACLs (issue 6): READ on each topic
     const logs = [...new Set(targets.flatMap((t) => (t.log ? [t.log] : [])))];
     const maxBytes = Math.min(request.maxBytes, broker.config.number('fetch.max.bytes'));
     const deadline = Date.now() + Math.max(request.maxWaitMs, 0);

@@ -33,6 +33,7 @@
 // INVALID_PRODUCER_EPOCH.
 
 import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
 
@@ -91,6 +92,8 @@ export const produceHandler = defineHandler(API.Produce, {
     const acks = request.acks;
     const response = API.Produce.createResponse();
     let failures = 0;
+    // ACLs (issue 6): WRITE on the transactional id, if any, then WRITE on each topic.
+    const txnDenied = request.transactionalId !== null && !authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TRANSACTIONAL_ID, request.transactionalId);
 
     for (const topicData of request.topicData) {
       const topic = apiVersion >= 13 ? broker.logs.topicById(topicData.topicId) : broker.logs.topic(topicData.name);
@@ -103,6 +106,14 @@ export const produceHandler = defineHandler(API.Produce, {
         };
         if (acks !== 0 && acks !== 1 && acks !== -1) {
           fail(ErrorCode.INVALID_REQUIRED_ACKS);
+          continue;
+        }
+        if (txnDenied) {
+          fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+          continue;
+        }
+        if ((topic || apiVersion < 13) && !authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TOPIC, topic?.name ?? topicData.name)) {
+          fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           continue;
         }
         if (!topic) {
