@@ -55,3 +55,33 @@ test('ListOffsets finds records by timestamp inside compressed batches', async (
   const response = await client.request(API.ListOffsets.apiKey, 9, unknown);
   assert.equal(response.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('ListOffsets LATEST gives the last stable offset to read_committed while a transaction is open', { timeout: 60_000 }, async (t) => {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'transaction.state.log.num.partitions': '1' } });
+  const kafka = new Kafka({ clientId: 'lso-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const plain = kafka.producer();
+  await plain.connect();
+  t.after(() => plain.disconnect());
+  await plain.send({ topic: 'lso', messages: [{ value: 'committed-0' }, { value: 'committed-1' }] });
+  const transactional = kafka.producer({ transactionalId: 'lso-txn', idempotent: true, maxInFlightRequests: 1 });
+  await transactional.connect();
+  t.after(() => transactional.disconnect());
+  const txn = await transactional.transaction();
+  await txn.send({ topic: 'lso', messages: [{ value: 'pending-2' }, { value: 'pending-3' }] });
+
+  const client = await RawClient.connect(broker.port);
+  t.after(() => client.close());
+  const latest = async (isolationLevel: number) => {
+    const request = API.ListOffsets.createRequest();
+    request.replicaId = -1;
+    request.isolationLevel = isolationLevel;
+    request.topics = [{ name: 'lso', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }];
+    const response = await client.request(API.ListOffsets.apiKey, 9, request);
+    return Number(response.topics[0].partitions[0].offset);
+  };
+  assert.equal(await latest(0), 4, 'read_uncommitted: the high watermark');
+  assert.equal(await latest(1), 2, 'read_committed: stops before the open transaction');
+  await txn.abort();
+  assert.equal(await latest(1), 5, 'after the abort marker the last stable offset is the high watermark again');
+});

@@ -116,6 +116,17 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('group.share.delivery.count.limit', 'int', '5', 'The maximum number of delivery attempts for a record delivered to a share group.', { min: 2 }),
   def('group.share.partition.max.record.locks', 'int', '2000', 'Share-group record lock limit per share-partition.', { min: 100 }),
   def('group.share.max.size', 'int', '200', 'The maximum number of members that a single share group can accommodate.', { min: 1 }),
+  // Producer ids and transactions (read by src/broker/handlers/txn.ts).
+  def('producer.id.expiration.ms', 'int', '86400000', 'The time in ms that a topic partition leader will wait before expiring producer IDs.', { min: 1 }),
+  def('producer.id.expiration.check.interval.ms', 'int', '600000', 'The interval at which to remove producer IDs that have expired due to producer.id.expiration.ms passing.', { min: 1 }),
+  def('transactional.id.expiration.ms', 'int', '604800000', 'The time in ms that the transaction coordinator will wait without receiving any transaction status updates for the current transaction before expiring its transactional id.', { min: 1 }),
+  def('transaction.max.timeout.ms', 'int', '900000', 'The maximum allowed timeout for transactions.', { min: 1 }),
+  def('transaction.state.log.num.partitions', 'int', '50', 'The number of partitions for the transaction topic.', { min: 1 }),
+  def('transaction.state.log.replication.factor', 'short', '3', 'The replication factor for the transaction topic.', { min: 1 }),
+  def('transaction.state.log.min.isr', 'int', '2', 'The minimum number of replicas that must acknowledge a write to the transaction topic.', { min: 1 }),
+  def('transaction.state.log.segment.bytes', 'int', '104857600', 'The transaction topic segment bytes should be kept relatively small.', { min: 1 }),
+  def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'The interval at which to rollback transactions that have timed out.', { min: 1 }),
+  def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'The interval at which to remove transactions that have expired due to transactional.id.expiration.ms passing.', { min: 1 }),
   // Security (issue 6): listeners, TLS, SASL, connection limits. Per-listener values use
   // Kafka's prefix listener.name.<listener>.<key> (and listener.name.<listener>.<mechanism>.sasl.jaas.config).
   def('listener.security.protocol.map', 'string', 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT', 'Map between listener names and security protocols.'),

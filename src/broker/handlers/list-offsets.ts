@@ -18,6 +18,7 @@ import { defineHandler } from '../dispatch.ts';
 
 const LEADER_EPOCH = 0;
 const LATEST = -1n;
+const READ_COMMITTED = 1;
 const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
@@ -59,7 +60,7 @@ export const listOffsetsHandler = defineHandler(API.ListOffsets, {
           let found: { offset: number; timestamp: number } | null;
           switch (p.timestamp) {
             case LATEST:
-              found = { offset: log.highWatermark, timestamp: -1 };
+              found = { offset: request.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark, timestamp: -1 };
               break;
             case EARLIEST:
             case EARLIEST_LOCAL:
