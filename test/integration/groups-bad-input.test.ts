@@ -102,7 +102,7 @@ test('a thousand members join at once: one generation; pending and expired membe
 
   // KIP-394: a thousand JoinGroup v9 without member ids, pipelined on one connection: each
   // gets MEMBER_ID_REQUIRED and a distinct id; the pending members expire with their sessions.
-  const ids = await Promise.all(Array.from({ length: N }, () => clients[0]!.request(ApiKey.JoinGroup, 9, joinBody('pending', '', undefined, 1000))));
+  const ids = await Promise.all(Array.from({ length: N }, () => clients[0]!.request(ApiKey.JoinGroup, 9, joinBody('pending', '', undefined, 1000), 30_000)));
   assert.ok(ids.every((r: any) => r.errorCode === ErrorCode.MEMBER_ID_REQUIRED));
   assert.equal(new Set(ids.map((r: any) => r.memberId)).size, N);
   assert.ok(coordinator.classicGroup('pending')!.pendingMembers.size <= N);
