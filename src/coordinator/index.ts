@@ -8,3 +8,4 @@ export { ClassicGroup, decodeSubscriptionTopics, type ClassicGroupState, type Co
 export { partitionForGroup, javaStringHashCode } from './group/records.ts';
 export { ShareCoordinator, ShareGroup, type ShareMember } from './share/share-coordinator.ts';
 export { SharePartition, type RecordState } from './share/share-partition.ts';
+export { replayInternalTopic } from './internal-topic.ts';

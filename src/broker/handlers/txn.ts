@@ -44,7 +44,8 @@ import {
   partitionForTransactionalId,
   type TopicPartitionRef,
 } from '../../coordinator/txn/index.ts';
-import { API, ErrorCode, decodeRecordBatches, encodeEndTxnMarkerBatch, encodeRecordBatch } from '../../protocol/index.ts';
+import { API, ErrorCode, encodeEndTxnMarkerBatch, encodeRecordBatch } from '../../protocol/index.ts';
+import { replayInternalTopic } from '../../coordinator/index.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
@@ -159,31 +160,13 @@ export const TXN_COORDINATOR = defineComponent('txn-coordinator', (broker) => {
   };
   /** Replays __transaction_state (the last record of each transactional id wins), then recovers. */
   const load = (): void => {
-    const topic = broker.logs.topic(TRANSACTION_STATE_TOPIC);
-    if (!topic) return;
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = broker.logs.partition(TRANSACTION_STATE_TOPIC, p);
-      if (!log) continue;
-      let offset = log.logStartOffset;
-      const end = log.highWatermark;
-      while (offset < end) {
-        const read = log.read(offset, 4 << 20, { minOneBatch: true, maxOffset: end });
-        if (read.errorCode !== 0 || read.bytes === 0) break;
-        const batches = decodeRecordBatches(read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks), { verifyCrc: false });
-        if (batches.length === 0) break;
-        for (const batch of batches) {
-          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-          if (batch.isControl) continue;
-          for (const r of batch.records) {
-            const id = r.key ? decodeTransactionLogKey(r.key) : null;
-            if (id === null) continue;
-            const value = r.value ? decodeTransactionLogValue(r.value) : null;
-            if (r.value && !value) continue;
-            coordinator.load(id, value);
-          }
-        }
-      }
-    }
+    replayInternalTopic(broker.logs, TRANSACTION_STATE_TOPIC, (r) => {
+      const id = r.key ? decodeTransactionLogKey(r.key) : null;
+      if (id === null) return;
+      const value = r.value ? decodeTransactionLogValue(r.value) : null;
+      if (r.value && !value) return;
+      coordinator.load(id, value);
+    });
     for (const done of coordinator.recover()) broker.logger.info(`recovered transaction ${done}`);
   };
   let timer: NodeJS.Timeout | undefined;

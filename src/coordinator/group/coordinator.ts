@@ -9,7 +9,8 @@
 // queue keeps that true when an operation awaits (loading, and later replicated appends).
 // Requests that wait for a rebalance park inside the group and do not hold the queue.
 
-import { encodeRecordBatch, decodeRecordBatches, ErrorCode, type RecordInput } from '../../protocol/index.ts';
+import { encodeRecordBatch, ErrorCode, type RecordInput } from '../../protocol/index.ts';
+import { replayInternalTopic } from '../internal-topic.ts';
 import type { LogManager, PartitionLog } from '../../storage/index.ts';
 import { ClassicGroup, type CommittedOffset, type GroupHost } from './classic-group.ts';
 import { ConsumerGroup, type ConsumerGroupHost, type LoadedConsumerGroup } from './consumer-group.ts';
@@ -347,33 +348,10 @@ export class GroupCoordinator {
 
   /** Replays every partition of __consumer_offsets: the last record of each key wins. */
   #load(): void {
-    const { logs } = this.#options;
-    const topic = logs.topic(GROUP_METADATA_TOPIC);
-    if (!topic) return;
     const started = this.#now();
-    let records = 0;
-    for (let p = 0; p < topic.partitions; p++) {
-      const log = logs.partition(GROUP_METADATA_TOPIC, p);
-      if (!log) continue;
-      let offset = log.logStartOffset;
-      const end = log.highWatermark;
-      while (offset < end) {
-        const read = log.read(offset, 4 << 20, { minOneBatch: true, maxOffset: end });
-        if (read.errorCode !== 0 || read.bytes === 0) break;
-        const buf = read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks);
-        const batches = decodeRecordBatches(buf, { verifyCrc: false });
-        if (batches.length === 0) break;
-        for (const batch of batches) {
-          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-          if (batch.isControl) continue;
-          for (const record of batch.records) {
-            if (!record.key) continue;
-            records++;
-            this.#replay(record.key, record.value);
-          }
-        }
-      }
-    }
+    const records = replayInternalTopic(this.#options.logs, GROUP_METADATA_TOPIC, (record) => {
+      if (record.key) this.#replay(record.key, record.value);
+    });
     for (const [groupId, loaded] of this.#loadingConsumer) {
       const classic = this.#groups.get(groupId);
       if (classic instanceof ClassicGroup && classic.pendingRecord !== null && classic.pendingRecord.members.length > 0) continue;

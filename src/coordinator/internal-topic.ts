@@ -1,0 +1,37 @@
+// Replaying an internal topic (__consumer_offsets, __transaction_state) from its start, as a
+// coordinator does when the broker starts: every data record of every partition, in offset
+// order. Control batches (transaction markers) are skipped; a coordinator's records are
+// never transactional themselves. One loop serves every coordinator.
+
+import { decodeRecordBatches, type KafkaRecord } from '../protocol/index.ts';
+import type { LogManager } from '../storage/index.ts';
+
+const READ_BYTES = 4 << 20;
+
+/** Calls `visit` for each data record of `topic`; returns how many records there were. */
+export function replayInternalTopic(logs: LogManager, topic: string, visit: (record: KafkaRecord) => void): number {
+  const metadata = logs.topic(topic);
+  if (!metadata) return 0;
+  let records = 0;
+  for (let p = 0; p < metadata.partitions; p++) {
+    const log = logs.partition(topic, p);
+    if (!log) continue;
+    let offset = log.logStartOffset;
+    const end = log.highWatermark;
+    while (offset < end) {
+      const read = log.read(offset, READ_BYTES, { minOneBatch: true, maxOffset: end });
+      if (read.errorCode !== 0 || read.bytes === 0) break;
+      const batches = decodeRecordBatches(read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks), { verifyCrc: false });
+      if (batches.length === 0) break;
+      for (const batch of batches) {
+        offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+        if (batch.isControl) continue;
+        for (const record of batch.records) {
+          records++;
+          visit(record);
+        }
+      }
+    }
+  }
+  return records;
+}
