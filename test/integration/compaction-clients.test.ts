@@ -16,6 +16,7 @@ import { runPython, unb64, type PyConsumedRecord } from '../helpers/python.ts';
 import { API, Fetch, decodeRecordBatches } from '../../src/protocol/index.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { brokerOf } from './admin-helpers.ts';
+import { prng as rng } from '../helpers/prng.ts';
 
 const COMPACTED = {
   'cleanup.policy': 'compact',
@@ -24,16 +25,6 @@ const COMPACTED = {
   'delete.retention.ms': '500',
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function table(records: readonly { key: string | null; value: string | null }[]): Map<string, string> {
   const out = new Map<string, string>();

@@ -15,6 +15,8 @@ import {
 import * as generated from '../../../src/protocol/generated/index.ts';
 import * as requestHeader from '../../../src/protocol/generated/request-header.ts';
 import * as responseHeader from '../../../src/protocol/generated/response-header.ts';
+export { prng } from '../../helpers/prng.ts';
+import { prng } from '../../helpers/prng.ts';
 
 export const SPEC_DIR = defaultSpecDir();
 export const SPEC_PRESENT = fs.existsSync(path.join(SPEC_DIR, 'messages'));
@@ -27,17 +29,6 @@ export function protocolModel(): ProtocolModel {
   return model;
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Obj = Record<string, unknown>;
 type Module = Record<string, unknown>;

@@ -14,21 +14,11 @@ import { decodeRecordBatches, encodeEndTxnMarkerBatch, encodeRecordBatch } from 
 import { MemoryFileSystem, type FileSystem } from '../../../src/storage/fs.ts';
 import type { LogManager } from '../../../src/storage/log-manager.ts';
 import { openManager } from './helpers.ts';
+import { prng as rng } from '../../helpers/prng.ts';
 
 const T0 = 1_700_000_000_000;
 const DELETE_RETENTION = 10_000;
 
-/** A small seeded PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Written {
   offset: number;

@@ -8,17 +8,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { MemoryFileSystem, type CrashPolicy } from '../../../src/storage/fs.ts';
 import type { LogManager } from '../../../src/storage/log-manager.ts';
 import { buildBatch, defaults, openManager, recordingLogger } from './helpers.ts';
+import { prng as rng } from '../../helpers/prng.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = process.env['STORAGE_SEEDS'] ? process.env['STORAGE_SEEDS'].split(',').map(Number) : [1, 2, 3, 4, 5, 6, 7, 8];
 

@@ -1,3 +1,4 @@
+export { prng } from '../../../helpers/prng.ts';
 // Shared by the record tests: a table-driven CRC32C written from the spec (the oracle for
 // the native one), and a seeded PRNG so that random and fuzz tests are reproducible.
 
@@ -20,17 +21,6 @@ export function crc32cOracle(data: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** mulberry32: a small seeded PRNG, values in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomInt(rand: () => number, n: number): number {
   return Math.floor(rand() * n);
