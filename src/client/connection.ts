@@ -143,8 +143,11 @@ export class Connection {
       });
       s.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        // A certificate the client refuses will be refused again: not worth a retry.
-        const refused = secure !== undefined && /CERT|SSL|TLS|HOSTNAME/.test(err.code ?? '');
+        // A certificate the client refuses will be refused again: not worth a retry. System
+        // errors (ECONNREFUSED, ECONNRESET, ...) may pass; any other code on a TLS connect is
+        // OpenSSL's or Node's TLS verdict (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED,
+        // DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ERR_SSL_...).
+        const refused = secure !== undefined && err.code !== undefined && !/^E[A-Z]+$/.test(err.code);
         const why = refused ? `${err.code}: ${err.message}` : (err.code ?? err.message);
         reject(new KafkaError(ErrorCode.NETWORK_EXCEPTION, `could not connect to ${address}: ${why}`, { cause: err, retriable: !refused }));
       });

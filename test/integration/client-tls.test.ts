@@ -1,61 +1,63 @@
-// TLS from the client: the broker speaks plaintext, so a TLS terminator in front of it (a
-// node:tls server piping to the broker) stands in for a TLS listener, and the broker
-// advertises the terminator's address. A certificate the client does not trust is refused
-// with one non-retriable error.
+// Our client over the broker's own TLS listeners: SSL with a trusted CA, SASL_SSL with
+// SCRAM-SHA-512 and PLAIN, a server certificate the client does not trust (refused, not
+// retried), and a wrong password (SASL_AUTHENTICATION_FAILED, not retried).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import tls from 'node:tls';
 import { Admin, Consumer, KafkaError, Producer } from '../../src/client/index.ts';
-import { startTestBroker, tempDir } from '../helpers/broker.ts';
+import { startBroker } from '../../src/index.ts';
+import { createScramUser, makeCertificates, plainJaas } from './security-support.ts';
 
-test('client over TLS: produce and consume through a TLS listener; an untrusted certificate is refused', async (t) => {
-  const dir = await tempDir(t);
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-
-  let brokerPort = 0;
-  const sockets = new Set<net.Socket>();
-  const terminator = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
-    const upstream = net.connect(brokerPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
+test('client over TLS and SASL_SSL listeners; untrusted certificates and wrong passwords are refused', { timeout: 60_000 }, async (t) => {
+  const certs = await makeCertificates(t);
+  const running = await startBroker({
+    dataDir: 'memory',
+    config: {
+      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512,PLAIN',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': plainJaas({ carol: 'carol-secret' }),
+      'ssl.keystore.location': certs.serverKeystore,
+    },
   });
-  await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
-  const tlsPort = (terminator.address() as net.AddressInfo).port;
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => terminator.close(resolve));
-  });
-  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${tlsPort}` } });
-  brokerPort = broker.port;
+  t.after(() => running.stop());
+  const [plaintext, ssl, saslSsl] = running.listeners.map((l) => l.port);
+  await createScramUser(plaintext!, 'dave', 'dave-secret', ['SCRAM-SHA-512']);
+  const tls = { ca: readFileSync(certs.caCert) };
 
-  const options = { bootstrapServers: `127.0.0.1:${tlsPort}`, tls: { ca: readFileSync(cert) } };
-  const producer = new Producer(options);
+  const producer = new Producer({ bootstrapServers: `localhost:${ssl}`, tls });
   const sent = await producer.sendBatch([{ topic: 'secure', value: 'over tls' }, { topic: 'secure', value: 'still tls' }]);
   await producer.close();
   assert.deepEqual(sent.map((m) => m.offset), [0, 1]);
-  const consumer = new Consumer(options);
-  await consumer.assign([{ topic: 'secure', partition: 0, offset: 'earliest' }]);
-  const got = [];
-  while (got.length < 2) got.push(...(await consumer.poll()));
-  await consumer.close();
-  assert.deepEqual(got.map((r) => r.value!.toString()), ['over tls', 'still tls']);
 
-  const untrusting = new Admin({ bootstrapServers: `127.0.0.1:${tlsPort}`, tls: true, retries: 3, retryBackoffMs: 1 });
+  for (const sasl of [
+    { mechanism: 'SCRAM-SHA-512', username: 'dave', password: 'dave-secret' },
+    { mechanism: 'PLAIN', username: 'carol', password: 'carol-secret' },
+  ] as const) {
+    const consumer = new Consumer({ bootstrapServers: `localhost:${saslSsl}`, tls, sasl });
+    await consumer.assign([{ topic: 'secure', partition: 0, offset: 'earliest' }]);
+    const got = [];
+    while (got.length < 2) got.push(...(await consumer.poll()));
+    await consumer.close();
+    assert.deepEqual(got.map((r) => r.value!.toString()), ['over tls', 'still tls'], sasl.mechanism);
+  }
+
+  const untrusting = new Admin({ bootstrapServers: `localhost:${ssl}`, tls: true, retries: 3, retryBackoffMs: 1 });
   t.after(() => untrusting.close());
   await assert.rejects(untrusting.listTopics(), (err: unknown) => {
     assert.ok(err instanceof KafkaError);
     assert.equal(err.kafkaName, 'NETWORK_EXCEPTION');
     assert.equal(err.retriable, false);
-    assert.match(err.message, /SELF_SIGNED/);
+    assert.match(err.message, /certificate/i);
+    return true;
+  });
+
+  const wrong = new Admin({ bootstrapServers: `localhost:${saslSsl}`, tls, sasl: { mechanism: 'SCRAM-SHA-512', username: 'dave', password: 'nope' }, retries: 3, retryBackoffMs: 1 });
+  t.after(() => wrong.close());
+  await assert.rejects(wrong.listTopics(), (err: unknown) => {
+    assert.ok(err instanceof KafkaError);
+    assert.equal(err.kafkaName, 'SASL_AUTHENTICATION_FAILED');
+    assert.equal(err.retriable, false);
     return true;
   });
 });
