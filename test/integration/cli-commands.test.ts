@@ -3,15 +3,14 @@
 // output are checked, error cases included (one line, no stack trace).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { startBroker } from '../../src/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
+import { createScramUser, makeCertificates } from './security-support.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -274,37 +273,32 @@ test('cli: perf produce and perf consume report what they moved', async (t) => {
   assert.match(consumed.stdout, /^consumed 3000 records \(600000 bytes\) in [\d.]+ s: \d+ records\/s, [\d.]+ MB\/s\n$/);
 });
 
-test('cli: --tls with --tls-ca through a TLS listener; an untrusted certificate and bad SASL flags fail clearly', async (t) => {
-  const dir = await tempDir(t);
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  let brokerPort = 0;
-  const sockets = new Set<net.Socket>();
-  const terminator = tls.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
-    const upstream = net.connect(brokerPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
+test('cli: --tls-ca and SASL flags against the broker TLS listeners; untrusted certificates, wrong passwords and bad flags fail clearly', async (t) => {
+  const certs = await makeCertificates(t);
+  const running = await startBroker({
+    dataDir: 'memory',
+    config: {
+      listeners: 'PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
+      'ssl.keystore.location': certs.serverKeystore,
+    },
   });
-  await new Promise<void>((resolve) => terminator.listen(0, '127.0.0.1', resolve));
-  const tlsPort = (terminator.address() as net.AddressInfo).port;
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => terminator.close(resolve));
-  });
-  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${tlsPort}` } });
-  brokerPort = broker.port;
-  const b = { bootstrap: `127.0.0.1:${tlsPort}` };
-  const [created, untrusted, noUser] = await Promise.all([
-    runnel(['topics', 'create', 'secure', '--tls-ca', cert], b),
-    runnel(['topics', 'list', '--tls'], b),
-    runnel(['topics', 'list', '--sasl-mechanism', 'PLAIN'], b),
+  t.after(() => running.stop());
+  const [plaintext, ssl, saslSsl] = running.listeners.map((l) => l.port);
+  await createScramUser(plaintext!, 'erin', 'erin-secret', ['SCRAM-SHA-256']);
+  const overTls = { bootstrap: `localhost:${ssl}` };
+  const overSasl = (password: string) => ({ bootstrap: `localhost:${saslSsl}`, env: { RUNNEL_SASL_PASSWORD: password } });
+  const sasl = ['--tls-ca', certs.caCert, '--sasl-mechanism', 'SCRAM-SHA-256', '--sasl-username', 'erin'];
+  const [created, untrusted, noUser, wrongPassword] = await Promise.all([
+    runnel(['topics', 'create', 'secure', '--tls-ca', certs.caCert], overTls),
+    runnel(['topics', 'list', '--tls'], overTls),
+    runnel(['topics', 'list', '--sasl-mechanism', 'PLAIN'], overTls),
+    runnel(['topics', 'list', ...sasl], overSasl('wrong')),
   ]);
   assert.equal(created.code, 0, created.stderr);
-  assertOneLineFailure(untrusted, /^runnel: cannot reach the broker: could not connect to 127\.0\.0\.1:\d+: DEPTH_ZERO_SELF_SIGNED_CERT/);
+  assertOneLineFailure(untrusted, /^runnel: cannot reach the broker: could not connect to localhost:\d+: UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
   assert.equal(noUser.code, 2);
   assert.match(noUser.stderr, /^runnel: --sasl-mechanism needs --sasl-username/);
-  assert.equal((await runnel(['topics', 'list', '--tls-ca', cert], b)).stdout, 'secure\n');
+  assertOneLineFailure(wrongPassword, /^runnel: .*(SASL_AUTHENTICATION_FAILED|[Aa]uthentication failed)/);
+  assert.equal((await runnel(['topics', 'list', ...sasl], overSasl('erin-secret'))).stdout, 'secure\n');
 });
