@@ -34,6 +34,8 @@
 
 import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
+import type { TopicMetadata } from '../../storage/index.ts';
+import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
 
@@ -59,6 +61,42 @@ export function recompressBatch(batch: Buffer, target: number, level: number | u
       lastOffsetDelta: b.lastOffsetDelta,
     },
   );
+}
+
+/** A topic's configs that produce applies, resolved once per topic in a request. */
+interface ProduceSettings {
+  readonly maxMessageBytes: number;
+  readonly segmentBytes: number;
+  readonly minInsyncReplicas: number;
+  readonly logAppendTime: boolean;
+  readonly timestampAfterMaxMs: number;
+  readonly timestampBeforeMaxMs: number;
+  readonly compacted: boolean;
+  /** The codec batches must be stored in, or undefined to keep the producer's. */
+  readonly targetCodec: number | undefined;
+  readonly level: number | undefined;
+  readonly maxDecompressedBytes: number;
+}
+
+function produceSettings(broker: Broker, topic: TopicMetadata): ProduceSettings {
+  const number = (name: string) => topicConfigNumber(broker, topic, name);
+  const maxMessageBytes = number('max.message.bytes');
+  const compressionType = topicConfigValue(broker, topic, 'compression.type');
+  const targetCodec = compressionType === null ? undefined : CODEC_IDS[compressionType];
+  const levelConfig = targetCodec === undefined ? undefined : LEVEL_CONFIG[targetCodec];
+  const level = levelConfig ? number(levelConfig) : undefined;
+  return {
+    maxMessageBytes,
+    segmentBytes: number('segment.bytes'),
+    minInsyncReplicas: number('min.insync.replicas'),
+    logAppendTime: topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime',
+    timestampAfterMaxMs: number('message.timestamp.after.max.ms'),
+    timestampBeforeMaxMs: number('message.timestamp.before.max.ms'),
+    compacted: (topicConfigValue(broker, topic, 'cleanup.policy') ?? '').includes('compact'),
+    targetCodec,
+    level: level === -1 ? undefined : level,
+    maxDecompressedBytes: Math.max(maxMessageBytes * 64, 64 << 20),
+  };
 }
 
 type ProduceResponse = ReturnType<typeof API.Produce.createResponse>;
@@ -97,6 +135,7 @@ export const produceHandler = defineHandler(API.Produce, {
 
     for (const topicData of request.topicData) {
       const topic = apiVersion >= 13 ? broker.logs.topicById(topicData.topicId) : broker.logs.topic(topicData.name);
+      const settings = topic ? produceSettings(broker, topic) : undefined;
       const partitionResponses: PartitionResponse[] = [];
       for (const partitionData of topicData.partitionData) {
         const index = partitionData.index;
@@ -116,7 +155,7 @@ export const produceHandler = defineHandler(API.Produce, {
           fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           continue;
         }
-        if (!topic) {
+        if (!topic || !settings) {
           fail(apiVersion >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           continue;
         }
@@ -132,7 +171,7 @@ export const produceHandler = defineHandler(API.Produce, {
           continue;
         }
         const size = records!.length;
-        const maxMessageBytes = topicConfigNumber(broker, topic, 'max.message.bytes');
+        const { maxMessageBytes } = settings;
         if (size > maxMessageBytes) {
           fail(
             ErrorCode.MESSAGE_TOO_LARGE,
@@ -140,12 +179,12 @@ export const produceHandler = defineHandler(API.Produce, {
           );
           continue;
         }
-        if (size > topicConfigNumber(broker, topic, 'segment.bytes')) {
+        if (size > settings.segmentBytes) {
           fail(ErrorCode.RECORD_LIST_TOO_LARGE);
           continue;
         }
         if (acks === -1) {
-          const minIsr = topicConfigNumber(broker, topic, 'min.insync.replicas');
+          const minIsr = settings.minInsyncReplicas;
           if (minIsr > 1) {
             fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR Set(${broker.nodeId}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.name}-${index}`);
             continue;
@@ -166,19 +205,18 @@ export const produceHandler = defineHandler(API.Produce, {
           });
           continue;
         }
-        const logAppendTime = topicConfigValue(broker, topic, 'message.timestamp.type') === 'LogAppendTime';
+        const { logAppendTime } = settings;
         if (!logAppendTime) {
-          const problem = timestampProblem(records!, log.clock(), topicConfigNumber(broker, topic, 'message.timestamp.after.max.ms'), topicConfigNumber(broker, topic, 'message.timestamp.before.max.ms'));
+          const problem = timestampProblem(records!, log.clock(), settings.timestampAfterMaxMs, settings.timestampBeforeMaxMs);
           if (problem) {
             fail(ErrorCode.INVALID_TIMESTAMP, problem);
             continue;
           }
         }
-        const policy = topicConfigValue(broker, topic, 'cleanup.policy') ?? '';
-        if (policy.includes('compact') && (records!.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
+        if (settings.compacted && (records!.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
           let keyless = false;
           try {
-            keyless = decodeRecordBatch(records!, 0, { verifyCrc: false, maxDecompressedBytes: Math.max(maxMessageBytes * 64, 64 << 20) }).records.some((r) => r.key === null);
+            keyless = decodeRecordBatch(records!, 0, { verifyCrc: false, maxDecompressedBytes: settings.maxDecompressedBytes }).records.some((r) => r.key === null);
           } catch {
             keyless = false; // validated above; a decoding failure is left to the append path
           }
@@ -189,12 +227,10 @@ export const produceHandler = defineHandler(API.Produce, {
         }
         try {
           let batch = records!;
-          const compressionType = topicConfigValue(broker, topic, 'compression.type');
-          const target = compressionType === null ? undefined : CODEC_IDS[compressionType];
-          if (target !== undefined && (batch.readInt16BE(ATTRIBUTES) & COMPRESSION_MASK) !== target && (batch.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) === 0) {
-            const levelConfig = LEVEL_CONFIG[target];
-            const level = levelConfig ? topicConfigNumber(broker, topic, levelConfig) : undefined;
-            batch = recompressBatch(batch, target, level === -1 ? undefined : level, Math.max(maxMessageBytes * 64, 64 << 20));
+          const target = settings.targetCodec;
+          const attributes = batch.readInt16BE(ATTRIBUTES);
+          if (target !== undefined && (attributes & COMPRESSION_MASK) !== target && (attributes & CONTROL_FLAG) === 0) {
+            batch = recompressBatch(batch, target, settings.level, settings.maxDecompressedBytes);
           }
           const appended = log.append(batch, logAppendTime ? { timestampType: 'LogAppendTime' } : {});
           broker.appends.notify(log);
