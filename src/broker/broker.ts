@@ -3,7 +3,6 @@
 // what handlers share: config, logs, the append notifier that wakes long-polling fetches,
 // and the addresses advertised to clients.
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import os from 'node:os';
 import tls from 'node:tls';
@@ -28,13 +27,6 @@ export interface RunningListener {
   readonly bootstrap: string;
   readonly advertised: { readonly host: string; readonly port: number };
 }
-
-/**
- * The listener of the connection whose request is being handled. Handlers read
- * `broker.advertised` (Metadata, FindCoordinator, DescribeCluster); with several listeners it
- * must be the address of the listener the client came in on, as in Kafka.
- */
-const currentListener = new AsyncLocalStorage<string>();
 
 export interface BrokerOptions {
   /** Host to bind; overrides `listeners`. Default 127.0.0.1. */
@@ -151,12 +143,17 @@ export class Broker {
     return this.logs.clusterId;
   }
 
-  /**
-   * The host and port that clients are told to connect to: those of the listener the current
-   * request came in on, else of inter.broker.listener.name, else of the first listener.
-   */
+  /** The advertised address of inter.broker.listener.name, else of the first listener. */
   get advertised(): Listener {
-    const name = currentListener.getStore() ?? this.#interBrokerListener;
+    return this.advertisedFor(undefined);
+  }
+
+  /**
+   * The host and port that clients of a listener are told to connect to: a client hears of
+   * the listener it came in on (RequestContext.listenerName), as with Kafka.
+   */
+  advertisedFor(listenerName: string | undefined): Listener {
+    const name = listenerName ?? this.#interBrokerListener;
     const l = this.#listeners.find((x) => x.name === name) ?? this.#listeners[0];
     if (!l) throw new Error('broker is not listening');
     return { name: l.name, host: l.advertised.host, port: l.advertised.port };
@@ -172,11 +169,6 @@ export class Broker {
   /** Every listener with its bound and advertised addresses. */
   get listeners(): readonly RunningListener[] {
     return this.#listeners;
-  }
-
-  /** Runs a connection's request handling with its listener as the current one. */
-  inListener<T>(listener: string, fn: () => T): T {
-    return currentListener.run(listener, fn);
   }
 
   get stopSignal(): AbortSignal {

@@ -111,7 +111,7 @@ export class Connection {
         const frame = this.#queue.shift()!;
         this.#queuedBytes -= frame.length;
         if (this.#queuedBytes <= MAX_QUEUED_BYTES && this.#socket.isPaused()) this.#socket.resume();
-        await this.#broker.inListener(this.listener.name, () => this.#handle(frame));
+        await this.#handle(frame);
         if (this.#socket.writableLength > MAX_UNSENT_BYTES) await this.#drained();
       }
     } finally {

@@ -20,7 +20,7 @@ export const describeClusterHandler = defineHandler(API.DescribeCluster, {
     }
     response.clusterId = broker.clusterId;
     response.controllerId = broker.nodeId;
-    const { host, port } = broker.advertised;
+    const { host, port } = broker.advertisedFor(ctx.listenerName);
     response.brokers = [{ brokerId: broker.nodeId, host, port, rack: null, isFenced: false }];
     return response;
   },

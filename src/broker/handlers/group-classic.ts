@@ -32,7 +32,7 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
   handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const coordinator = groupCoordinator(broker);
-    const { host, port } = broker.advertised;
+    const { host, port } = broker.advertisedFor(ctx.listenerName);
     const find = (key: string) => {
       let errorCode: number = 0;
       if (request.keyType === KEY_TYPE_GROUP) {

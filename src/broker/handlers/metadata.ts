@@ -54,7 +54,7 @@ export const metadataHandler = defineHandler(API.Metadata, {
   handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.Metadata.createResponse();
-    const { host, port } = broker.advertised;
+    const { host, port } = broker.advertisedFor(ctx.listenerName);
     response.brokers = [{ nodeId: broker.nodeId, host, port, rack: null }];
     response.clusterId = broker.clusterId;
     response.controllerId = broker.nodeId;
