@@ -1,5 +1,6 @@
-// The coordinators' public face. Group coordinator (issue 3): classic groups, committed
-// offsets, their records in __consumer_offsets.
+// The coordinators' public face. Group coordinator (issue 3): classic and consumer groups,
+// committed offsets, their records in __consumer_offsets; share groups and the share
+// coordinator of __share_group_state.
 
 export { GroupCoordinator, GROUP_METADATA_TOPIC, type CoordinatorOptions, type Group, type OffsetCommitEntry } from './group/coordinator.ts';
 export { ConsumerGroup, toWire, type ConsumerGroupState, type ConsumerMember } from './group/consumer-group.ts';
@@ -8,4 +9,5 @@ export { ClassicGroup, decodeSubscriptionTopics, type ClassicGroupState, type Co
 export { partitionForGroup, javaStringHashCode } from './group/records.ts';
 export { ShareCoordinator, ShareGroup, type ShareMember } from './share/share-coordinator.ts';
 export { SharePartition, type RecordState } from './share/share-partition.ts';
-export { replayInternalTopic } from './internal-topic.ts';
+export { ShareStateCoordinator, SHARE_STATE_TOPIC, partitionForShareState, shareCoordinatorKey, type ShareState } from './share/state-coordinator.ts';
+export { ensureInternalTopic, replayInternalTopic } from './internal-topic.ts';

@@ -1,10 +1,11 @@
-// Replaying an internal topic (__consumer_offsets, __transaction_state) from its start, as a
+// The internal topics of the coordinators (__consumer_offsets, __transaction_state,
+// __share_group_state): creating one on first need, and replaying one from its start, as a
 // coordinator does when the broker starts: every data record of every partition, in offset
 // order. Control batches (transaction markers) are skipped; a coordinator's records are
 // never transactional themselves. One loop serves every coordinator.
 
 import { decodeRecordBatches, type KafkaRecord } from '../protocol/index.ts';
-import type { LogManager } from '../storage/index.ts';
+import type { LogManager, TopicMetadata } from '../storage/index.ts';
 
 const READ_BYTES = 4 << 20;
 
@@ -34,4 +35,19 @@ export function replayInternalTopic(logs: LogManager, topic: string, visit: (rec
     }
   }
   return records;
+}
+
+/**
+ * The internal topic, created if missing with the given partition count and segment size
+ * (fixed at creation, as in Kafka), cleanup.policy=compact unless `configs` says otherwise.
+ * Throws when creation fails.
+ */
+export function ensureInternalTopic(logs: LogManager, topic: string, partitions: number, segmentBytes: number, configs: Record<string, string> = {}): TopicMetadata {
+  return (
+    logs.topic(topic) ??
+    logs.createTopic(topic, {
+      partitions,
+      configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(segmentBytes), ...configs },
+    })
+  );
 }

@@ -116,6 +116,11 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('group.share.delivery.count.limit', 'int', '5', 'The maximum number of delivery attempts for a record delivered to a share group.', { min: 2 }),
   def('group.share.partition.max.record.locks', 'int', '2000', 'Share-group record lock limit per share-partition.', { min: 100 }),
   def('group.share.max.size', 'int', '200', 'The maximum number of members that a single share group can accommodate.', { min: 1 }),
+  // Share coordinator (KIP-932): share-partition state in __share_group_state.
+  def('share.coordinator.state.topic.num.partitions', 'int', '50', 'The number of partitions for the share-group state topic (should not change after deployment).', { min: 1 }),
+  def('share.coordinator.state.topic.replication.factor', 'short', '3', 'Replication factor for the share-group state topic.', { min: 1 }),
+  def('share.coordinator.state.topic.segment.bytes', 'int', '104857600', 'The log segment size for the share-group state topic.', { min: 1 }),
+  def('share.coordinator.snapshot.update.records.per.snapshot', 'int', '500', 'The number of update records the share coordinator writes between snapshot records.', { min: 0 }),
   // Producer ids and transactions (read by src/broker/handlers/txn.ts).
   def('producer.id.expiration.ms', 'int', '86400000', 'The time in ms that a topic partition leader will wait before expiring producer IDs.', { min: 1 }),
   def('producer.id.expiration.check.interval.ms', 'int', '600000', 'The interval at which to remove producer IDs that have expired due to producer.id.expiration.ms passing.', { min: 1 }),

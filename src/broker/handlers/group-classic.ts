@@ -3,8 +3,8 @@
 //
 // FindCoordinator: one key (v0-3) or a batch of keys (v4+). GROUP keys are answered with
 // this broker, after creating __consumer_offsets on first need as Kafka does; TRANSACTION
-// and SHARE keys get COORDINATOR_NOT_AVAILABLE until those coordinators exist (issue 5 and
-// share groups); an unknown key type gets INVALID_REQUEST.
+// keys too (issue 5); SHARE keys ("groupId:topicId:partition", else INVALID_REQUEST) after
+// creating __share_group_state; an unknown key type gets INVALID_REQUEST.
 // JoinGroup: an empty group id is INVALID_GROUP_ID, a session timeout outside
 // group.min/max.session.timeout.ms is INVALID_SESSION_TIMEOUT; v0 has no rebalance timeout,
 // so the session timeout stands in for it (as Kafka does). The group state machine is
@@ -18,7 +18,7 @@
 
 import { API, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
-import { groupCoordinator, shareCoordinator } from './group-component.ts';
+import { groupCoordinator, shareCoordinator, shareStateCoordinator } from './group-component.ts';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -40,7 +40,10 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
       } else if (request.keyType === KEY_TYPE_TRANSACTION) {
         // Issue 5: this broker coordinates every transactional id (handlers/txn.ts).
       } else if (request.keyType === KEY_TYPE_SHARE) {
-        errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        // A share partition "groupId:topicId:partition" (KIP-932): this broker keeps the state
+        // of every one, in __share_group_state (created here on first need).
+        if (!/^.+:[A-Za-z0-9_-]{22}:\d+$/.test(key)) errorCode = ErrorCode.INVALID_REQUEST;
+        else if (!shareStateCoordinator(broker).ensureTopic()) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       } else {
         errorCode = ErrorCode.INVALID_REQUEST;
       }

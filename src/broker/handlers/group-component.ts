@@ -1,14 +1,16 @@
-// The group coordinator (with the share-group coordinator beside it) as a broker component: one per broker, started before the broker
-// accepts clients (it loads __consumer_offsets) and stopped with it (timers cleared,
-// parked JoinGroup/SyncGroup requests answered).
+// The group coordinator (with the share-group coordinator and the share coordinator of
+// __share_group_state beside it) as a broker component: one per broker, started before the
+// broker accepts clients (it loads __consumer_offsets and __share_group_state) and stopped
+// with it (timers cleared, parked JoinGroup/SyncGroup requests answered).
 
-import { GroupCoordinator, ShareCoordinator } from '../../coordinator/index.ts';
+import { GroupCoordinator, ShareCoordinator, ShareStateCoordinator } from '../../coordinator/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
 
 export interface GroupCoordinatorComponent extends Component {
   readonly coordinator: GroupCoordinator;
   readonly share: ShareCoordinator;
+  readonly shareState: ShareStateCoordinator;
 }
 
 export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = defineComponent('group-coordinator', (broker) => {
@@ -19,7 +21,14 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
   });
+  const shareState = new ShareStateCoordinator({
+    logs: broker.logs,
+    config: (name) => broker.config.number(name),
+    log: (level, message, fields) => broker.logger[level](message, fields),
+    appended: (log) => broker.appends.notify(log),
+  });
   const share = new ShareCoordinator({
+    state: shareState,
     logs: broker.logs,
     config: (name) => broker.config.number(name),
     log: (message) => broker.logger.info(message),
@@ -31,14 +40,18 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
   return {
     coordinator,
     share,
-    start: () => coordinator.start(),
+    shareState,
+    start: () => {
+      coordinator.start();
+      shareState.start();
+    },
     stop: () => {
       share.stop();
+      shareState.stop();
       coordinator.stop();
     },
   };
 });
-
 
 export function groupCoordinator(broker: Broker): GroupCoordinator {
   return broker.component(GROUP_COORDINATOR).coordinator;
@@ -46,4 +59,8 @@ export function groupCoordinator(broker: Broker): GroupCoordinator {
 
 export function shareCoordinator(broker: Broker): ShareCoordinator {
   return broker.component(GROUP_COORDINATOR).share;
+}
+
+export function shareStateCoordinator(broker: Broker): ShareStateCoordinator {
+  return broker.component(GROUP_COORDINATOR).shareState;
 }

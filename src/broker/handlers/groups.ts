@@ -6,7 +6,8 @@
 // Handlers: group-classic.ts (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
 // group-consumer.ts (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe), share-groups.ts
 // (KIP-932: ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch, ShareAcknowledge and the
-// share-group offset APIs),
+// share-group offset APIs), share-state.ts (the share coordinator's inter-broker APIs:
+// Initialize/Read/Write/DeleteShareGroupState, ReadShareGroupStateSummary),
 // offsets.ts (OffsetCommit, OffsetFetch, OffsetDelete), group-admin.ts (DescribeGroups,
 // ListGroups, DeleteGroups). The state lives in src/coordinator/group.
 // Not yet served: streams groups, TxnOffsetCommit (issue 5).
@@ -27,6 +28,7 @@ import {
   shareGroupHeartbeatHandler,
 } from './share-groups.ts';
 import { offsetCommitHandler, offsetDeleteHandler, offsetFetchHandler } from './offsets.ts';
+import { SHARE_STATE_HANDLERS } from './share-state.ts';
 
 export const GROUP_HANDLERS: readonly ApiHandler[] = [
   findCoordinatorHandler,
@@ -49,5 +51,6 @@ export const GROUP_HANDLERS: readonly ApiHandler[] = [
   describeShareGroupOffsetsHandler,
   alterShareGroupOffsetsHandler,
   deleteShareGroupOffsetsHandler,
+  ...SHARE_STATE_HANDLERS,
 ];
 export const GROUP_STARTUP: readonly ComponentKey<Component>[] = [GROUP_COORDINATOR];

@@ -15,8 +15,9 @@
 // finished in the in-flight window). AlterShareGroupOffsets (91) and DeleteShareGroupOffsets
 // (92): only for a share group without members (NON_EMPTY_GROUP); GROUP_ID_NOT_FOUND for
 // an unknown group on delete (alter creates it, as Kafka initializes the state).
-// Omitted: persistence of share state (__share_group_state), ShareAcquireMode record-limit
-// (v2), and the FindCoordinator SHARE key type (brokers use it among themselves).
+// Share-partition state is kept by the share coordinator (__share_group_state, see
+// share-state.ts), so the offset APIs answer from it for partitions not loaded since a restart.
+// Omitted: ShareAcquireMode record-limit (v2).
 
 import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
@@ -271,17 +272,17 @@ export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareG
     const share = shareCoordinator(broker);
     const response = API.DescribeShareGroupOffsets.createResponse();
     for (const g of request.groups) {
-      const group = share.group(g.groupId);
-      if (!group) {
+      if (!share.knows(g.groupId)) {
         response.groups.push({ groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} not found.` });
         continue;
       }
+      const withState = share.partitionsWithState(g.groupId);
       const requested =
         g.topics ??
-        [...new Set([...group.partitions.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))]
+        [...new Set([...withState].map((k) => k.slice(0, k.lastIndexOf(':'))))]
           .map((id) => broker.logs.topicById(id))
           .filter((t) => t !== undefined)
-          .map((t) => ({ topicName: t.name, partitions: [...group.partitions.keys()].filter((k) => k.startsWith(`${t.topicId}:`)).map((k) => Number(k.slice(k.lastIndexOf(':') + 1))).sort((a, b) => a - b) }));
+          .map((t) => ({ topicName: t.name, partitions: [...withState].filter((k) => k.startsWith(`${t.topicId}:`)).map((k) => Number(k.slice(k.lastIndexOf(':') + 1))).sort((a, b) => a - b) }));
       response.groups.push({
         groupId: g.groupId,
         errorCode: 0,
@@ -296,7 +297,7 @@ export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareG
               if (!topic || !log) {
                 return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
               }
-              const sp = group.partitions.get(`${topic.topicId}:${partitionIndex}`);
+              const sp = share.startOffset(g.groupId, topic.topicId, partitionIndex);
               if (!sp) return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: 0, errorMessage: null };
               const lag = Math.max(log.highWatermark - sp.startOffset - sp.deliveryCompleteCount, 0);
               return { partitionIndex, startOffset: BigInt(sp.startOffset), leaderEpoch: LEADER_EPOCH, lag: apiVersion >= 1 ? BigInt(lag) : -1n, errorCode: 0, errorMessage: null };
@@ -335,8 +336,8 @@ export const alterShareGroupOffsetsHandler = defineHandler(API.AlterShareGroupOf
           if (!topic || !log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
           const offset = Number(p.startOffset);
           if (offset < 0 || offset > log.highWatermark) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Start offset ${offset} is outside the log.` };
-          share.alterStartOffset(request.groupId, topic.topicId, p.partitionIndex, Math.max(offset, log.logStartOffset));
-          return { partitionIndex: p.partitionIndex, errorCode: 0, errorMessage: null };
+          const errorCode = share.alterStartOffset(request.groupId, topic.topicId, p.partitionIndex, Math.max(offset, log.logStartOffset));
+          return { partitionIndex: p.partitionIndex, errorCode, errorMessage: null };
         }),
       };
     });
@@ -349,13 +350,12 @@ export const deleteShareGroupOffsetsHandler = defineHandler(API.DeleteShareGroup
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.DeleteShareGroupOffsets.createResponse();
-    const group = share.group(request.groupId);
-    if (!group) {
+    if (!share.knows(request.groupId)) {
       response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
       response.errorMessage = `Group ${request.groupId} not found.`;
       return response;
     }
-    if (group.members.size > 0) {
+    if ((share.group(request.groupId)?.members.size ?? 0) > 0) {
       response.errorCode = ErrorCode.NON_EMPTY_GROUP;
       response.errorMessage = `The group ${request.groupId} is not empty.`;
       return response;
@@ -363,8 +363,8 @@ export const deleteShareGroupOffsetsHandler = defineHandler(API.DeleteShareGroup
     response.responses = request.topics.map((t) => {
       const topic = broker.logs.topic(t.topicName);
       if (!topic) return { topicName: t.topicName, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
-      share.deleteTopicState(request.groupId, topic.topicId);
-      return { topicName: t.topicName, topicId: topic.topicId, errorCode: 0, errorMessage: null };
+      const errorCode = share.deleteTopicState(request.groupId, topic.topicId);
+      return { topicName: t.topicName, topicId: topic.topicId, errorCode, errorMessage: null };
     });
     return response;
   },

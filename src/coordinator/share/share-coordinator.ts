@@ -13,12 +13,18 @@
 // request carries the next epoch (INVALID_SHARE_SESSION_EPOCH otherwise,
 // SHARE_SESSION_NOT_FOUND without a session), -1 closes it and releases what the member
 // had acquired. A member that leaves or expires releases its records too.
-// Not persisted: share-group membership and share-partition state (Kafka's
-// __share_group_state) start afresh after a restart.
+// Share-partition state is durable: each SharePartition starts from what the share
+// coordinator (state-coordinator.ts, __share_group_state) kept for it, or, the first time,
+// is initialized there at the log end (share.auto.offset.reset=latest), and writes every
+// change back.
 
 import { ErrorCode } from '../../protocol/index.ts';
 import type { LogManager } from '../../storage/index.ts';
 import { SharePartition, type AcquiredRange, type ShareLog } from './share-partition.ts';
+import type { ShareStateCoordinator } from './state-coordinator.ts';
+
+/** The leader epoch of every partition on a single broker. */
+const LEADER_EPOCH = 0;
 
 export interface ShareCoordinatorOptions {
   logs: LogManager;
@@ -26,6 +32,8 @@ export interface ShareCoordinatorOptions {
   log?: (message: string) => void;
   /** Whether a group of another type (classic, consumer) holds this id. */
   otherGroupExists(groupId: string): boolean;
+  /** Where share-partition state is kept. */
+  state: ShareStateCoordinator;
 }
 
 export interface ShareMember {
@@ -250,21 +258,63 @@ export class ShareCoordinator {
     });
   }
 
-  /** The share partition, created at the log end the first time it is fetched (share.auto.offset.reset=latest). */
+  /**
+   * The share partition: from its stored state, or, the first time the group fetches it,
+   * initialized at the log end (share.auto.offset.reset=latest). Undefined for an unknown
+   * group or when the state cannot be read or written.
+   */
   partition(groupId: string, topicId: string, partition: number, logEnd: number): SharePartition | undefined {
     const group = this.#groups.get(groupId);
     if (!group) return undefined;
     const key = `${topicId}:${partition}`;
     let sp = group.partitions.get(key);
-    if (!sp) {
-      sp = new SharePartition(logEnd, {
+    if (sp) return sp;
+    const { state } = this.#options;
+    const id = { groupId, topicId, partition };
+    const read = state.read(id, LEADER_EPOCH);
+    if (read.errorCode !== 0) return undefined;
+    let stored = read.state;
+    if (!stored || stored.startOffset < 0) {
+      if (state.initialize(id, (stored?.stateEpoch ?? -1) + 1, logEnd) !== 0) return undefined;
+      stored = state.state(groupId, topicId, partition)!;
+    }
+    const stateEpoch = stored.stateEpoch;
+    sp = new SharePartition(
+      stored.startOffset,
+      {
         lockDurationMs: () => this.#options.config('group.share.record.lock.duration.ms'),
         deliveryCountLimit: () => this.#options.config('group.share.delivery.count.limit'),
         maxInFlight: () => this.#options.config('group.share.partition.max.record.locks'),
-      });
-      group.partitions.set(key, sp);
-    }
+      },
+      (change) => {
+        const error = state.write(id, { stateEpoch, leaderEpoch: LEADER_EPOCH, ...change });
+        if (error !== 0) this.#options.log?.(`writing the state of share partition ${groupId}/${topicId}-${partition} failed with error ${error}`);
+      },
+    );
+    sp.restore(stored.stateBatches);
+    group.partitions.set(key, sp);
     return sp;
+  }
+
+  /** The start offset and finished-record count of a share partition, in memory or stored; null when it has no state. */
+  startOffset(groupId: string, topicId: string, partition: number): { startOffset: number; deliveryCompleteCount: number } | null {
+    const sp = this.#groups.get(groupId)?.partitions.get(`${topicId}:${partition}`);
+    if (sp) return { startOffset: sp.startOffset, deliveryCompleteCount: sp.deliveryCompleteCount };
+    const stored = this.#options.state.state(groupId, topicId, partition);
+    if (!stored || stored.startOffset < 0) return null;
+    return { startOffset: stored.startOffset, deliveryCompleteCount: Math.max(stored.deliveryCompleteCount, 0) };
+  }
+
+  /** The share partitions of a group with state (in memory or stored), as "topicId:partition". */
+  partitionsWithState(groupId: string): Set<string> {
+    const out = new Set(this.#groups.get(groupId)?.partitions.keys() ?? []);
+    for (const p of this.#options.state.partitionsOf(groupId)) out.add(`${p.topicId}:${p.partition}`);
+    return out;
+  }
+
+  /** Whether the id is a share group: one with members in memory, or stored share-partition state. */
+  knows(groupId: string): boolean {
+    return this.#groups.has(groupId) || this.#options.state.partitionsOf(groupId).length > 0;
   }
 
   acknowledge(groupId: string, memberId: string, acks: PartitionAcks): number {
@@ -281,25 +331,37 @@ export class ShareCoordinator {
   // -- share-group offsets (DescribeShareGroupOffsets, AlterShareGroupOffsets, DeleteShareGroupOffsets)
 
   /** Sets a partition's start offset (the group must have no members; checked by the caller). */
-  alterStartOffset(groupId: string, topicId: string, partition: number, startOffset: number): void {
+  /**
+   * Sets a partition's start offset (the group must have no members; checked by the caller):
+   * a new state epoch, initialized at that offset, as Kafka's AlterShareGroupOffsets does.
+   * Returns 0 or an error code.
+   */
+  alterStartOffset(groupId: string, topicId: string, partition: number, startOffset: number): number {
     let group = this.#groups.get(groupId);
     if (!group) this.#groups.set(groupId, (group = new ShareGroup(groupId)));
     const key = `${topicId}:${partition}`;
     group.partitions.get(key)?.close();
     group.partitions.delete(key);
-    this.partition(groupId, topicId, partition, startOffset);
+    const { state } = this.#options;
+    return state.initialize({ groupId, topicId, partition }, (state.state(groupId, topicId, partition)?.stateEpoch ?? -1) + 1, startOffset);
   }
 
-  /** Forgets a topic's share-partition state; the next fetch starts it afresh. */
-  deleteTopicState(groupId: string, topicId: string): void {
+  /** Deletes a topic's share-partition state (DeleteShareGroupState); the next fetch starts it afresh. Returns 0 or an error code. */
+  deleteTopicState(groupId: string, topicId: string): number {
     const group = this.#groups.get(groupId);
-    if (!group) return;
-    for (const [key, sp] of group.partitions) {
+    for (const [key, sp] of group?.partitions ?? []) {
       if (key.startsWith(`${topicId}:`)) {
         sp.close();
-        group.partitions.delete(key);
+        group!.partitions.delete(key);
       }
     }
+    let error = 0;
+    for (const p of this.#options.state.partitionsOf(groupId)) {
+      if (p.topicId !== topicId) continue;
+      const e = this.#options.state.delete({ groupId, topicId, partition: p.partition });
+      if (e !== 0) error = e;
+    }
+    return error;
   }
 
   acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog): AcquiredRange[] {

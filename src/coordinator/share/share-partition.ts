@@ -11,8 +11,14 @@
 // ARCHIVED once group.share.delivery.count.limit deliveries were made). The SPSO moves past
 // records that are ACKNOWLEDGED or ARCHIVED, and the window holds at most
 // group.share.partition.max.record.locks records, which bounds memory.
-// Not persisted (Kafka keeps this in __share_group_state): a restart starts again from the
-// log end, per share.auto.offset.reset=latest.
+// Persisted as Kafka's share-partition leader persists it: every change of the SPSO or of a
+// record's state to AVAILABLE, ACKNOWLEDGED or ARCHIVED goes to the share coordinator
+// (state-coordinator.ts, __share_group_state) as the state batches that changed, before the
+// request that caused it is answered. Acquisition is not written (Kafka neither): after a
+// restart an acquired record is AVAILABLE again with the delivery count last written, and
+// offsets inside the restored window that no batch covers are AVAILABLE, never delivered.
+
+import { DELIVERY_STATE_ACKNOWLEDGED, DELIVERY_STATE_ARCHIVED, DELIVERY_STATE_AVAILABLE, type StateBatch } from './state-records.ts';
 
 export type RecordState = 'AVAILABLE' | 'ACQUIRED' | 'ACKNOWLEDGED' | 'ARCHIVED';
 
@@ -47,6 +53,13 @@ export interface AcquiredRange {
   deliveryCount: number;
 }
 
+/** A change of a share partition's durable state, for the share coordinator. */
+export interface SharePartitionChange {
+  startOffset: number;
+  deliveryCompleteCount: number;
+  stateBatches: StateBatch[];
+}
+
 /** The log a share partition reads: batch boundaries and the high watermark. */
 export interface ShareLog {
   readonly highWatermark: number;
@@ -61,12 +74,33 @@ export class SharePartition {
   readonly #records = new Map<number, InFlight>();
   readonly #limits: SharePartitionLimits;
   readonly #locks = new Set<Lock>();
+  readonly #persist: (change: SharePartitionChange) => void;
   #closed = false;
 
-  constructor(startOffset: number, limits: SharePartitionLimits) {
+  /** `persist` receives every change of the durable state (nothing is written when omitted). */
+  constructor(startOffset: number, limits: SharePartitionLimits, persist: (change: SharePartitionChange) => void = () => {}) {
     this.startOffset = startOffset;
     this.nextOffset = startOffset;
     this.#limits = limits;
+    this.#persist = persist;
+  }
+
+  /**
+   * Takes back the state the share coordinator kept: each batch at or after the start offset
+   * in its state and delivery count; the in-flight window ends after the last batch.
+   */
+  restore(stateBatches: readonly StateBatch[]): void {
+    let end = this.startOffset;
+    for (const b of stateBatches) {
+      const state: RecordState = b.deliveryState === DELIVERY_STATE_ACKNOWLEDGED ? 'ACKNOWLEDGED' : b.deliveryState === DELIVERY_STATE_ARCHIVED ? 'ARCHIVED' : 'AVAILABLE';
+      for (let o = Math.max(b.firstOffset, this.startOffset); o <= b.lastOffset; o++) this.#records.set(o, { state, deliveryCount: b.deliveryCount, owner: null, lock: null });
+      end = Math.max(end, b.lastOffset + 1);
+    }
+    for (let o = this.startOffset; o < end; o++) {
+      if (!this.#records.has(o)) this.#records.set(o, { state: 'AVAILABLE', deliveryCount: 0, owner: null, lock: null });
+    }
+    this.nextOffset = end;
+    this.#advance();
   }
 
   get inFlight(): number {
@@ -95,7 +129,10 @@ export class SharePartition {
    */
   acquire(member: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
     if (this.#closed) return [];
-    if (this.startOffset < log.logStartOffset) this.#skipTo(log.logStartOffset);
+    if (this.startOffset < log.logStartOffset) {
+      this.#skipTo(log.logStartOffset);
+      this.#advanceAndPersist([], true);
+    }
     const acquired: number[] = [];
     for (const [offset, r] of [...this.#records].sort((a, b) => a[0] - b[0])) {
       if (acquired.length >= maxRecords) break;
@@ -131,12 +168,14 @@ export class SharePartition {
   #expire(lock: Lock): void {
     lock.timer = null;
     this.#locks.delete(lock);
+    const changed: number[] = [];
     for (const o of lock.offsets) {
       const r = this.#records.get(o);
       if (!r || r.lock !== lock || r.state !== 'ACQUIRED') continue;
       this.#makeAvailable(r);
+      changed.push(o);
     }
-    this.#advance();
+    this.#advanceAndPersist(changed);
   }
 
   #makeAvailable(r: InFlight): void {
@@ -172,6 +211,7 @@ export class SharePartition {
       if (!r || r.state !== 'ACQUIRED' || r.owner !== member) return invalidState;
     }
     const renewed: number[] = [];
+    const changed: number[] = [];
     for (let o = firstOffset; o <= lastOffset; o++) {
       const type = types.length === 1 ? types[0]! : types[o - firstOffset]!;
       const r = this.#records.get(o);
@@ -185,20 +225,45 @@ export class SharePartition {
       if (type === ACK_ACCEPT) r.state = 'ACKNOWLEDGED';
       else if (type === ACK_RELEASE) this.#makeAvailable(r);
       else r.state = 'ARCHIVED'; // reject, gap
+      changed.push(o);
     }
     if (renewed.length > 0) this.#lock(renewed);
-    this.#advance();
+    this.#advanceAndPersist(changed);
     return 0;
   }
 
   /** Releases everything a member holds (it left, or closed its share session). */
   releaseMember(member: string): void {
-    for (const r of this.#records.values()) {
+    const changed: number[] = [];
+    for (const [o, r] of this.#records) {
       if (r.state === 'ACQUIRED' && r.owner === member) {
         this.#makeAvailable(r);
+        changed.push(o);
       }
     }
+    this.#advanceAndPersist(changed);
+  }
+
+  /** Moves the SPSO and hands the change (if any) to the share coordinator. */
+  #advanceAndPersist(changed: number[], moved = false): void {
+    const before = this.startOffset;
     this.#advance();
+    if (this.#closed || (changed.length === 0 && this.startOffset === before && !moved)) return;
+    this.#persist({ startOffset: this.startOffset, deliveryCompleteCount: this.deliveryCompleteCount, stateBatches: this.#stateBatches(changed) });
+  }
+
+  /** The changed offsets still in flight as state batches (runs of equal state and count). */
+  #stateBatches(offsets: number[]): StateBatch[] {
+    const out: StateBatch[] = [];
+    for (const o of [...offsets].sort((a, b) => a - b)) {
+      const r = this.#records.get(o);
+      if (!r || r.state === 'ACQUIRED') continue;
+      const deliveryState = r.state === 'ACKNOWLEDGED' ? DELIVERY_STATE_ACKNOWLEDGED : r.state === 'ARCHIVED' ? DELIVERY_STATE_ARCHIVED : DELIVERY_STATE_AVAILABLE;
+      const last = out[out.length - 1];
+      if (last && last.lastOffset === o - 1 && last.deliveryState === deliveryState && last.deliveryCount === r.deliveryCount) last.lastOffset = o;
+      else out.push({ firstOffset: o, lastOffset: o, deliveryState, deliveryCount: r.deliveryCount });
+    }
+    return out;
   }
 
   /** Moves the SPSO past finished records, dropping their state. */

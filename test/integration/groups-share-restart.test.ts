@@ -1,0 +1,224 @@
+// Issue 3, share groups (KIP-932) across broker restarts: share-partition state lives in
+// __share_group_state (ShareSnapshot/ShareUpdate records), so after a clean stop and after a
+// kill -9 a share partition resumes at its persisted start offset: records acknowledged
+// (accepted or rejected) before the restart are not delivered again, released ones come
+// back with their delivery count kept, and acquired but unacknowledged ones come back too.
+// Driven through our own codec acting as a share consumer (ShareGroupHeartbeat, ShareFetch,
+// ShareAcknowledge), plus the share coordinator's own API (ReadShareGroupState).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { API, ApiKey, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { spawnBrokerProcess, tempDir } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+import { FAST_GROUPS } from './groups-support.ts';
+
+const CONFIG = {
+  ...FAST_GROUPS,
+  'share.coordinator.state.topic.num.partitions': '3',
+  // Few updates per snapshot, so that both record types (and pruning) are exercised.
+  'share.coordinator.snapshot.update.records.per.snapshot': '2',
+  'group.share.record.lock.duration.ms': '60000',
+};
+
+const GROUP = 'share-restart';
+const TOPIC = 'sr';
+
+interface Delivery {
+  values: string[];
+  ranges: { first: number; last: number; deliveryCount: number }[];
+}
+
+/** One share consumer on one connection: joins, opens a share session, fetches and acknowledges. */
+class ShareConsumer {
+  readonly #c: RawClient;
+  readonly #topicId: string;
+  readonly #memberId: string;
+  #epoch = 0;
+
+  private constructor(c: RawClient, topicId: string, memberId: string) {
+    this.#c = c;
+    this.#topicId = topicId;
+    this.#memberId = memberId;
+  }
+
+  static async join(c: RawClient, topicId: string, memberId: string): Promise<ShareConsumer> {
+    const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: GROUP, memberId, memberEpoch: 0, subscribedTopicNames: [TOPIC] });
+    assert.equal(joined.errorCode, 0, `join: ${joined.errorMessage}`);
+    return new ShareConsumer(c, topicId, memberId);
+  }
+
+  async fetch(maxRecords: number, acks: { first: number; last: number; type: number }[] = []): Promise<Delivery> {
+    const raw: any = await this.#c.request(ApiKey.ShareFetch, 1, {
+      ...API.ShareFetch.createRequest(),
+      groupId: GROUP,
+      memberId: this.#memberId,
+      shareSessionEpoch: this.#epoch++,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxRecords,
+      batchSize: maxRecords,
+      topics: [{ topicId: this.#topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: acks.map((a) => ({ firstOffset: BigInt(a.first), lastOffset: BigInt(a.last), acknowledgeTypes: [a.type] })) }] }],
+    });
+    assert.equal(raw.errorCode, 0, `ShareFetch: ${raw.errorCode} ${raw.errorMessage}`);
+    const p = raw.responses[0]?.partitions[0];
+    if (p) assert.equal(p.acknowledgeErrorCode, 0);
+    const ranges = (p?.acquiredRecords ?? []).map((r: any) => ({ first: Number(r.firstOffset), last: Number(r.lastOffset), deliveryCount: r.deliveryCount }));
+    const records = p && p.records.length > 0 ? decodeRecordBatches(p.records).flatMap((b) => b.records) : [];
+    const values = records.filter((r) => ranges.some((g: any) => r.offset >= g.first && r.offset <= g.last)).map((r) => r.value!.toString());
+    return { values, ranges };
+  }
+
+  async acknowledge(first: number, last: number, type: number): Promise<void> {
+    const raw: any = await this.#c.request(ApiKey.ShareAcknowledge, 1, {
+      ...API.ShareAcknowledge.createRequest(),
+      groupId: GROUP,
+      memberId: this.#memberId,
+      shareSessionEpoch: this.#epoch++,
+      topics: [{ topicId: this.#topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: BigInt(first), lastOffset: BigInt(last), acknowledgeTypes: [type] }] }] }],
+    });
+    assert.equal(raw.errorCode, 0);
+    assert.equal(raw.responses[0].partitions[0].errorCode, 0, `acknowledge ${first}-${last} type ${type}`);
+  }
+}
+
+const ACCEPT = 1;
+const RELEASE = 2;
+const REJECT = 3;
+
+const range = (from: number, to: number, prefix = 'v') => Array.from({ length: to - from }, (_, k) => `${prefix}${from + k}`);
+
+test('share-partition state survives a clean stop and a kill -9: acknowledged records stay done, the rest come back', { timeout: 120_000 }, async (t) => {
+  const dataDir = await tempDir(t);
+  let broker = await spawnBrokerProcess({ dataDir, t, config: CONFIG });
+  const port = broker.port;
+  let c = await RawClient.connect(port);
+  const created: any = await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  assert.equal(created.topics[0].errorCode, 0);
+  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+  const topicId: string = md.topics[0].topicId;
+  const produce = async (values: string[]) => {
+    for (const value of values) {
+      const r: any = await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: TOPIC, topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value }]) }] }] });
+      assert.equal(r.responses[0].partitionResponses[0].errorCode, 0);
+    }
+  };
+  const readState = async (): Promise<any> => {
+    const r: any = await c.request(ApiKey.ReadShareGroupState, 0, { ...API.ReadShareGroupState.createRequest(), groupId: GROUP, topics: [{ topicId, partitions: [{ partition: 0, leaderEpoch: 0 }] }] });
+    return r.results[0].partitions[0];
+  };
+  const reconnect = async () => {
+    c.close();
+    c = await RawClient.connect(port);
+  };
+  t.after(() => c.close());
+
+  // The share partition starts at the log end; 20 records follow, one batch each.
+  let consumer = await ShareConsumer.join(c, topicId, 'm-1');
+  assert.deepEqual((await consumer.fetch(10)).values, []);
+  assert.equal((await readState()).startOffset, 0n, 'initialized at the log end (0)');
+  await produce(range(0, 20));
+  const first = await consumer.fetch(10);
+  assert.deepEqual(first.values, range(0, 10));
+  await consumer.acknowledge(0, 4, ACCEPT);
+  await consumer.acknowledge(5, 5, REJECT);
+  await consumer.acknowledge(6, 6, RELEASE);
+  await consumer.acknowledge(8, 8, ACCEPT); // 7 and 9 stay acquired, unacknowledged
+  const before = await readState();
+  assert.equal(before.errorCode, 0);
+  assert.equal(before.startOffset, 6n, 'the start offset moved past 0-5');
+  assert.deepEqual(
+    before.stateBatches.map((b: any) => [Number(b.firstOffset), Number(b.lastOffset), b.deliveryState, b.deliveryCount]),
+    [[6, 6, 0, 1], [8, 8, 2, 1]],
+    'released 6 is AVAILABLE with one delivery, 8 ACKNOWLEDGED',
+  );
+
+  // Clean stop.
+  await broker.stop('SIGTERM');
+  broker = await spawnBrokerProcess({ dataDir, t, config: CONFIG, port });
+  await reconnect();
+  assert.equal((await readState()).startOffset, 6n, 'state reloaded from __share_group_state');
+  consumer = await ShareConsumer.join(c, topicId, 'm-2');
+  const afterClean = await consumer.fetch(100);
+  assert.deepEqual(afterClean.values.sort(), ['v6', 'v7', ...range(9, 20)].sort(), 'nothing acknowledged (0-5, 8) comes back');
+  const countOf = (d: Delivery, offset: number) => d.ranges.find((r) => offset >= r.first && offset <= r.last)?.deliveryCount;
+  assert.equal(countOf(afterClean, 6), 2, 'the released record keeps its delivery count');
+  assert.equal(countOf(afterClean, 7), 1, 'acquisition is not persisted: 7 was never delivered as far as the state knows');
+  assert.equal(countOf(afterClean, 12), 1);
+
+  // Accept up to 14, reject 15, leave 16-19 acquired; more records arrive; then kill -9.
+  await consumer.acknowledge(6, 7, ACCEPT);
+  await consumer.acknowledge(9, 14, ACCEPT);
+  await consumer.acknowledge(15, 15, REJECT);
+  await produce(range(20, 25));
+  assert.equal((await readState()).startOffset, 16n);
+  await broker.kill9();
+  broker = await spawnBrokerProcess({ dataDir, t, config: CONFIG, port });
+  await reconnect();
+  consumer = await ShareConsumer.join(c, topicId, 'm-3');
+  const afterKill = await consumer.fetch(100);
+  assert.deepEqual(afterKill.values.sort(), range(16, 25).sort(), 'after kill -9: only 16-24, each once');
+  await consumer.acknowledge(16, 24, ACCEPT);
+  assert.deepEqual((await consumer.fetch(100)).values, [], 'all done');
+
+  // DescribeShareGroupOffsets reads the same state: start offset 25, no lag.
+  const described: any = await c.request(ApiKey.DescribeShareGroupOffsets, 1, { ...API.DescribeShareGroupOffsets.createRequest(), groups: [{ groupId: GROUP, topics: [{ topicName: TOPIC, partitions: [0] }] }] });
+  assert.equal(described.groups[0].topics[0].partitions[0].startOffset, 25n);
+  assert.equal(described.groups[0].topics[0].partitions[0].lag, 0n);
+  c.close();
+  await broker.stop('SIGTERM');
+});
+
+test('share coordinator APIs: initialize, read, write, summary, delete, with Kafka\'s fencing errors', { timeout: 60_000 }, async (t) => {
+  const dataDir = await tempDir(t);
+  const broker = await spawnBrokerProcess({ dataDir, t, config: CONFIG });
+  t.after(() => broker.stop('SIGTERM'));
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const topicId = 'AAAAAAAAAAAAAAAAAAAAAQ';
+  const partition = (extra: object) => ({ groupId: 'g-api', topics: [{ topicId, partitions: [{ partition: 3, ...extra }] }] });
+  const one = (r: any) => r.results[0].partitions[0];
+
+  // FindCoordinator for a share-partition key: this broker.
+  const found: any = await c.request(ApiKey.FindCoordinator, 6, { ...API.FindCoordinator.createRequest(), keyType: 2, coordinatorKeys: [`g-api:${topicId}:3`, 'not-a-share-key'] });
+  assert.equal(found.coordinators[0].errorCode, 0);
+  assert.equal(found.coordinators[0].port, broker.port);
+  assert.equal(found.coordinators[1].errorCode, ErrorCode.INVALID_REQUEST);
+
+  const read = async (leaderEpoch = 1) => one(await c.request(ApiKey.ReadShareGroupState, 0, { ...API.ReadShareGroupState.createRequest(), ...partition({ leaderEpoch }) }));
+  const uninitialized = await read();
+  assert.equal(uninitialized.errorCode, 0);
+  assert.equal(uninitialized.startOffset, -1n);
+
+  const init = async (stateEpoch: number, startOffset: bigint) => one(await c.request(ApiKey.InitializeShareGroupState, 0, { ...API.InitializeShareGroupState.createRequest(), ...partition({ stateEpoch, startOffset }) })).errorCode;
+  assert.equal(await init(1, 100n), 0);
+  assert.equal(await init(1, 200n), ErrorCode.FENCED_STATE_EPOCH, 'the state epoch must rise');
+
+  const write = async (leaderEpoch: number, stateEpoch: number, startOffset: bigint, batches: [number, number, number, number][]) =>
+    one(
+      await c.request(ApiKey.WriteShareGroupState, 1, {
+        ...API.WriteShareGroupState.createRequest(),
+        ...partition({ stateEpoch, leaderEpoch, startOffset, deliveryCompleteCount: 2, stateBatches: batches.map(([f, l, s, n]) => ({ firstOffset: BigInt(f), lastOffset: BigInt(l), deliveryState: s, deliveryCount: n })) }),
+      }),
+    ).errorCode;
+  assert.equal(await write(5, 1, 100n, [[100, 104, 0, 1], [105, 106, 2, 1]]), 0);
+  assert.equal(await write(5, 1, -1n, [[101, 101, 4, 2]]), 0, 'an update over part of a batch');
+  assert.equal(await write(4, 1, -1n, []), ErrorCode.FENCED_LEADER_EPOCH);
+  assert.equal(await write(5, 0, -1n, []), ErrorCode.FENCED_STATE_EPOCH);
+  assert.equal((await read(3)).errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+  const state = await read(5);
+  assert.equal(state.stateEpoch, 1);
+  assert.equal(state.startOffset, 100n);
+  assert.deepEqual(
+    state.stateBatches.map((b: any) => [Number(b.firstOffset), Number(b.lastOffset), b.deliveryState, b.deliveryCount]),
+    [[100, 100, 0, 1], [101, 101, 4, 2], [102, 104, 0, 1], [105, 106, 2, 1]],
+  );
+  const summary: any = one(await c.request(ApiKey.ReadShareGroupStateSummary, 1, { ...API.ReadShareGroupStateSummary.createRequest(), ...partition({ leaderEpoch: 5 }) }));
+  assert.deepEqual([summary.errorCode, summary.startOffset, summary.leaderEpoch, summary.deliveryCompleteCount], [0, 100n, 5, 2]);
+
+  const deleted: any = one(await c.request(ApiKey.DeleteShareGroupState, 0, { ...API.DeleteShareGroupState.createRequest(), ...partition({}) }));
+  assert.equal(deleted.errorCode, 0);
+  assert.equal((await read()).startOffset, -1n, 'gone after delete');
+  const noGroup: any = one(await c.request(ApiKey.ReadShareGroupState, 0, { ...API.ReadShareGroupState.createRequest(), groupId: '', topics: [{ topicId, partitions: [{ partition: 0, leaderEpoch: 0 }] }] }));
+  assert.equal(noGroup.errorCode, ErrorCode.INVALID_REQUEST);
+});
