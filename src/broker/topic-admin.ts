@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/index.ts';
 import { validateTopicName, type TopicMetadata } from '../storage/index.ts';
 import type { Broker } from './broker.ts';
 import { TOPIC_CONFIG_BY_NAME, checkConfigValue } from './config/definitions.ts';
+import { groupCoordinator, shareCoordinator } from './handlers/group-component.ts';
 
 export interface TopicSpec {
   name: string;
@@ -106,4 +107,14 @@ export function topicConfigValue(broker: Broker, topic: TopicMetadata, name: str
 
 export function topicConfigNumber(broker: Broker, topic: TopicMetadata, name: string): number {
   return Number(topicConfigValue(broker, topic, name));
+}
+
+/**
+ * After a topic's logs are deleted: what the coordinators keep about its partitions goes at
+ * once, as Kafka's onPartitionsDeleted does (committed offsets get tombstones in
+ * __consumer_offsets; share-partition state is deleted from __share_group_state).
+ */
+export function topicDeleted(broker: Broker, topic: TopicMetadata): void {
+  groupCoordinator(broker).onTopicDeleted(topic.name);
+  shareCoordinator(broker).onTopicDeleted(topic.topicId);
 }

@@ -16,7 +16,7 @@ import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
-import { createTopic } from '../topic-admin.ts';
+import { createTopic, topicDeleted } from '../topic-admin.ts';
 
 export const createTopicsHandler = defineHandler(API.CreateTopics, {
   handle(request, ctx) {
@@ -99,6 +99,7 @@ export const deleteTopicsHandler = defineHandler(API.DeleteTopics, {
       result.topicId = topic.topicId;
       const logs = Array.from({ length: topic.partitions }, (_, i) => broker.logs.partition(topic.name, i));
       broker.logs.deleteTopic(topic.name);
+      topicDeleted(broker, topic);
       // Wake fetches waiting on the deleted partitions so they answer now.
       for (const log of logs) if (log) broker.appends.notify(log);
       broker.logger.info(`deleted topic ${topic.name}`, { topicId: topic.topicId });

@@ -265,6 +265,20 @@ export class GroupCoordinator {
   }
 
   /**
+   * A topic was deleted: tombstones for its offsets in every group at once, as Kafka's
+   * onPartitionsDeleted writes them, so that OffsetFetch no longer returns them (not even when
+   * a topic of the same name is created again) and a restart does not bring them back.
+   */
+  onTopicDeleted(topic: string): void {
+    for (const group of this.#groups.values()) {
+      const partitions = group.offsets.get(topic);
+      if (!partitions) continue;
+      const error = this.deleteOffsets(group, [...partitions.keys()].map((partition) => ({ topic, partition })));
+      if (error !== 0) this.#options.log?.('warn', `deleting the offsets of deleted topic ${topic} in group ${group.groupId} failed with error ${error}`);
+    }
+  }
+
+  /**
    * KIP-211: offsets of a group with no members expire offsets.retention.minutes after the
    * group became empty (or, for a group without a protocol, after the commit); KIP-496:
    * those of topics that no member of a consumer group subscribes to, after the commit; an explicit
@@ -276,7 +290,8 @@ export class GroupCoordinator {
     const now = this.#now();
     const retentionMs = this.#options.config('offsets.retention.minutes') * 60_000;
     for (const group of [...this.#groups.values()]) {
-      // Offsets of topics that no longer exist go at once (Kafka removes them with the topic).
+      // A safety net: offsets of topics that no longer exist (onTopicDeleted removes them when
+      // the topic is deleted; this catches a tombstone write that failed then).
       const orphaned: { topic: string; partition: number }[] = [];
       for (const [topic, partitions] of group.offsets) {
         if (this.#options.logs.topic(topic)) continue;

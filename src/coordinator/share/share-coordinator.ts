@@ -364,6 +364,15 @@ export class ShareCoordinator {
     return error;
   }
 
+  /** A topic was deleted: every share group's state of its partitions goes, in memory and stored. */
+  onTopicDeleted(topicId: string): void {
+    const groupIds = new Set([...this.#groups.keys(), ...this.#options.state.groupIds()]);
+    for (const groupId of groupIds) {
+      const error = this.deleteTopicState(groupId, topicId);
+      if (error !== 0) this.#options.log?.(`deleting the share state of deleted topic ${topicId} in group ${groupId} failed with error ${error}`);
+    }
+  }
+
   acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
     return sp.acquire(memberId, maxRecords, log);
   }
