@@ -4,10 +4,13 @@
 // asked for, or of every supported type when the list is empty: TOPIC (every topic), BROKER
 // and BROKER_LOGGER (this broker's id), CLIENT_METRICS and GROUP (none: client metrics
 // subscriptions are not served, group configs belong to the group coordinator). An unknown
-// type is UNSUPPORTED_VERSION, as Kafka answers it.
+// type is UNSUPPORTED_VERSION, as Kafka answers it. ACLs (issue 6): DESCRIBE_CONFIGS on the
+// cluster, else CLUSTER_AUTHORIZATION_FAILED, as KafkaApis.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { clusterAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION } from '../auth/authorizer.ts';
 import { RESOURCE_TYPE } from './configs.ts';
 
 const SUPPORTED: readonly number[] = [RESOURCE_TYPE.TOPIC, RESOURCE_TYPE.BROKER, RESOURCE_TYPE.BROKER_LOGGER, RESOURCE_TYPE.CLIENT_METRICS, RESOURCE_TYPE.GROUP];
@@ -16,6 +19,10 @@ export const listConfigResourcesHandler = defineHandler(API.ListConfigResources,
   handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.ListConfigResources.createResponse();
+    if (!clusterAuthorized(ctx, ACL_OPERATION.DESCRIBE_CONFIGS)) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return response;
+    }
     if (apiVersion === 0) return response;
     const types = request.resourceTypes.length === 0 ? SUPPORTED : request.resourceTypes;
     if (types.some((t) => !SUPPORTED.includes(t))) {

@@ -15,10 +15,15 @@
 // to the topic's logs at once; broker configs are persisted as dynamic configs (per broker
 // id, or cluster-wide under "") and applied live (src/broker/config/dynamic.ts).
 // ValidateOnly checks without changing anything. Other resource types: INVALID_REQUEST.
+// ACLs (issue 6), as KafkaApis: DESCRIBE_CONFIGS (describe) or ALTER_CONFIGS (alter) on the
+// topic, or on the cluster for BROKER, BROKER_LOGGER and CLIENT_METRICS resources, else
+// TOPIC_/CLUSTER_AUTHORIZATION_FAILED for that resource; GROUP resources need the operation
+// on the group (GROUP_AUTHORIZATION_FAILED).
 // Omitted: alter.config.policy.class.name (so no POLICY_VIOLATION), BROKER_LOGGER changes,
 // GROUP and CLIENT_METRICS resources.
 
-import { API, DescribeConfigs, ErrorCode } from '../../protocol/index.ts';
+import { API, DescribeConfigs, ErrorCode, ERRORS } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE as ACL_RESOURCE } from '../auth/authorizer.ts';
 import { CONFIG_SOURCE } from '../config/broker-config.ts';
 import { planAlter, ALTER_OP, type AlterOp } from '../config/alter.ts';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigEntry } from '../config/describe.ts';
@@ -43,6 +48,20 @@ function brokerEntity(broker: Broker, name: string): { entity: string } | { erro
 
 type DescribeResult = ReturnType<typeof DescribeConfigs.createDescribeConfigsResult>;
 
+/** KafkaApis' config authorization: the error for a resource the principal may not `operation`, or null. */
+function configsDenied(ctx: RequestContext, operation: number, type: number, name: string): { errorCode: number; errorMessage: string | null } | null {
+  const [aclType, aclName, errorCode] =
+    type === RESOURCE_TYPE.TOPIC
+      ? [ACL_RESOURCE.TOPIC, name, ErrorCode.TOPIC_AUTHORIZATION_FAILED]
+      : type === RESOURCE_TYPE.GROUP
+        ? [ACL_RESOURCE.GROUP, name, ErrorCode.GROUP_AUTHORIZATION_FAILED]
+        : type === RESOURCE_TYPE.BROKER || type === RESOURCE_TYPE.BROKER_LOGGER || type === RESOURCE_TYPE.CLIENT_METRICS
+          ? [ACL_RESOURCE.CLUSTER, CLUSTER_NAME, ErrorCode.CLUSTER_AUTHORIZATION_FAILED]
+          : [null, '', 0];
+  if (aclType === null || authorized(ctx, operation, aclType, aclName)) return null;
+  return { errorCode, errorMessage: ERRORS.get(errorCode)?.message ?? null };
+}
+
 export const describeConfigsHandler = defineHandler(API.DescribeConfigs, {
   handle(request, ctx) {
     const { broker } = ctx;
@@ -51,6 +70,8 @@ export const describeConfigsHandler = defineHandler(API.DescribeConfigs, {
       const result = DescribeConfigs.createDescribeConfigsResult();
       result.resourceType = res.resourceType;
       result.resourceName = res.resourceName;
+      const denied = configsDenied(ctx, ACL_OPERATION.DESCRIBE_CONFIGS, res.resourceType, res.resourceName);
+      if (denied) return Object.assign(result, denied);
       let entries: ConfigEntry[];
       if (res.resourceType === RESOURCE_TYPE.TOPIC) {
         const topic = broker.logs.topic(res.resourceName);
@@ -102,6 +123,8 @@ interface AlterResource {
 /** Validates and (unless validateOnly) applies one resource's changes; the error code and message. */
 function alterResource(ctx: RequestContext, res: AlterResource, replace: boolean, validateOnly: boolean): { errorCode: number; errorMessage: string | null } {
   const { broker } = ctx;
+  const denied = configsDenied(ctx, ACL_OPERATION.ALTER_CONFIGS, res.resourceType, res.resourceName);
+  if (denied) return denied;
   const label = resourceLabel(res.resourceType, res.resourceName);
   if (res.resourceType === RESOURCE_TYPE.TOPIC) {
     const topic = broker.logs.topic(res.resourceName);

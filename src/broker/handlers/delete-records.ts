@@ -7,10 +7,12 @@
 // the current log start offset changes nothing and answers it; unknown topics or
 // partitions are UNKNOWN_TOPIC_OR_PARTITION; a topic whose cleanup.policy lacks delete
 // (compact only) is POLICY_VIOLATION, as Kafka refuses it. The log-start-offset checkpoint is
-// written at once, so the move survives a crash.
+// written at once, so the move survives a crash. ACLs (issue 6): DELETE on the topic, else
+// TOPIC_AUTHORIZATION_FAILED for its partitions, checked before existence as KafkaApis does.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 
 const HIGH_WATERMARK = -1n;
 
@@ -20,10 +22,12 @@ export const deleteRecordsHandler = defineHandler(API.DeleteRecords, {
     const response = API.DeleteRecords.createResponse();
     response.topics = request.topics.map((t) => {
       const topic = broker.logs.topic(t.name);
+      const allowed = authorized(ctx, ACL_OPERATION.DELETE, RESOURCE_TYPE.TOPIC, t.name);
       return {
         name: t.name,
         partitions: t.partitions.map((p) => {
           const result = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: 0 };
+          if (!allowed) return { ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
           const log = topic ? broker.logs.partition(topic.name, p.partitionIndex) : undefined;
           if (!log) return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           if (!log.config.delete) return { ...result, errorCode: ErrorCode.POLICY_VIOLATION };

@@ -14,10 +14,16 @@
 // INCONSISTENT_GROUP_PROTOCOL.
 // LeaveGroup: v0-2 name one member (its error is the top-level error); v3+ a batch of
 // members by id or group.instance.id, each with its own error.
-// Omitted: authorization (no ACLs yet), KIP-848 groups answering classic requests.
+// ACLs (issue 6), as KafkaApis: FindCoordinator needs DESCRIBE on the group
+// (GROUP_AUTHORIZATION_FAILED) or transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and
+// CLUSTER_ACTION on the cluster for a share key; JoinGroup, SyncGroup, Heartbeat and LeaveGroup
+// need READ on the group, checked before anything else (GROUP_AUTHORIZATION_FAILED).
+// Omitted: KIP-848 groups answering classic requests.
 
 import { API, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { clusterAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator, shareCoordinator, shareStateCoordinator } from './group-component.ts';
 
 const KEY_TYPE_GROUP = 0;
@@ -36,13 +42,16 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
     const find = (key: string) => {
       let errorCode: number = 0;
       if (request.keyType === KEY_TYPE_GROUP) {
-        if (!coordinator.ensureOffsetsTopic()) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, key)) errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        else if (!coordinator.ensureOffsetsTopic()) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       } else if (request.keyType === KEY_TYPE_TRANSACTION) {
         // Issue 5: this broker coordinates every transactional id (handlers/txn.ts).
+        if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TRANSACTIONAL_ID, key)) errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
       } else if (request.keyType === KEY_TYPE_SHARE) {
         // A share partition "groupId:topicId:partition" (KIP-932): this broker keeps the state
         // of every one, in __share_group_state (created here on first need).
-        if (!/^.+:[A-Za-z0-9_-]{22}:\d+$/.test(key)) errorCode = ErrorCode.INVALID_REQUEST;
+        if (!clusterAuthorized(ctx, ACL_OPERATION.CLUSTER_ACTION)) errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+        else if (!/^.+:[A-Za-z0-9_-]{22}:\d+$/.test(key)) errorCode = ErrorCode.INVALID_REQUEST;
         else if (!shareStateCoordinator(broker).ensureTopic()) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       } else {
         errorCode = ErrorCode.INVALID_REQUEST;
@@ -80,6 +89,7 @@ export const joinGroupHandler = defineHandler(API.JoinGroup, {
       return response;
     };
     const fail = (errorCode: number) => answer({ errorCode, generationId: -1, memberId: request.memberId, protocolName: null, protocolType: null, leader: '' });
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const sessionTimeoutMs = request.sessionTimeoutMs;
     if (sessionTimeoutMs < broker.config.number('group.min.session.timeout.ms') || sessionTimeoutMs > broker.config.number('group.max.session.timeout.ms')) {
@@ -118,6 +128,10 @@ export const syncGroupHandler = defineHandler(API.SyncGroup, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.SyncGroup.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
     if (request.groupId === '') {
       response.errorCode = ErrorCode.INVALID_GROUP_ID;
       return response;
@@ -154,6 +168,10 @@ export const heartbeatHandler = defineHandler(API.Heartbeat, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.Heartbeat.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
     if (request.groupId === '') {
       response.errorCode = ErrorCode.INVALID_GROUP_ID;
       return response;
@@ -173,6 +191,10 @@ export const leaveGroupHandler = defineHandler(API.LeaveGroup, {
     const { broker, apiVersion } = ctx;
     const response = API.LeaveGroup.createResponse();
     const members = apiVersion >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
     if (request.groupId === '') {
       response.errorCode = ErrorCode.INVALID_GROUP_ID;
       return response;

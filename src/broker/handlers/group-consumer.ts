@@ -11,17 +11,21 @@
 // group is converted, keeping its offsets. The heartbeat interval is group.consumer.heartbeat.interval.ms.
 // ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for unknown and classic groups; memberType (v1)
 // is 1 (consumer protocol) for every member.
+// ACLs (issue 6), as KafkaApis: ConsumerGroupHeartbeat needs READ on the group
+// (GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every subscribed topic name
+// (TOPIC_AUTHORIZATION_FAILED), before the request is validated; ConsumerGroupDescribe needs
+// DESCRIBE on each group and reports the operations allowed on it when asked.
 // Omitted: classic members inside a consumer group, static member rejoin after epoch -2.
 
 import { randomUUID } from 'node:crypto';
 import { ClassicGroup, ConsumerGroup, toWire, type Assignment } from '../../coordinator/index.ts';
-import { API, ErrorCode } from '../../protocol/index.ts';
+import { API, ConsumerGroupDescribe, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
+import { authorizedOperations, splitAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
-const GROUP_OPERATIONS = [3, 6, 8].reduce((bits, op) => bits | (1 << op), 0);
-const NO_OPERATIONS = -2147483648;
 const MEMBER_TYPE_CONSUMER = 1;
 
 export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHeartbeat, {
@@ -36,6 +40,16 @@ export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHear
       response.memberEpoch = request.memberEpoch;
       return response;
     };
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const deniedTopics = splitAuthorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, request.subscribedTopicNames ?? [], (name) => name).denied;
+    if (deniedTopics.length > 0) {
+      response.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      response.errorMessage = `Not authorized to describe topics: ${deniedTopics.join(', ')}`;
+      return response;
+    }
     let memberId = request.memberId;
     if (request.groupId === '') return invalid('GroupId can\'t be empty.');
     if (request.instanceId === '') return invalid('InstanceId can\'t be empty.');
@@ -107,6 +121,10 @@ export const consumerGroupDescribeHandler = defineHandler(API.ConsumerGroupDescr
     const coordinator = groupCoordinator(broker);
     const response = API.ConsumerGroupDescribe.createResponse();
     for (const groupId of request.groupIds) {
+      if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, groupId)) {
+        response.groups.push({ ...ConsumerGroupDescribe.createDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+        continue;
+      }
       const described = await coordinator.run(groupId, () => {
         const base = {
           errorCode: 0 as number,
@@ -117,7 +135,7 @@ export const consumerGroupDescribeHandler = defineHandler(API.ConsumerGroupDescr
           assignmentEpoch: -1,
           assignorName: '',
           members: [] as ReturnType<typeof API.ConsumerGroupDescribe.createResponse>['groups'][number]['members'],
-          authorizedOperations: request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS,
+          authorizedOperations: authorizedOperations(ctx, request.includeAuthorizedOperations, RESOURCE_TYPE.GROUP, groupId),
         };
         const group = coordinator.group(groupId);
         if (!(group instanceof ConsumerGroup) || group.state === 'Dead') {

@@ -8,11 +8,16 @@
 // AlterReplicaLogDirs: moving to the dir a partition is already in succeeds and changes
 // nothing; any other path is LOG_DIR_NOT_FOUND; an unknown partition is
 // REPLICA_NOT_AVAILABLE. Omitted: several log dirs, and so real moves between them.
+// ACLs (issue 6), as KafkaApis: DescribeLogDirs needs DESCRIBE on the cluster (else no results
+// and CLUSTER_AUTHORIZATION_FAILED at the top, v3+); AlterReplicaLogDirs ALTER on the cluster
+// (else CLUSTER_AUTHORIZATION_FAILED for every partition).
 
 import { statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { clusterAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION } from '../auth/authorizer.ts';
 
 type DescribeResult = ReturnType<typeof API.DescribeLogDirs.createResponse>['results'][number];
 
@@ -29,6 +34,10 @@ export const describeLogDirsHandler = defineHandler(API.DescribeLogDirs, {
   handle(request, ctx) {
     const { broker } = ctx;
     const response = API.DescribeLogDirs.createResponse();
+    if (!clusterAuthorized(ctx, ACL_OPERATION.DESCRIBE)) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return response;
+    }
     const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const topics: DescribeResult['topics'] = [];
     for (const topic of broker.logs.topics()) {
@@ -52,6 +61,7 @@ export const alterReplicaLogDirsHandler = defineHandler(API.AlterReplicaLogDirs,
     const { broker } = ctx;
     const response = API.AlterReplicaLogDirs.createResponse();
     const ours = broker.logs.dataDir;
+    const allowed = clusterAuthorized(ctx, ACL_OPERATION.ALTER);
     for (const dir of request.dirs) {
       const same = resolve(dir.path) === ours || dir.path === ours;
       for (const t of dir.topics) {
@@ -59,7 +69,7 @@ export const alterReplicaLogDirsHandler = defineHandler(API.AlterReplicaLogDirs,
           topicName: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p,
-            errorCode: !broker.logs.partition(t.name, p) ? ErrorCode.REPLICA_NOT_AVAILABLE : same ? 0 : ErrorCode.LOG_DIR_NOT_FOUND,
+            errorCode: !allowed ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED : !broker.logs.partition(t.name, p) ? ErrorCode.REPLICA_NOT_AVAILABLE : same ? 0 : ErrorCode.LOG_DIR_NOT_FOUND,
           })),
         });
       }

@@ -14,17 +14,18 @@
 // and is TOPIC_AUTHORIZATION_FAILED when asked for by name, whether it exists or not.
 //
 // DescribeTopicPartitions (KIP-966): topics in name order, paginated by a cursor and
-// ResponsePartitionLimit (capped at Kafka's max.request.partition.size.limit, 2000).
+// ResponsePartitionLimit (capped at Kafka's max.request.partition.size.limit, 2000). ACLs: a
+// topic the principal may not DESCRIBE is left out of an all-topics answer and
+// TOPIC_AUTHORIZATION_FAILED by name; each topic carries the operations allowed on it.
 
 import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import type { TopicMetadata } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
+import { authorizedNames, authorizedOperations, clusterAuthorized } from '../auth/access.ts';
 import { createTopic } from '../topic-admin.ts';
 
-/** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 const NO_OPERATIONS = -2147483648;
 const LEADER_EPOCH = 0;
 const MAX_PARTITION_LIMIT = 2000;
@@ -59,14 +60,17 @@ export const metadataHandler = defineHandler(API.Metadata, {
     response.clusterId = broker.clusterId;
     response.controllerId = broker.nodeId;
 
-    const operations = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : NO_OPERATIONS;
+    // v8-10: the cluster's operations, 0 without DESCRIBE on it (KafkaApis).
+    if (apiVersion >= 8 && request.includeClusterAuthorizedOperations) {
+      response.clusterAuthorizedOperations = clusterAuthorized(ctx, ACL_OPERATION.DESCRIBE) ? authorizedOperations(ctx, true, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME) : 0;
+    }
     const describe = (t: TopicMetadata) => ({
       errorCode: 0,
       name: t.name,
       topicId: t.topicId,
       isInternal: isInternalTopic(t.name),
       partitions: describePartitions(broker, t),
-      topicAuthorizedOperations: operations,
+      topicAuthorizedOperations: authorizedOperations(ctx, request.includeTopicAuthorizedOperations, RESOURCE_TYPE.TOPIC, t.name),
     });
     const failed = (errorCode: number, name: string | null, topicId = ZERO_UUID) => ({
       errorCode,
@@ -110,15 +114,16 @@ export const describeTopicPartitionsHandler = defineHandler(API.DescribeTopicPar
     const { broker } = ctx;
     const response = API.DescribeTopicPartitions.createResponse();
     let budget = Math.min(Math.max(request.responsePartitionLimit, 1), MAX_PARTITION_LIMIT);
-    const names = request.topics.length > 0 ? [...new Set(request.topics.map((t) => t.name))] : broker.logs.topics().map((t) => t.name);
+    const mayDescribe = authorizedNames(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC);
+    const names = request.topics.length > 0 ? [...new Set(request.topics.map((t) => t.name))] : broker.logs.topics().map((t) => t.name).filter(mayDescribe);
     names.sort();
     const cursor = request.cursor;
     for (const name of names) {
       if (cursor && name < cursor.topicName) continue;
       const topic = broker.logs.topic(name);
-      if (!topic) {
+      if (!topic || !mayDescribe(name)) {
         response.topics.push({
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: mayDescribe(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
           name,
           topicId: ZERO_UUID,
           isInternal: false,
@@ -140,7 +145,7 @@ export const describeTopicPartitionsHandler = defineHandler(API.DescribeTopicPar
         topicId: topic.topicId,
         isInternal: isInternalTopic(name),
         partitions: describePartitions(broker, topic, from, to).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
-        topicAuthorizedOperations: TOPIC_OPERATIONS,
+        topicAuthorizedOperations: authorizedOperations(ctx, true, RESOURCE_TYPE.TOPIC, name),
       });
       if (to < topic.partitions) {
         response.nextCursor = { topicName: name, partitionIndex: to };

@@ -16,11 +16,19 @@
 // metadata "". RequireStable has nothing to wait for until transactions exist.
 // OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members and a protocol type other than
 // "consumer"), GROUP_SUBSCRIBED_TO_TOPIC for topics the members subscribe to.
+// ACLs (issue 6), as KafkaApis: OffsetCommit needs READ on the group (every partition
+// GROUP_AUTHORIZATION_FAILED) and READ on each topic (TOPIC_AUTHORIZATION_FAILED, after an
+// unknown topic id); OffsetFetch DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED: per group
+// from v8, top level v2-7, per partition v0-1) and DESCRIBE on each topic (all topics: the
+// others are left out; named: TOPIC_AUTHORIZATION_FAILED); OffsetDelete DELETE on the group
+// (top level) and READ on each topic.
 
 import { ClassicGroup, ConsumerGroup, type Group } from '../../coordinator/index.ts';
 import { API, ErrorCode, OffsetFetch } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
+import { authorizedNames } from '../auth/access.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator } from './group-component.ts';
 
 function partitionExists(broker: Broker, topic: string, partition: number): boolean {
@@ -37,13 +45,17 @@ export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
     // Per partition: an error now, or a slot the group validation fills in.
     type Slot = { partitionIndex: number; errorCode: number };
     const accepted: { slot: Slot; topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string }[] = [];
+    const groupAllowed = authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId);
+    const mayRead = authorizedNames(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC);
     for (const t of request.topics) {
       const name = apiVersion >= 10 ? (broker.logs.topicById(t.topicId)?.name ?? null) : t.name;
       const partitions: Slot[] = [];
       for (const p of t.partitions) {
         const slot = { partitionIndex: p.partitionIndex, errorCode: 0 };
         partitions.push(slot);
-        if (name === null) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+        if (!groupAllowed) slot.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        else if (name === null) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+        else if (!mayRead(name)) slot.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         else if (!partitionExists(broker, name, p.partitionIndex)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > maxMetadata) slot.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
         else {
@@ -62,6 +74,7 @@ export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
     const fillAll = (code: number) => {
       for (const a of accepted) a.slot.errorCode = code;
     };
+    if (!groupAllowed) return response;
     const generationId = request.generationIdOrMemberEpoch;
     await coordinator.run(request.groupId, () => {
       let group: Group | null | undefined = coordinator.group(request.groupId);
@@ -86,7 +99,7 @@ type FetchTopic = { name: string; topicId: string; partitionIndexes: number[] | 
 type FetchedPartition = { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number };
 
 /** Offsets of one group: the requested topics, or every topic with a committed offset. */
-function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: FetchTopic[] | null, byId: boolean) {
+function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: FetchTopic[] | null, byId: boolean, mayDescribe: (topic: string) => boolean) {
   const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
   const out: { name: string; topicId: string; partitions: FetchedPartition[] }[] = [];
   const requested: FetchTopic[] =
@@ -94,7 +107,7 @@ function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: Fet
     [...(group?.offsets.keys() ?? [])].sort().flatMap((name) => {
       const topicId = broker.logs.topic(name)?.topicId;
       // Offsets of a deleted topic are gone for clients (the expiry check removes them).
-      if (topicId === undefined) return [];
+      if (topicId === undefined || !mayDescribe(name)) return [];
       return [{ name, topicId: topicId ?? '', partitionIndexes: null }];
     });
   for (const t of requested) {
@@ -107,6 +120,7 @@ function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: Fet
       topicId: t.topicId,
       partitions: indexes.map((i) => {
         if (name === null) return none(i, ErrorCode.UNKNOWN_TOPIC_ID);
+        if (!mayDescribe(name)) return none(i, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         const o = committed?.get(i);
         return o ? { partitionIndex: i, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 } : none(i);
       }),
@@ -121,10 +135,12 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
     const coordinator = groupCoordinator(broker);
     const response = API.OffsetFetch.createResponse();
     const byId = apiVersion >= 10;
+    const mayDescribe = authorizedNames(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC);
+    const groupAllowed = (groupId: string) => authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, groupId);
     if (apiVersion >= 8) {
       for (const g of request.groups) {
-        let errorCode = 0;
-        const topics = await coordinator.run(g.groupId, () => {
+        let errorCode: number = groupAllowed(g.groupId) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        const topics = errorCode !== 0 ? [] : await coordinator.run(g.groupId, () => {
           const group = coordinator.group(g.groupId);
           // v9+: a member of a consumer (KIP-848) group fetches at its current epoch.
           if (apiVersion >= 9 && group instanceof ConsumerGroup) errorCode = group.validateOffsetFetch(g.memberId, g.memberEpoch);
@@ -134,6 +150,7 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
             group,
             g.topics === null ? null : g.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitionIndexes: t.partitionIndexes })),
             byId,
+            mayDescribe,
           );
         });
         response.groups.push({
@@ -146,7 +163,13 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
       return response;
     }
     const requested = request.topics === null ? null : request.topics.map((t) => ({ name: t.name, topicId: '', partitionIndexes: t.partitionIndexes }));
-    const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false));
+    if (!groupAllowed(request.groupId)) {
+      // Kafka's OffsetFetchRequest.getErrorResponse: per partition before v2, top level after.
+      if (apiVersion >= 2) response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      else response.topics = (requested ?? []).map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) }));
+      return response;
+    }
+    const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false, mayDescribe));
     response.topics = topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), ...p })) }));
     return response;
   },
@@ -157,6 +180,11 @@ export const offsetDeleteHandler = defineHandler(API.OffsetDelete, {
     const { broker } = ctx;
     const coordinator = groupCoordinator(broker);
     const response = API.OffsetDelete.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.DELETE, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const mayRead = authorizedNames(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC);
     await coordinator.run(request.groupId, () => {
       const group = coordinator.group(request.groupId);
       if (!group || group.state === 'Dead') {
@@ -173,7 +201,8 @@ export const offsetDeleteHandler = defineHandler(API.OffsetDelete, {
         name: t.name,
         partitions: t.partitions.map((p) => {
           const slot = { partitionIndex: p.partitionIndex, errorCode: 0 };
-          if (!partitionExists(broker, t.name, p.partitionIndex)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          if (!mayRead(t.name)) slot.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          else if (!partitionExists(broker, t.name, p.partitionIndex)) slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           else if (subscribed?.has(t.name)) slot.errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
           else toDelete.push({ topic: t.name, partition: p.partitionIndex, slot });
           return slot;

@@ -6,10 +6,12 @@
 // the requested 2."), an equal one INVALID_PARTITIONS too ("Topic already has 3
 // partitions."); manual assignments must give one list per new partition naming only this
 // broker (INVALID_REPLICA_ASSIGNMENT); a topic named twice is INVALID_REQUEST. ValidateOnly
-// checks without creating.
+// checks without creating. ACLs (issue 6): ALTER on the topic, checked after the duplicate
+// check and before existence (TOPIC_AUTHORIZATION_FAILED), as KafkaApis.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 
 export const createPartitionsHandler = defineHandler(API.CreatePartitions, {
   handle(request, ctx) {
@@ -20,6 +22,7 @@ export const createPartitionsHandler = defineHandler(API.CreatePartitions, {
     response.results = request.topics.map((t) => {
       const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
       if (counts.get(t.name)! > 1) return fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
+      if (!authorized(ctx, ACL_OPERATION.ALTER, RESOURCE_TYPE.TOPIC, t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed.');
       const topic = broker.logs.topic(t.name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${t.name}' does not exist.`);
       if (t.count < topic.partitions) {

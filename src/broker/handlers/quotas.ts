@@ -10,10 +10,14 @@
 // type are INVALID_REQUEST per entry (per request for DescribeClientQuotas).
 // DescribeClientQuotas filters: EXACT (0) a given name, DEFAULT (1) the default entity,
 // SPECIFIED (2) any non-default name; Strict keeps only entities with no other types.
+// ACLs (issue 6), as KafkaApis: describing needs DESCRIBE_CONFIGS on the cluster, altering
+// ALTER_CONFIGS on it (CLUSTER_AUTHORIZATION_FAILED, at the top / for every entry).
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { QuotaEntity } from '../../storage/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { clusterAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION } from '../auth/authorizer.ts';
 
 const ENTITY_TYPES = ['user', 'client-id', 'ip'];
 const CLIENT_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'];
@@ -34,6 +38,12 @@ export const describeClientQuotasHandler = defineHandler(API.DescribeClientQuota
   handle(request, ctx) {
     const { broker } = ctx;
     const response = API.DescribeClientQuotas.createResponse();
+    if (!clusterAuthorized(ctx, ACL_OPERATION.DESCRIBE_CONFIGS)) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      response.errorMessage = 'Cluster authorization failed.';
+      response.entries = null;
+      return response;
+    }
     const types = request.components.map((c) => c.entityType);
     const bad =
       new Set(types).size !== types.length
@@ -72,9 +82,11 @@ export const alterClientQuotasHandler = defineHandler(API.AlterClientQuotas, {
   handle(request, ctx) {
     const { broker } = ctx;
     const response = API.AlterClientQuotas.createResponse();
+    const mayAlter = clusterAuthorized(ctx, ACL_OPERATION.ALTER_CONFIGS);
     response.entries = request.entries.map((e) => {
       const result = { errorCode: 0, errorMessage: null as string | null, entity: e.entity.map((x) => ({ entityType: x.entityType, entityName: x.entityName })) };
       const fail = (message: string) => ({ ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: message });
+      if (!mayAlter) return { ...result, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' };
       const entity = canonical(e.entity);
       if (typeof entity === 'string') return fail(entity);
       const allowed = entity.some(([t]) => t === 'ip') ? IP_KEYS : CLIENT_KEYS;

@@ -15,6 +15,12 @@
 // finished in the in-flight window). AlterShareGroupOffsets (91) and DeleteShareGroupOffsets
 // (92): only for a share group without members (NON_EMPTY_GROUP); GROUP_ID_NOT_FOUND for
 // an unknown group on delete (alter creates it, as Kafka initializes the state).
+// ACLs (issue 6), as KafkaApis: the heartbeat needs READ on the group and DESCRIBE on the
+// subscribed topics; ShareGroupDescribe and DescribeShareGroupOffsets DESCRIBE on the group
+// (and on each topic, for offsets); ShareFetch, ShareAcknowledge and AlterShareGroupOffsets
+// READ on the group and on each topic (TOPIC_AUTHORIZATION_FAILED per partition, nothing
+// acquired or acknowledged there); DeleteShareGroupOffsets DELETE on the group and READ on each
+// topic. A denied group is GROUP_AUTHORIZATION_FAILED.
 // Share-partition state is kept by the share coordinator (__share_group_state, see
 // share-state.ts), so the offset APIs answer from it for partitions not loaded since a restart.
 // Omitted: ShareAcquireMode record-limit (v2).
@@ -22,11 +28,11 @@
 import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
-import { defineHandler } from '../dispatch.ts';
+import { defineHandler, type RequestContext } from '../dispatch.ts';
+import { authorizedNames, authorizedOperations, splitAuthorized } from '../auth/access.ts';
+import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
-const GROUP_OPERATIONS = [3, 6, 8].reduce((bits, op) => bits | (1 << op), 0);
-const NO_OPERATIONS = -2147483648;
 const LEADER_EPOCH = 0;
 
 export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat, {
@@ -35,6 +41,16 @@ export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat,
     const share = shareCoordinator(broker);
     const response = API.ShareGroupHeartbeat.createResponse();
     response.heartbeatIntervalMs = broker.config.number('group.share.heartbeat.interval.ms');
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const deniedTopics = splitAuthorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, request.subscribedTopicNames ?? [], (name) => name).denied;
+    if (deniedTopics.length > 0) {
+      response.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      response.errorMessage = `Not authorized to describe topics: ${deniedTopics.join(', ')}`;
+      return response;
+    }
     const result = await groupCoordinator(broker).run(request.groupId, () =>
       share.heartbeat({
         groupId: request.groupId,
@@ -71,8 +87,12 @@ export const shareGroupDescribeHandler = defineHandler(API.ShareGroupDescribe, {
         assignmentEpoch: -1,
         assignorName: '',
         members: [] as ReturnType<typeof API.ShareGroupDescribe.createResponse>['groups'][number]['members'],
-        authorizedOperations: request.includeAuthorizedOperations ? GROUP_OPERATIONS : NO_OPERATIONS,
+        authorizedOperations: authorizedOperations(ctx, request.includeAuthorizedOperations, RESOURCE_TYPE.GROUP, groupId),
       };
+      if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, groupId)) {
+        response.groups.push({ ...base, groupState: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizedOperations: authorizedOperations(ctx, false, RESOURCE_TYPE.GROUP, groupId) });
+        continue;
+      }
       if (!group) {
         const other = groupCoordinator(broker).group(groupId);
         response.groups.push({ ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: other ? `Group ${groupId} is not a share group.` : `Group ${groupId} not found.` });
@@ -151,6 +171,17 @@ function applyAcks(broker: Broker, groupId: string, memberId: string, topics: Ac
   return errors;
 }
 
+/** The topic ids of a share request that exist and that the principal may not READ. */
+function unreadableTopicIds(ctx: RequestContext, topicIds: Iterable<string>): Set<string> {
+  const mayRead = authorizedNames(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC);
+  const denied = new Set<string>();
+  for (const id of topicIds) {
+    const topic = ctx.broker.logs.topicById(id);
+    if (topic && !mayRead(topic.name)) denied.add(id);
+  }
+  return denied;
+}
+
 function hasAcks(topics: Acks): boolean {
   return topics.some((t) => t.partitions.some((p) => p.acknowledgementBatches.length > 0));
 }
@@ -168,17 +199,19 @@ export const shareFetchHandler = defineHandler(API.ShareFetch, {
       response.errorMessage = errorMessage;
       return response;
     };
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, groupId)) return top(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (groupId === '' || memberId === '') return top(ErrorCode.INVALID_REQUEST, 'GroupId and MemberId must be set.');
+    const denied = unreadableTopicIds(ctx, request.topics.map((t) => t.topicId));
     const epoch = request.shareSessionEpoch;
     if (epoch === 0 && hasAcks(request.topics)) return top(ErrorCode.INVALID_REQUEST, 'Acknowledge data present on initial fetch request.');
-    const add = request.topics.flatMap((t) => t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex })));
+    const add = request.topics.filter((t) => !denied.has(t.topicId)).flatMap((t) => t.partitions.map((p) => ({ topicId: t.topicId, partition: p.partitionIndex })));
     const forget = request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topicId: t.topicId, partition })));
     const sessionError = share.session(groupId, memberId, epoch, add, forget, true);
     if (sessionError !== 0) return top(sessionError);
-    const ackErrors = applyAcks(broker, groupId, memberId, request.topics);
+    const ackErrors = applyAcks(broker, groupId, memberId, request.topics.filter((t) => !denied.has(t.topicId)));
     const partitionOut = (topicId: string, partitionIndex: number) => ({
       partitionIndex,
-      errorCode: 0 as number,
+      errorCode: (denied.has(topicId) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : 0) as number,
       errorMessage: null as string | null,
       acknowledgeErrorCode: ackErrors.get(`${topicId}:${partitionIndex}`) ?? 0,
       acknowledgeErrorMessage: null as string | null,
@@ -209,6 +242,11 @@ export const shareFetchHandler = defineHandler(API.ShareFetch, {
           const log = topic ? broker.logs.partition(topic.name, partition) : undefined;
           if (!log) {
             out(topicId, partition).errorCode = topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
+            continue;
+          }
+          // A topic added to the session earlier whose READ was revoked since.
+          if (unreadableTopicIds(ctx, [topicId]).size > 0) {
+            out(topicId, partition).errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
             continue;
           }
           logs.push(log);
@@ -242,22 +280,27 @@ export const shareAcknowledgeHandler = defineHandler(API.ShareAcknowledge, {
     response.acquisitionLockTimeoutMs = broker.config.number('group.share.record.lock.duration.ms');
     const groupId = request.groupId ?? '';
     const memberId = request.memberId ?? '';
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
     if (groupId === '' || memberId === '') {
       response.errorCode = ErrorCode.INVALID_REQUEST;
       return response;
     }
+    const denied = unreadableTopicIds(ctx, request.topics.map((t) => t.topicId));
     const sessionError = share.session(groupId, memberId, request.shareSessionEpoch, [], [], false);
     if (sessionError !== 0) {
       response.errorCode = sessionError;
       return response;
     }
-    const errors = applyAcks(broker, groupId, memberId, request.topics);
+    const errors = applyAcks(broker, groupId, memberId, request.topics.filter((t) => !denied.has(t.topicId)));
     if (request.shareSessionEpoch === -1) share.closeSession(groupId, memberId);
     response.responses = request.topics.map((t) => ({
       topicId: t.topicId,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
-        errorCode: errors.get(`${t.topicId}:${p.partitionIndex}`) ?? 0,
+        errorCode: denied.has(t.topicId) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : (errors.get(`${t.topicId}:${p.partitionIndex}`) ?? 0),
         errorMessage: null,
         currentLeader: { leaderId: broker.nodeId, leaderEpoch: LEADER_EPOCH },
       })),
@@ -271,7 +314,12 @@ export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareG
     const { broker, apiVersion } = ctx;
     const share = shareCoordinator(broker);
     const response = API.DescribeShareGroupOffsets.createResponse();
+    const mayDescribe = authorizedNames(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC);
     for (const g of request.groups) {
+      if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, g.groupId)) {
+        response.groups.push({ groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null });
+        continue;
+      }
       if (!share.knows(g.groupId)) {
         response.groups.push({ groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${g.groupId} not found.` });
         continue;
@@ -282,6 +330,7 @@ export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareG
         [...new Set([...withState].map((k) => k.slice(0, k.lastIndexOf(':'))))]
           .map((id) => broker.logs.topicById(id))
           .filter((t) => t !== undefined)
+          .filter((t) => mayDescribe(t.name))
           .map((t) => ({ topicName: t.name, partitions: [...withState].filter((k) => k.startsWith(`${t.topicId}:`)).map((k) => Number(k.slice(k.lastIndexOf(':') + 1))).sort((a, b) => a - b) }));
       response.groups.push({
         groupId: g.groupId,
@@ -293,6 +342,7 @@ export const describeShareGroupOffsetsHandler = defineHandler(API.DescribeShareG
             topicName: t.topicName,
             topicId: topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
             partitions: t.partitions.map((partitionIndex) => {
+              if (!mayDescribe(t.topicName)) return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
               const log = topic ? broker.logs.partition(topic.name, partitionIndex) : undefined;
               if (!topic || !log) {
                 return { partitionIndex, startOffset: -1n, leaderEpoch: -1, lag: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
@@ -315,6 +365,11 @@ export const alterShareGroupOffsetsHandler = defineHandler(API.AlterShareGroupOf
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.AlterShareGroupOffsets.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const mayRead = authorizedNames(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC);
     const group = share.group(request.groupId);
     if (group && group.members.size > 0) {
       response.errorCode = ErrorCode.NON_EMPTY_GROUP;
@@ -332,6 +387,7 @@ export const alterShareGroupOffsetsHandler = defineHandler(API.AlterShareGroupOf
         topicName: t.topicName,
         topicId: topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
         partitions: t.partitions.map((p) => {
+          if (!mayRead(t.topicName)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
           const log = topic ? broker.logs.partition(topic.name, p.partitionIndex) : undefined;
           if (!topic || !log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
           const offset = Number(p.startOffset);
@@ -350,6 +406,11 @@ export const deleteShareGroupOffsetsHandler = defineHandler(API.DeleteShareGroup
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.DeleteShareGroupOffsets.createResponse();
+    if (!authorized(ctx, ACL_OPERATION.DELETE, RESOURCE_TYPE.GROUP, request.groupId)) {
+      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const mayRead = authorizedNames(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC);
     if (!share.knows(request.groupId)) {
       response.errorCode = ErrorCode.GROUP_ID_NOT_FOUND;
       response.errorMessage = `Group ${request.groupId} not found.`;
@@ -362,6 +423,7 @@ export const deleteShareGroupOffsetsHandler = defineHandler(API.DeleteShareGroup
     }
     response.responses = request.topics.map((t) => {
       const topic = broker.logs.topic(t.topicName);
+      if (!mayRead(t.topicName)) return { topicName: t.topicName, topicId: topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
       if (!topic) return { topicName: t.topicName, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
       const errorCode = share.deleteTopicState(request.groupId, topic.topicId);
       return { topicName: t.topicName, topicId: topic.topicId, errorCode, errorMessage: null };
