@@ -1,16 +1,26 @@
 // The internal topics of the coordinators (__consumer_offsets, __transaction_state,
 // __share_group_state): creating one on first need, and replaying one from its start, as a
 // coordinator does when the broker starts: every data record of every partition, in offset
-// order. Control batches (transaction markers) are skipped; a coordinator's records are
-// never transactional themselves. One loop serves every coordinator.
+// order. Transaction markers go to an optional callback: the group coordinator's
+// transactional offset commits become visible or vanish by them, as in Kafka. One loop
+// serves every coordinator.
 
-import { decodeRecordBatches, type KafkaRecord } from '../protocol/index.ts';
+import { CONTROL_RECORD_TYPE, decodeRecordBatches, type KafkaRecord, type RecordBatch } from '../protocol/index.ts';
 import type { LogManager, TopicMetadata } from '../storage/index.ts';
 
 const READ_BYTES = 4 << 20;
 
-/** Calls `visit` for each data record of `topic`; returns how many records there were. */
-export function replayInternalTopic(logs: LogManager, topic: string, visit: (record: KafkaRecord) => void): number {
+/**
+ * Calls `visit` for each data record of `topic` (with its batch: transactional offset
+ * commits are written in transactional batches), and `marker` for each transaction marker
+ * (the partition, the producer id, COMMIT or ABORT); returns how many records there were.
+ */
+export function replayInternalTopic(
+  logs: LogManager,
+  topic: string,
+  visit: (record: KafkaRecord, batch: RecordBatch) => void,
+  marker?: (partition: number, producerId: number, commit: boolean) => void,
+): number {
   const metadata = logs.topic(topic);
   if (!metadata) return 0;
   let records = 0;
@@ -26,10 +36,15 @@ export function replayInternalTopic(logs: LogManager, topic: string, visit: (rec
       if (batches.length === 0) break;
       for (const batch of batches) {
         offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-        if (batch.isControl) continue;
+        if (batch.isControl) {
+          const key = batch.records[0]?.key;
+          const type = key && key.length >= 4 ? key.readInt16BE(2) : -1;
+          if (marker && (type === CONTROL_RECORD_TYPE.ABORT || type === CONTROL_RECORD_TYPE.COMMIT)) marker(p, batch.producerId, type === CONTROL_RECORD_TYPE.COMMIT);
+          continue;
+        }
         for (const record of batch.records) {
           records++;
-          visit(record);
+          visit(record, batch);
         }
       }
     }

@@ -34,10 +34,10 @@ async function endTxn(c: RawClient, transactionalId: string, producerId: bigint,
   return r.errorCode as number;
 }
 
-async function produce(c: RawClient, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], transactional = true) {
-  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: transactional });
-  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: transactional ? 'x' : null, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
-  const r = await c.request(API.Produce.apiKey, 9, request);
+async function produce(c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 9) {
+  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: true });
+  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
+  const r = await c.request(API.Produce.apiKey, version, request);
   return r.responses[0].partitionResponses[0].errorCode as number;
 }
 
@@ -85,12 +85,12 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
 
   // A committed transaction, then an open one: the LSO stops at the open one's first offset.
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), 0);
-  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 0, ['c1', 'c2']), 0);
+  assert.equal(await produce(c, 'tx-a', 'txr', p.producerId, p.producerEpoch, 0, ['c1', 'c2']), 0);
   assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, true), 0);
   assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, true), 0, 'a retried commit succeeds');
   assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, false), ErrorCode.INVALID_TXN_STATE);
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), 0);
-  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 2, ['open']), 0);
+  assert.equal(await produce(c, 'tx-a', 'txr', p.producerId, p.producerEpoch, 2, ['open']), 0);
   let f = await fetchCommitted(c, 'txr');
   assert.equal(f.highWatermark, 4);
   assert.equal(f.lastStableOffset, 3);
@@ -99,10 +99,12 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   // A new InitProducerId fences the old epoch and aborts the open transaction.
   const p2 = await initTxn(c, 'tx-a');
   assert.equal(p2.producerId, p.producerId);
-  assert.equal(p2.producerEpoch, p.producerEpoch + 1);
+  // The abort markers carry epoch + 1; the new producer gets epoch + 2 (Kafka answers
+  // CONCURRENT_TRANSACTIONS first and bumps again on the retry).
+  assert.equal(p2.producerEpoch, p.producerEpoch + 2);
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), ErrorCode.PRODUCER_FENCED);
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr', 1), ErrorCode.INVALID_PRODUCER_EPOCH);
-  assert.equal(await produce(c, 'txr', p.producerId, p.producerEpoch, 3, ['zombie']), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(await produce(c, 'tx-a', 'txr', p.producerId, p.producerEpoch, 3, ['zombie']), ErrorCode.INVALID_PRODUCER_EPOCH);
   f = await fetchCommitted(c, 'txr');
   assert.equal(f.lastStableOffset, f.highWatermark);
   assert.deepEqual(f.values, ['c1', 'c2']);
@@ -111,7 +113,7 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   // A transaction that outlives its timeout (1 s) is aborted by the coordinator.
   const q = await initTxn(c, 'tx-slow', 1000);
   assert.equal(await addPartitions(c, 'tx-slow', q.producerId, q.producerEpoch, 'txr'), 0);
-  assert.equal(await produce(c, 'txr', q.producerId, q.producerEpoch, 0, ['late-1', 'late-2']), 0);
+  assert.equal(await produce(c, 'tx-slow', 'txr', q.producerId, q.producerEpoch, 0, ['late-1', 'late-2']), 0);
   for (let i = 0; i < 200; i++) {
     f = await fetchCommitted(c, 'txr');
     if (f.lastStableOffset === f.highWatermark) break;

@@ -131,6 +131,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('transaction.state.log.min.isr', 'int', '2', 'The minimum number of replicas that must acknowledge a write to the transaction topic.', { min: 1 }),
   def('transaction.state.log.segment.bytes', 'int', '104857600', 'The transaction topic segment bytes should be kept relatively small.', { min: 1 }),
   def('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'The interval at which to rollback transactions that have timed out.', { min: 1 }),
+  def('transaction.partition.verification.enable', 'boolean', 'true', 'Enable verification that checks that the partition has been added to the transaction before writing transactional records to the partition.'),
   def('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'The interval at which to remove transactions that have expired due to transactional.id.expiration.ms passing.', { min: 1 }),
   // Security (issue 6): listeners, TLS, SASL, connection limits. Per-listener values use
   // Kafka's prefix listener.name.<listener>.<key> (and listener.name.<listener>.<mechanism>.sasl.jaas.config).

@@ -30,7 +30,9 @@
 // the producer's last five batches is answered with that batch's base offset and not
 // written again (Kafka's DUPLICATE_SEQUENCE_NUMBER handling: success, original offset); a
 // gap in sequences is OUT_OF_ORDER_SEQUENCE_NUMBER, an epoch from the past
-// INVALID_PRODUCER_EPOCH.
+// INVALID_PRODUCER_EPOCH. A transactional batch is first checked with the transaction
+// coordinator (txn.ts verifyTransactionalBatch, KIP-890): v12+ adds its partition to the
+// transaction (transactions v2), older versions must have added it.
 
 import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
@@ -38,6 +40,7 @@ import type { TopicMetadata } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
+import { verifyTransactionalBatch } from './txn.ts';
 
 const CODEC_IDS: Readonly<Record<string, number>> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 const LEVEL_CONFIG: Readonly<Record<number, string>> = { 1: 'compression.gzip.level', 3: 'compression.lz4.level', 4: 'compression.zstd.level' };
@@ -189,6 +192,11 @@ export const produceHandler = defineHandler(API.Produce, {
             fail(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR Set(${broker.nodeId}) is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${topic.name}-${index}`);
             continue;
           }
+        }
+        const txnCode = verifyTransactionalBatch(ctx, request.transactionalId, records!, { topic: topic.name, partition: index });
+        if (txnCode !== 0) {
+          fail(txnCode);
+          continue;
         }
         const check = log.checkProducerBatch(records!);
         if (check.kind === 'error') {

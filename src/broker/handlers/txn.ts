@@ -1,87 +1,79 @@
-// The exactly-once family (issue 5): producer ids and producer state.
+// The exactly-once family (issue 5). Handlers are thin: authorize, call the transaction
+// coordinator (src/coordinator/txn: state machine, __transaction_state, markers, schedules)
+// or the group coordinator, and map codes to what each version knows.
 //
-// InitProducerId (key 22), versions 0-6: without a transactional id, a new producer id with
-// epoch 0 from the ProducerIdManager (ids persisted by blocks, never repeated across
-// restarts). As Kafka, an idempotent producer that sends its current id and epoch (KIP-360,
-// v3+) also gets a fresh id. transactionTimeoutMs is ignored without a transactional id.
-// DescribeProducers (key 61), version 0: per partition, the producers its producer state
-// holds: last sequence, last timestamp, coordinator epoch, open transaction's first offset.
-// UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist.
+// InitProducerId (key 22) v0-6: without a transactional id, a fresh producer id at epoch 0
+// (ids by persisted blocks; KIP-360 callers too, as Kafka). With one: the coordinator's
+// fencing rules (transaction.max.timeout.ms: INVALID_TRANSACTION_TIMEOUT).
+// DescribeProducers (61) v0: a partition's producer state.
+// AddPartitionsToTxn (24) v0-3 (clients), v4-5 (brokers: batched; verifyOnly checks, else the
+// transactions v2 add). AddOffsetsToTxn (25): the group's __consumer_offsets partition joins.
+// TxnOffsetCommit (28) v0-5: the offsets partition must be in the transaction (v0-4) or is
+// added (v5, KIP-890 part 2); the offsets are written as transactional records in
+// __consumer_offsets and become visible with the COMMIT marker. EndTxn (26) v0-5: v5 bumps
+// the epoch and answers with the producer id and epoch to use next (transactions v2).
+// WriteTxnMarkers (27) v1-2 (inter-broker, CLUSTER_ACTION): markers written to local
+// partitions; an epoch older than the partition's producer epoch is INVALID_PRODUCER_EPOCH
+// (for a v2 marker, KIP-1228, also an equal one).
+// DescribeTransactions (65) v0, ListTransactions (66) v0-2 (state, producer id, duration and
+// transactional id pattern filters).
 //
-// The PRODUCER_STATE component owns the id manager and the producer.id.expiration.ms
-// schedule (every producer.id.expiration.check.interval.ms, default 10 minutes; expiry
-// default 1 day), reading both from the broker config (dynamic values included).
+// Version notes: PRODUCER_FENCED from the versions that know it (KIP-588: InitProducerId 3,
+// AddPartitionsToTxn 2, AddOffsetsToTxn 2, EndTxn 2, TxnOffsetCommit 3), INVALID_PRODUCER_EPOCH
+// before; TRANSACTION_ABORTABLE from AddPartitionsToTxn 5 and TxnOffsetCommit 4 (KIP-890),
+// INVALID_TXN_STATE before. Transactions v2 is advertised as the finalized feature
+// transaction.version=2 (api-versions.ts), as a Kafka 4 cluster does.
 //
-// Transactions, classic flow (src/coordinator/txn/transaction-coordinator.ts, the
-// TXN_COORDINATOR component): InitProducerId with a transactional id (fencing by epoch
-// bumps; transaction.max.timeout.ms, default 15 minutes: INVALID_TRANSACTION_TIMEOUT),
-// AddPartitionsToTxn (v0-3 per producer; v4-5 batched, verifyOnly), AddOffsetsToTxn,
-// TxnOffsetCommit (offsets held until the commit, then committed through the group
-// coordinator), EndTxn (COMMIT/ABORT markers as control batches on every partition; the
-// partitions' last stable offsets move past them). Epoch errors are PRODUCER_FENCED from
-// the versions that know it (KIP-588: InitProducerId 3, AddPartitionsToTxn 2,
-// AddOffsetsToTxn 2, EndTxn 2, TxnOffsetCommit 3), INVALID_PRODUCER_EPOCH before.
-// Timeouts: every transaction.abort.timed.out.transaction.cleanup.interval.ms (default
-// 10 s), transactions open longer than their timeout are aborted with an epoch bump.
-// State: every change is written to __transaction_state (Kafka's TransactionLogKey/Value
-// v0, created with transaction.state.log.num.partitions, default 50, compacted) and
-// replayed at start; interrupted transactions are then aborted or completed.
-// DescribeTransactions (v0): state, timeout, start time (-1 unless Ongoing), producer id and
-// epoch, partitions; TRANSACTIONAL_ID_NOT_FOUND for an unknown id. ListTransactions
-// (v0-2): state and producer id filters (unknown states echoed in unknownStateFilters), v1
-// durationFilter (Ongoing longer than that), v2 transactionalIdPattern (a whole-id regular
-// expression; INVALID_REGULAR_EXPRESSION if it does not compile).
-// Not served yet: EndTxn v5 and TxnOffsetCommit v5 (transactions v2, KIP-890; both are
-// capped at v4), WriteTxnMarkers (inter-broker), transactional.id.expiration.ms.
+// ACLs (Kafka's KafkaApis rules): WRITE on the TransactionalId for InitProducerId,
+// AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); InitProducerId without one needs IDEMPOTENT_WRITE on
+// the cluster or WRITE on some topic (CLUSTER_AUTHORIZATION_FAILED); WRITE on each topic for
+// AddPartitionsToTxn, READ on the group for AddOffsetsToTxn and TxnOffsetCommit
+// (GROUP_AUTHORIZATION_FAILED) and READ on each topic for TxnOffsetCommit
+// (TOPIC_AUTHORIZATION_FAILED); CLUSTER_ACTION for AddPartitionsToTxn v4+ and WriteTxnMarkers;
+// DESCRIBE on the TransactionalId for DescribeTransactions (its topics filtered by DESCRIBE),
+// ListTransactions lists only the ids the principal may DESCRIBE; READ on the topic for
+// DescribeProducers.
+//
+// Omitted: TxnOffsetCommit does not check the member id and generation (v3+) against the group.
 
 import {
   ProducerIdManager,
-  TransactionCoordinator,
-  decodeTransactionLogKey,
-  decodeTransactionLogValue,
-  encodeTransactionLogKey,
-  encodeTransactionLogValue,
-  partitionForTransactionalId,
+  TransactionStateManager,
+  type EnlistMode,
   type TopicPartitionRef,
+  type TransactionCoordinator,
 } from '../../coordinator/txn/index.ts';
-import { API, ErrorCode, encodeEndTxnMarkerBatch, encodeRecordBatch } from '../../protocol/index.ts';
-import { replayInternalTopic } from '../../coordinator/index.ts';
+import { GROUP_METADATA_TOPIC, partitionForGroup } from '../../coordinator/index.ts';
+import { API, ATTRIBUTES, CONTROL_FLAG, ErrorCode, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG } from '../../protocol/index.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
-import type { ApiHandler } from '../dispatch.ts';
+import type { ApiHandler, RequestContext } from '../dispatch.ts';
 import { defineHandler } from '../dispatch.ts';
 
-export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
-const DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS = 600_000;
-
-function configNumber(broker: Broker, name: string, fallback: number): number {
-  const v = broker.config.get(name);
-  const n = v === null ? NaN : Number(v);
-  return Number.isFinite(n) ? n : fallback;
-}
+export { TRANSACTION_STATE_TOPIC } from '../../coordinator/txn/index.ts';
 
 export const PRODUCER_STATE = defineComponent('producer-state', (broker) => {
   let ids: ProducerIdManager | undefined;
   let timer: NodeJS.Timeout | undefined;
   const expire = (now = Date.now()): number => {
     if (broker.logs.closed) return 0;
-    const ms = configNumber(broker, 'producer.id.expiration.ms', DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    const ms = broker.config.number('producer.id.expiration.ms');
     let removed = 0;
     for (const log of broker.logs.partitions()) if (!log.closed) removed += log.removeExpiredProducers(now, ms);
     return removed;
   };
   return {
     start() {
-      const every = configNumber(broker, 'producer.id.expiration.check.interval.ms', DEFAULT_PRODUCER_ID_EXPIRATION_CHECK_MS);
       timer = setInterval(() => {
         try {
           expire();
         } catch (err) {
           broker.logger.warn(`producer id expiration failed: ${(err as Error).message}`, { cause: err });
         }
-      }, Math.min(Math.max(1, every), 0x7fffffff));
+      }, Math.min(Math.max(1, broker.config.number('producer.id.expiration.check.interval.ms')), 0x7fffffff));
       timer.unref();
     },
     stop() {
@@ -99,103 +91,23 @@ export const PRODUCER_STATE = defineComponent('producer-state', (broker) => {
 });
 
 export const TXN_COORDINATOR = defineComponent('txn-coordinator', (broker) => {
-  const coordinator = new TransactionCoordinator(
-    {
-      now: () => Date.now(),
-      generateProducerId: () => broker.component(PRODUCER_STATE).generateProducerId(),
-      partitionExists: (tp) => broker.logs.partition(tp.topic, tp.partition) !== undefined,
-      writeMarker(tp: TopicPartitionRef, producerId, producerEpoch, commit) {
-        const log = broker.logs.partition(tp.topic, tp.partition);
-        if (!log) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        try {
-          log.append(encodeEndTxnMarkerBatch({ producerId, producerEpoch, commit, coordinatorEpoch: 0, timestamp: Date.now() }));
-          broker.appends.notify(log);
-          return 0;
-        } catch (err) {
-          broker.logger.error(`writing a transaction marker to ${tp.topic}-${tp.partition} failed`, { cause: err });
-          return ErrorCode.KAFKA_STORAGE_ERROR;
-        }
-      },
-      commitOffsets(groupId, offsets) {
-        const groups = groupCoordinator(broker);
-        const group = groups.group(groupId) ?? groups.getOrCreate(groupId);
-        if (!group) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        return groups.commitOffsets(
-          group,
-          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata })),
-          -1,
-        );
-      },
-      persist(transactionalId, value) {
-        const log = stateLog(transactionalId);
-        if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        try {
-          log.append(encodeRecordBatch([{ key: encodeTransactionLogKey(transactionalId), value: encodeTransactionLogValue(value) }], { timestamp: Date.now() }));
-          return 0;
-        } catch (err) {
-          broker.logger.error(`append to ${TRANSACTION_STATE_TOPIC} failed`, { cause: err });
-          return ErrorCode.KAFKA_STORAGE_ERROR;
-        }
-      },
-      warn: (message) => broker.logger.warn(message),
+  const manager = new TransactionStateManager({
+    logs: broker.logs,
+    config: (name) => broker.config.number(name),
+    log: (level, message, fields) => broker.logger[level](message, fields),
+    generateProducerId: () => broker.component(PRODUCER_STATE).generateProducerId(),
+    appended: (log) => broker.appends.notify(log),
+    markerWritten: (tp, producerId, commit) => {
+      if (tp.topic === GROUP_METADATA_TOPIC) groupCoordinator(broker).completeTransaction(producerId, commit, tp.partition);
     },
-    configNumber(broker, 'transaction.max.timeout.ms', 900_000),
-  );
-  /** The __transaction_state partition of a transactional id, creating the topic on first use. */
-  const stateLog = (transactionalId: string) => {
-    let topic = broker.logs.topic(TRANSACTION_STATE_TOPIC);
-    if (!topic) {
-      try {
-        topic = broker.logs.createTopic(TRANSACTION_STATE_TOPIC, {
-          partitions: configNumber(broker, 'transaction.state.log.num.partitions', 50),
-          configs: { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(configNumber(broker, 'transaction.state.log.segment.bytes', 104_857_600)) },
-        });
-        broker.logger.info(`created internal topic ${TRANSACTION_STATE_TOPIC}`);
-      } catch (err) {
-        broker.logger.error(`creating ${TRANSACTION_STATE_TOPIC} failed`, { cause: err });
-        return undefined;
-      }
-    }
-    return broker.logs.partition(TRANSACTION_STATE_TOPIC, partitionForTransactionalId(transactionalId, topic.partitions));
-  };
-  /** Replays __transaction_state (the last record of each transactional id wins), then recovers. */
-  const load = (): void => {
-    replayInternalTopic(broker.logs, TRANSACTION_STATE_TOPIC, (r) => {
-      const id = r.key ? decodeTransactionLogKey(r.key) : null;
-      if (id === null) return;
-      const value = r.value ? decodeTransactionLogValue(r.value) : null;
-      if (r.value && !value) return;
-      coordinator.load(id, value);
-    });
-    for (const done of coordinator.recover()) broker.logger.info(`recovered transaction ${done}`);
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const abortTimedOut = (now = Date.now()): string[] => {
-    if (broker.logs.closed) return [];
-    const aborted = coordinator.abortTimedOut(now);
-    for (const id of aborted) broker.logger.info(`aborted transaction ${id}: it outlived its timeout`);
-    return aborted;
-  };
+  });
   return {
-    coordinator,
-    start() {
-      load();
-      const every = configNumber(broker, 'transaction.abort.timed.out.transaction.cleanup.interval.ms', 10_000);
-      timer = setInterval(() => {
-        try {
-          abortTimedOut();
-        } catch (err) {
-          broker.logger.warn(`aborting timed out transactions failed: ${(err as Error).message}`, { cause: err });
-        }
-      }, Math.min(Math.max(1, every), 0x7fffffff));
-      timer.unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    manager,
+    coordinator: manager.coordinator,
+    start: () => manager.start(),
+    stop: () => manager.stop(),
     /** One timeout pass now (tests); the transactional ids aborted. */
-    abortTimedOut,
+    abortTimedOut: (now?: number) => manager.abortTimedOut(now),
   };
 });
 
@@ -208,14 +120,68 @@ function fenced(code: number, apiVersion: number, firstVersion: number): number 
   return code === ErrorCode.PRODUCER_FENCED && apiVersion < firstVersion ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
 }
 
+/** TRANSACTION_ABORTABLE for the versions that know it (KIP-890), INVALID_TXN_STATE before. */
+function abortable(code: number, apiVersion: number, firstVersion: number): number {
+  return code === ErrorCode.TRANSACTION_ABORTABLE && apiVersion < firstVersion ? ErrorCode.INVALID_TXN_STATE : code;
+}
+
+const clusterAuthorized = (ctx: RequestContext, operation: number) => authorized(ctx, operation, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME);
+const mayWriteTxn = (ctx: RequestContext, transactionalId: string) => authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TRANSACTIONAL_ID, transactionalId);
+
+/**
+ * The partition leader's check of a transactional batch before it is written (KIP-890):
+ * Produce v12+ adds the partition to the transaction (transactions v2); older versions must
+ * have added it (part 1, transaction.partition.verification.enable), so that a batch cannot
+ * start a transaction the coordinator does not know (a hanging transaction). Returns 0 or
+ * the code for the partition, mapped as Kafka's leader does: PRODUCER_FENCED becomes
+ * INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE INVALID_TXN_STATE before Produce v11, and a
+ * coordinator that is busy NOT_ENOUGH_REPLICAS, which every client retries.
+ */
+export function verifyTransactionalBatch(ctx: RequestContext, transactionalId: string | null, batch: Buffer, tp: TopicPartitionRef): number {
+  const attributes = batch.readInt16BE(ATTRIBUTES);
+  if ((attributes & TRANSACTIONAL_FLAG) === 0 || (attributes & CONTROL_FLAG) !== 0) return 0;
+  // Kafka refuses transactional records without a transactional id to authorize.
+  if (transactionalId === null) return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  const v2 = ctx.apiVersion >= 12;
+  if (!v2 && !ctx.broker.config.boolean('transaction.partition.verification.enable')) return 0;
+  const producerId = batch.readBigInt64BE(PRODUCER_ID);
+  const producerEpoch = batch.readInt16BE(PRODUCER_EPOCH);
+  const code = txns(ctx.broker).enlist(transactionalId, producerId, producerEpoch, [tp], v2 ? 'implicit' : 'verify')[0]!;
+  switch (code) {
+    case ErrorCode.PRODUCER_FENCED:
+      return ErrorCode.INVALID_PRODUCER_EPOCH;
+    case ErrorCode.TRANSACTION_ABORTABLE:
+      return abortable(code, ctx.apiVersion, 11);
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
+    default:
+      return code;
+  }
+}
+
 export const initProducerIdHandler = defineHandler(API.InitProducerId, {
   handle(request, ctx) {
     const response = API.InitProducerId.createResponse();
     if (request.transactionalId !== null) {
+      if (!mayWriteTxn(ctx, request.transactionalId)) {
+        response.errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        return response;
+      }
+      if (request.transactionalId === '') {
+        response.errorCode = ErrorCode.INVALID_REQUEST;
+        return response;
+      }
       const r = txns(ctx.broker).initProducerId(request.transactionalId, request.transactionTimeoutMs, ctx.apiVersion >= 3 ? request.producerId : -1n, ctx.apiVersion >= 3 ? request.producerEpoch : -1);
       response.errorCode = fenced(r.errorCode, ctx.apiVersion, 3);
       response.producerId = r.producerId;
       response.producerEpoch = r.producerEpoch;
+      return response;
+    }
+    // Kafka 4: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic.
+    const topicWriter = () => ctx.broker.logs.topics().some((t) => !t.name.startsWith('__') && authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TOPIC, t.name));
+    if (!clusterAuthorized(ctx, ACL_OPERATION.IDEMPOTENT_WRITE) && !topicWriter()) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
       return response;
     }
     response.producerId = ctx.broker.component(PRODUCER_STATE).generateProducerId();
@@ -228,9 +194,12 @@ export const describeProducersHandler = defineHandler(API.DescribeProducers, {
   handle(request, ctx) {
     const response = API.DescribeProducers.createResponse();
     for (const t of request.topics) {
+      const allowed = authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC, t.name);
       const partitions = t.partitionIndexes.map((partitionIndex) => {
+        const failed = (errorCode: number) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] });
+        if (!allowed) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         const log = ctx.broker.logs.partition(t.name, partitionIndex);
-        if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+        if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         return {
           partitionIndex,
           errorCode: 0,
@@ -251,57 +220,131 @@ export const describeProducersHandler = defineHandler(API.DescribeProducers, {
   },
 });
 
+type AddTopics = ReturnType<typeof API.AddPartitionsToTxn.createRequest>['v3AndBelowTopics'];
+
 export const addPartitionsToTxnHandler = defineHandler(API.AddPartitionsToTxn, {
   handle(request, ctx) {
     const response = API.AddPartitionsToTxn.createResponse();
     const coordinator = txns(ctx.broker);
-    const add = (transactionalId: string, producerId: bigint, producerEpoch: number, topics: typeof request.v3AndBelowTopics, verifyOnly: boolean) => {
+    const add = (transactionalId: string, producerId: bigint, producerEpoch: number, topics: AddTopics, mode: EnlistMode) => {
+      const results = (code: (topic: string) => number) =>
+        topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: code(t.name) })) }));
+      if (ctx.apiVersion <= 3 && !mayWriteTxn(ctx, transactionalId)) return results(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      // A topic the principal may not write: TOPIC_AUTHORIZATION_FAILED, the others not attempted.
+      const denied = new Set(topics.filter((t) => !authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TOPIC, t.name)).map((t) => t.name));
+      if (denied.size > 0) return results((topic) => (denied.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
       const tps = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
-      const codes = coordinator.addPartitions(transactionalId, producerId, producerEpoch, tps, verifyOnly);
+      const codes = coordinator.enlist(transactionalId, producerId, producerEpoch, tps, mode);
       let i = 0;
       return topics.map((t) => ({
         name: t.name,
-        resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: fenced(codes[i++]!, ctx.apiVersion, 2) })),
+        resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: abortable(fenced(codes[i++]!, ctx.apiVersion, 2), ctx.apiVersion, 5) })),
       }));
     };
     if (ctx.apiVersion <= 3) {
-      response.resultsByTopicV3AndBelow = add(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, request.v3AndBelowTopics, false);
+      response.resultsByTopicV3AndBelow = add(request.v3AndBelowTransactionalId, request.v3AndBelowProducerId, request.v3AndBelowProducerEpoch, request.v3AndBelowTopics, 'add');
+      return response;
+    }
+    if (!clusterAuthorized(ctx, ACL_OPERATION.CLUSTER_ACTION)) {
+      response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
       return response;
     }
     response.resultsByTransaction = request.transactions.map((t) => ({
       transactionalId: t.transactionalId,
-      topicResults: add(t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly),
+      topicResults: add(t.transactionalId, t.producerId, t.producerEpoch, t.topics, t.verifyOnly ? 'verify' : 'implicit'),
     }));
     return response;
   },
 });
 
+/** The group's __consumer_offsets partition (the topic created if needed), or null. */
+function offsetsPartition(broker: Broker, groupId: string): TopicPartitionRef | null {
+  const groups = groupCoordinator(broker);
+  if (!groups.ensureOffsetsTopic()) return null;
+  const partitions = broker.logs.topic(GROUP_METADATA_TOPIC)!.partitions;
+  return { topic: GROUP_METADATA_TOPIC, partition: partitionForGroup(groupId, partitions) };
+}
+
 export const addOffsetsToTxnHandler = defineHandler(API.AddOffsetsToTxn, {
   handle(request, ctx) {
     const response = API.AddOffsetsToTxn.createResponse();
-    response.errorCode = fenced(txns(ctx.broker).addOffsets(request.transactionalId, request.producerId, request.producerEpoch, request.groupId), ctx.apiVersion, 2);
+    if (!mayWriteTxn(ctx, request.transactionalId)) response.errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    else if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    else {
+      const tp = offsetsPartition(ctx.broker, request.groupId);
+      if (!tp) response.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      else response.errorCode = fenced(txns(ctx.broker).enlist(request.transactionalId, request.producerId, request.producerEpoch, [tp])[0]!, ctx.apiVersion, 2);
+    }
     return response;
   },
 });
 
 export const txnOffsetCommitHandler = defineHandler(API.TxnOffsetCommit, {
-  maxVersion: 4,
-  handle(request, ctx) {
+  async handle(request, ctx) {
     const response = API.TxnOffsetCommit.createResponse();
-    const offsets = request.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: ctx.apiVersion >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata ?? '' })),
-    );
-    const code = fenced(txns(ctx.broker).commitOffsetsInTxn(request.transactionalId, request.producerId, request.producerEpoch, request.groupId, offsets), ctx.apiVersion, 3);
-    response.topics = request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
-    return response;
+    const { broker, apiVersion } = ctx;
+    const answer = (code: (topic: string) => number) => {
+      response.topics = request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name) })) }));
+      return response;
+    };
+    if (!mayWriteTxn(ctx, request.transactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const topicCode = new Map<string, number>();
+    for (const t of request.topics) {
+      if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.TOPIC, t.name)) topicCode.set(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      else if (!broker.logs.topic(t.name)) topicCode.set(t.name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    const tp = offsetsPartition(broker, request.groupId);
+    if (!tp) return answer((topic) => topicCode.get(topic) ?? ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // The offsets partition joins (v5, transactions v2) or must have joined (AddOffsetsToTxn).
+    let code = txns(broker).enlist(request.transactionalId, request.producerId, request.producerEpoch, [tp], apiVersion >= 5 ? 'implicit' : 'verify')[0]!;
+    code = abortable(fenced(code, apiVersion, 3), apiVersion, 4);
+    if (code === ErrorCode.CONCURRENT_TRANSACTIONS) code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (code === 0) {
+      const offsets = request.topics
+        .filter((t) => !topicCode.has(t.name))
+        .flatMap((t) =>
+          t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: apiVersion >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata ?? '' })),
+        );
+      const groups = groupCoordinator(broker);
+      code = await groups.run(request.groupId, () => groups.commitTransactionalOffsets(request.groupId, request.producerId, request.producerEpoch, offsets));
+    }
+    return answer((topic) => topicCode.get(topic) ?? code);
   },
 });
 
 export const endTxnHandler = defineHandler(API.EndTxn, {
-  maxVersion: 4,
   handle(request, ctx) {
     const response = API.EndTxn.createResponse();
-    response.errorCode = fenced(txns(ctx.broker).endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed), ctx.apiVersion, 2);
+    if (!mayWriteTxn(ctx, request.transactionalId)) {
+      response.errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      return response;
+    }
+    const r = txns(ctx.broker).endTxn(request.transactionalId, request.producerId, request.producerEpoch, request.committed, ctx.apiVersion >= 5);
+    response.errorCode = fenced(r.errorCode, ctx.apiVersion, 2);
+    response.producerId = r.producerId;
+    response.producerEpoch = r.producerEpoch;
+    return response;
+  },
+});
+
+export const writeTxnMarkersHandler = defineHandler(API.WriteTxnMarkers, {
+  handle(request, ctx) {
+    const response = API.WriteTxnMarkers.createResponse();
+    const allowed = clusterAuthorized(ctx, ACL_OPERATION.CLUSTER_ACTION);
+    const manager = ctx.broker.component(TXN_COORDINATOR).manager;
+    response.markers = request.markers.map((m) => ({
+      producerId: m.producerId,
+      topics: m.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({
+          partitionIndex,
+          errorCode: allowed
+            ? manager.writeMarker({ topic: t.name, partition: partitionIndex }, m.producerId, m.producerEpoch, m.transactionResult, ctx.apiVersion >= 2 && m.transactionVersion >= 2)
+            : ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        })),
+      })),
+    }));
     return response;
   },
 });
@@ -313,12 +356,16 @@ export const describeTransactionsHandler = defineHandler(API.DescribeTransaction
     const response = API.DescribeTransactions.createResponse();
     const coordinator = txns(ctx.broker);
     response.transactionStates = request.transactionalIds.map((transactionalId) => {
+      const failed = (errorCode: number) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] });
+      if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TRANSACTIONAL_ID, transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       const t = coordinator.get(transactionalId);
-      if (!t) {
-        return { errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, topics: [] };
-      }
+      if (!t) return failed(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
       const byTopic = new Map<string, number[]>();
-      for (const tp of t.partitions.values()) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+      for (const tp of t.partitions.values()) {
+        // Kafka leaves out the topics the principal may not describe.
+        if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, tp.topic)) continue;
+        byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+      }
       return {
         errorCode: 0,
         transactionalId,
@@ -355,6 +402,7 @@ export const listTransactionsHandler = defineHandler(API.ListTransactions, {
       .filter((t) => request.producerIdFilters.length === 0 || request.producerIdFilters.includes(t.producerId))
       .filter((t) => duration < 0 || (t.state === 'Ongoing' && now - t.startTimestamp > duration))
       .filter((t) => pattern === null || pattern.test(t.transactionalId))
+      .filter((t) => authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TRANSACTIONAL_ID, t.transactionalId))
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state }));
     return response;
   },
@@ -369,7 +417,8 @@ export const TXN_HANDLERS: readonly ApiHandler[] = [
   addOffsetsToTxnHandler,
   txnOffsetCommitHandler,
   endTxnHandler,
+  writeTxnMarkersHandler,
 ];
 
-/** Started with the broker: the producer id expiration and transaction timeout schedules. */
+/** Started with the broker (after the group coordinator, which must hold its pending offsets first). */
 export const TXN_STARTUP: readonly ComponentKey<Component>[] = [PRODUCER_STATE, TXN_COORDINATOR];

@@ -60,6 +60,13 @@ export interface OffsetCommitEntry {
   metadata: string;
 }
 
+/** A transactional offset commit written to __consumer_offsets, visible once its transaction commits. */
+interface PendingTxnOffset {
+  topic: string;
+  partition: number;
+  value: CommittedOffset;
+}
+
 export class GroupCoordinator {
   readonly #options: CoordinatorOptions;
   readonly #now: () => number;
@@ -70,6 +77,8 @@ export class GroupCoordinator {
   #expiryTimer: NodeJS.Timeout | null = null;
   /** KIP-848 groups seen while loading, built once every record was read. */
   readonly #loadingConsumer = new Map<string, LoadedConsumerGroup>();
+  /** Transactional offset commits awaiting their marker: producer id → group id → `topic\0partition`. */
+  readonly #pendingTxnOffsets = new Map<bigint, Map<string, Map<string, PendingTxnOffset>>>();
   #stopped = false;
 
   constructor(options: CoordinatorOptions) {
@@ -278,6 +287,66 @@ export class GroupCoordinator {
     }
   }
 
+  // -- transactional offsets (issue 5) ---------------------------------------------------
+
+  /**
+   * TxnOffsetCommit: the offsets are written to the group's __consumer_offsets partition in
+   * a transactional batch with the producer's id and epoch, and held as pending until the
+   * transaction's marker reaches that partition (completeTransaction), as Kafka's
+   * OffsetMetadataManager does; so they survive a crash before EndTxn, and vanish if the
+   * transaction aborts. Returns 0 or an error code for all of them.
+   */
+  commitTransactionalOffsets(groupId: string, producerId: bigint, producerEpoch: number, entries: OffsetCommitEntry[]): number {
+    if (entries.length === 0) return 0;
+    const now = this.#now();
+    const pending: PendingTxnOffset[] = [];
+    const records: RecordInput[] = entries.map((e) => {
+      const value: CommittedOffset = { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp: -1 };
+      pending.push({ topic: e.topic, partition: e.partition, value });
+      return { key: encodeOffsetCommitKey(groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
+    });
+    const error = this.#append(groupId, records, { producerId, producerEpoch });
+    if (error !== 0) return error;
+    for (const p of pending) this.#holdTxnOffset(producerId, groupId, p);
+    return 0;
+  }
+
+  /** A transaction marker reached __consumer_offsets-`partition`: its pending offsets become committed, or go. */
+  completeTransaction(producerId: bigint, commit: boolean, partition: number): void {
+    const byGroup = this.#pendingTxnOffsets.get(producerId);
+    if (!byGroup) return;
+    const partitions = this.#options.logs.topic(GROUP_METADATA_TOPIC)?.partitions ?? 0;
+    for (const [groupId, offsets] of byGroup) {
+      if (partitions > 0 && partitionForGroup(groupId, partitions) !== partition) continue;
+      byGroup.delete(groupId);
+      if (!commit) continue;
+      const group = this.#groups.get(groupId) ?? this.getOrCreate(groupId);
+      if (!group) continue;
+      for (const p of offsets.values()) {
+        let map = group.offsets.get(p.topic);
+        if (!map) group.offsets.set(p.topic, (map = new Map()));
+        // A plain commit made after the transactional one wins, as Kafka keeps the newer record.
+        const existing = map.get(p.partition);
+        if (!existing || existing.commitTimestamp <= p.value.commitTimestamp) map.set(p.partition, p.value);
+      }
+    }
+    if (byGroup.size === 0) this.#pendingTxnOffsets.delete(producerId);
+  }
+
+  /** KIP-447 (OffsetFetch requireStable): whether a transaction holds an offset of this partition. */
+  hasPendingTransactionalOffset(groupId: string, topic: string, partition: number): boolean {
+    for (const byGroup of this.#pendingTxnOffsets.values()) if (byGroup.get(groupId)?.has(`${topic}\0${partition}`)) return true;
+    return false;
+  }
+
+  #holdTxnOffset(producerId: bigint, groupId: string, p: PendingTxnOffset): void {
+    let byGroup = this.#pendingTxnOffsets.get(producerId);
+    if (!byGroup) this.#pendingTxnOffsets.set(producerId, (byGroup = new Map()));
+    let offsets = byGroup.get(groupId);
+    if (!offsets) byGroup.set(groupId, (offsets = new Map()));
+    offsets.set(`${p.topic}\0${p.partition}`, p);
+  }
+
   /**
    * KIP-211: offsets of a group with no members expire offsets.retention.minutes after the
    * group became empty (or, for a group without a protocol, after the commit); KIP-496:
@@ -337,14 +406,14 @@ export class GroupCoordinator {
     return error;
   }
 
-  #append(groupId: string, records: RecordInput[]): number {
+  #append(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }): number {
     if (this.#stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!this.ensureOffsetsTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const { logs } = this.#options;
     const topic = logs.topic(GROUP_METADATA_TOPIC)!;
     const log = logs.partition(GROUP_METADATA_TOPIC, partitionForGroup(groupId, topic.partitions));
     if (!log) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const batch = encodeRecordBatch(records, { timestamp: this.#now() });
+    const batch = encodeRecordBatch(records, txn ? { timestamp: this.#now(), isTransactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch } : { timestamp: this.#now() });
     const max = Number(topic.configs['max.message.bytes'] ?? this.#options.config('message.max.bytes'));
     if (batch.length > max) {
       this.#options.log?.('warn', `group ${groupId}: a ${batch.length}-byte record batch exceeds ${max} bytes`);
@@ -364,9 +433,16 @@ export class GroupCoordinator {
   /** Replays every partition of __consumer_offsets: the last record of each key wins. */
   #load(): void {
     const started = this.#now();
-    const records = replayInternalTopic(this.#options.logs, GROUP_METADATA_TOPIC, (record) => {
-      if (record.key) this.#replay(record.key, record.value);
-    });
+    const records = replayInternalTopic(
+      this.#options.logs,
+      GROUP_METADATA_TOPIC,
+      (record, batch) => {
+        if (!record.key) return;
+        if (batch.isTransactional) this.#replayTxnOffset(BigInt(batch.producerId), record.key, record.value);
+        else this.#replay(record.key, record.value);
+      },
+      (partition, producerId, commit) => this.completeTransaction(BigInt(producerId), commit, partition),
+    );
     for (const [groupId, loaded] of this.#loadingConsumer) {
       const classic = this.#groups.get(groupId);
       if (classic instanceof ClassicGroup && classic.pendingRecord !== null && classic.pendingRecord.members.length > 0) continue;
@@ -383,6 +459,17 @@ export class GroupCoordinator {
       else group.startLoaded();
     }
     if (records > 0) this.#options.log?.('info', `loaded ${this.#groups.size} groups from ${records} records of ${GROUP_METADATA_TOPIC}`, { ms: this.#now() - started });
+  }
+
+  /** A record of a transactional batch: an offset commit held until its marker (replayed later, or written by recovery). */
+  #replayTxnOffset(producerId: bigint, keyBytes: Buffer, value: Buffer | null): void {
+    try {
+      const key = decodeKey(keyBytes);
+      if (key.type !== 'offset' || value === null) return;
+      this.#holdTxnOffset(producerId, key.group, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(value) });
+    } catch (err) {
+      this.#options.log?.('warn', `skipping an undecodable transactional ${GROUP_METADATA_TOPIC} record`, { cause: err });
+    }
   }
 
   #replay(keyBytes: Buffer, value: Buffer | null): void {

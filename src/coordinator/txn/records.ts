@@ -1,10 +1,17 @@
 // The records of __transaction_state, in Kafka's layout (transaction-coordinator-records):
 // key = version int16 (0) + TransactionLogKey v0 (transactionalId string); value = version
-// int16 (0) + TransactionLogValue v0 (producerId int64, producerEpoch int16,
-// transactionTimeoutMs int32, transactionStatus int8, transactionPartitions nullable array
-// of {topic string, partitionIds []int32}, lastUpdateTimestampMs int64,
-// startTimestampMs int64). A null value is a tombstone. Written at version 0 (the
-// non-flexible one every Kafka reads); version 1 values (flexible) are not read yet.
+// int16 + TransactionLogValue (producerId int64, producerEpoch int16, transactionTimeoutMs
+// int32, transactionStatus int8, transactionPartitions nullable array of {topic,
+// partitionIds []int32}, lastUpdateTimestampMs int64, startTimestampMs int64). A null
+// value is a tombstone.
+//
+// Version 1 is the flexible form (compact strings and arrays, tagged fields): tag 0
+// PreviousProducerId, 1 NextProducerId, 2 ClientTransactionVersion, 3 NextProducerEpoch.
+// Kafka writes it once transaction.version >= 1 is finalized; Runnel finalizes
+// transaction.version 2, so it writes version 1, and reads both (the previous one for logs
+// written before transactions v2).
+
+import { Reader, Writer } from '../../protocol/index.ts';
 
 export const TXN_STATUS = { Empty: 0, Ongoing: 1, PrepareCommit: 2, PrepareAbort: 3, CompleteCommit: 4, CompleteAbort: 5, Dead: 6, PrepareEpochFence: 7 } as const;
 export type TxnStatusName = keyof typeof TXN_STATUS;
@@ -17,7 +24,17 @@ export interface TransactionLogValue {
   partitions: { topic: string; partitionIds: number[] }[];
   lastUpdateTimestampMs: number;
   startTimestampMs: number;
+  /** Version 1 tagged fields (defaults when read from version 0). */
+  previousProducerId?: bigint;
+  nextProducerId?: bigint;
+  nextProducerEpoch?: number;
+  clientTransactionVersion?: number;
 }
+
+const TAG_PREVIOUS_PRODUCER_ID = 0;
+const TAG_NEXT_PRODUCER_ID = 1;
+const TAG_CLIENT_TRANSACTION_VERSION = 2;
+const TAG_NEXT_PRODUCER_EPOCH = 3;
 
 export function encodeTransactionLogKey(transactionalId: string): Buffer {
   const id = Buffer.from(transactionalId, 'utf8');
@@ -35,58 +52,100 @@ export function decodeTransactionLogKey(b: Buffer): string | null {
   return b.subarray(4, 4 + n).toString('utf8');
 }
 
-export function encodeTransactionLogValue(v: TransactionLogValue): Buffer {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(2 + 8 + 2 + 4 + 1 + 4);
-  head.writeInt16BE(0, 0);
-  head.writeBigInt64BE(v.producerId, 2);
-  head.writeInt16BE(v.producerEpoch, 10);
-  head.writeInt32BE(v.transactionTimeoutMs, 12);
-  head.writeInt8(TXN_STATUS[v.status], 16);
-  head.writeInt32BE(v.partitions.length, 17);
-  parts.push(head);
-  for (const p of v.partitions) {
-    const topic = Buffer.from(p.topic, 'utf8');
-    const b = Buffer.alloc(2 + topic.length + 4 + 4 * p.partitionIds.length);
-    b.writeInt16BE(topic.length, 0);
-    topic.copy(b, 2);
-    b.writeInt32BE(p.partitionIds.length, 2 + topic.length);
-    p.partitionIds.forEach((id, i) => b.writeInt32BE(id, 6 + topic.length + 4 * i));
-    parts.push(b);
+/** Version 1 (flexible) unless `version` 0 is asked for. */
+export function encodeTransactionLogValue(v: TransactionLogValue, version = 1): Buffer {
+  const w = new Writer();
+  w.int16(version).int64(v.producerId).int16(v.producerEpoch).int32(v.transactionTimeoutMs).int8(TXN_STATUS[v.status]);
+  if (version === 0) {
+    w.int32(v.partitions.length);
+    for (const p of v.partitions) {
+      w.string(p.topic).int32(p.partitionIds.length);
+      for (const id of p.partitionIds) w.int32(id);
+    }
+  } else {
+    w.uvarint(v.partitions.length + 1);
+    for (const p of v.partitions) {
+      w.compactString(p.topic).uvarint(p.partitionIds.length + 1);
+      for (const id of p.partitionIds) w.int32(id);
+      w.uvarint(0);
+    }
   }
-  const tail = Buffer.alloc(16);
-  tail.writeBigInt64BE(BigInt(v.lastUpdateTimestampMs), 0);
-  tail.writeBigInt64BE(BigInt(v.startTimestampMs), 8);
-  parts.push(tail);
-  return Buffer.concat(parts);
+  w.int64(BigInt(v.lastUpdateTimestampMs)).int64(BigInt(v.startTimestampMs));
+  if (version === 0) return w.toBuffer();
+  // Tagged fields, ascending, each only when it differs from its default.
+  const tags: [number, Buffer][] = [];
+  const int64 = (n: bigint) => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(n);
+    return b;
+  };
+  const int16 = (n: number) => {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(n);
+    return b;
+  };
+  if ((v.previousProducerId ?? -1n) !== -1n) tags.push([TAG_PREVIOUS_PRODUCER_ID, int64(v.previousProducerId!)]);
+  if ((v.nextProducerId ?? -1n) !== -1n) tags.push([TAG_NEXT_PRODUCER_ID, int64(v.nextProducerId!)]);
+  if ((v.clientTransactionVersion ?? 0) !== 0) tags.push([TAG_CLIENT_TRANSACTION_VERSION, int16(v.clientTransactionVersion!)]);
+  if ((v.nextProducerEpoch ?? -1) !== -1) tags.push([TAG_NEXT_PRODUCER_EPOCH, int16(v.nextProducerEpoch!)]);
+  w.uvarint(tags.length);
+  for (const [tag, data] of tags) w.uvarint(tag).uvarint(data.length).raw(data);
+  return w.toBuffer();
 }
 
+/** Versions 0 and 1; null for any other version (a newer Kafka's record, skipped). */
 export function decodeTransactionLogValue(b: Buffer): TransactionLogValue | null {
-  if (b.readInt16BE(0) !== 0) return null;
-  const statusId = b.readInt8(16);
+  const r = new Reader(b);
+  const version = r.int16();
+  if (version !== 0 && version !== 1) return null;
+  const producerId = r.int64();
+  const producerEpoch = r.int16();
+  const transactionTimeoutMs = r.int32();
+  const statusId = r.int8();
   const status = (Object.keys(TXN_STATUS) as TxnStatusName[]).find((k) => TXN_STATUS[k] === statusId) ?? 'Dead';
-  const count = b.readInt32BE(17);
-  let at = 21;
   const partitions: { topic: string; partitionIds: number[] }[] = [];
+  const count = version === 0 ? r.int32() : r.uvarint() - 1;
   for (let i = 0; i < count; i++) {
-    const n = b.readInt16BE(at);
-    const topic = b.subarray(at + 2, at + 2 + n).toString('utf8');
-    at += 2 + n;
-    const k = b.readInt32BE(at);
-    at += 4;
+    const topic = version === 0 ? r.string() : r.compactString();
+    const k = version === 0 ? r.int32() : r.uvarint() - 1;
     const partitionIds: number[] = [];
-    for (let j = 0; j < k; j++, at += 4) partitionIds.push(b.readInt32BE(at));
+    for (let j = 0; j < k; j++) partitionIds.push(r.int32());
+    if (version === 1) skipTags(r);
     partitions.push({ topic, partitionIds });
   }
-  return {
-    producerId: b.readBigInt64BE(2),
-    producerEpoch: b.readInt16BE(10),
-    transactionTimeoutMs: b.readInt32BE(12),
+  const value: TransactionLogValue = {
+    producerId,
+    producerEpoch,
+    transactionTimeoutMs,
     status,
     partitions,
-    lastUpdateTimestampMs: Number(b.readBigInt64BE(at)),
-    startTimestampMs: Number(b.readBigInt64BE(at + 8)),
+    lastUpdateTimestampMs: Number(r.int64()),
+    startTimestampMs: Number(r.int64()),
+    previousProducerId: -1n,
+    nextProducerId: -1n,
+    nextProducerEpoch: -1,
+    clientTransactionVersion: 0,
   };
+  if (version === 1) {
+    const n = r.uvarint();
+    for (let i = 0; i < n; i++) {
+      const tag = r.uvarint();
+      const data = new Reader(r.raw(r.uvarint()));
+      if (tag === TAG_PREVIOUS_PRODUCER_ID) value.previousProducerId = data.int64();
+      else if (tag === TAG_NEXT_PRODUCER_ID) value.nextProducerId = data.int64();
+      else if (tag === TAG_CLIENT_TRANSACTION_VERSION) value.clientTransactionVersion = data.int16();
+      else if (tag === TAG_NEXT_PRODUCER_EPOCH) value.nextProducerEpoch = data.int16();
+    }
+  }
+  return value;
+}
+
+function skipTags(r: Reader): void {
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) {
+    r.uvarint();
+    r.raw(r.uvarint());
+  }
 }
 
 /** Kafka's partitionFor: abs(String.hashCode) modulo the partition count. */

@@ -1,26 +1,32 @@
-// The transaction coordinator (Kafka's TransactionCoordinator, classic flow, one broker).
-// One TransactionMetadata per transactional id; every change runs synchronously on the
-// event loop, so a transactional id's state changes are serialized.
+// The transaction coordinator's state machine (Kafka's TransactionCoordinator and
+// TransactionMetadata), classic flow and transactions v2 (KIP-890). One TransactionMetadata
+// per transactional id; every change runs synchronously on the event loop, so a
+// transactional id's state changes are serialized. Storage and markers are reached through
+// hooks (transaction-state-manager.ts wires them to the logs).
 //
-// States (Kafka's names): Empty -> Ongoing (AddPartitionsToTxn / AddOffsetsToTxn) ->
-// PrepareCommit | PrepareAbort (EndTxn) -> CompleteCommit | CompleteAbort once every
-// marker is written. Markers are written synchronously here, so the Prepare states last
-// only inside one call.
+// States (Kafka's names): Empty -> Ongoing (partitions added) -> PrepareCommit |
+// PrepareAbort (EndTxn) -> CompleteCommit | CompleteAbort once every marker is written.
+// Markers are written synchronously, so the Prepare states last only inside one call (or
+// across a crash, and recovery completes them).
 //
-// Fencing: InitProducerId with a transactional id bumps the epoch (aborting an ongoing
-// transaction first); requests with an older epoch get PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
-// for the versions before it existed is the handler's concern), with another producer id
-// INVALID_PRODUCER_ID_MAPPING. An epoch at Short.MAX_VALUE - 1 moves to a new producer id.
-// Timeouts: a transaction Ongoing longer than its timeout is aborted with an epoch bump,
-// fencing its producer (Kafka's abortTimedOutTransactions).
+// Partitions join a transaction three ways: AddPartitionsToTxn / AddOffsetsToTxn (classic;
+// the offsets partition of the group is __consumer_offsets-<partitionFor(group)>), or
+// implicitly, when a Produce v12+ or TxnOffsetCommit v5+ reaches a partition (KIP-890 part
+// 2). In the classic flow the partition leader verifies that a transactional batch's
+// partition was added before writing it (KIP-890 part 1, `verify`), so that no hanging
+// transaction can start.
 //
-// Durability: every state change is written to __transaction_state (records.ts, through
-// the persist hook) before the answer; markers are written synchronously after the
-// Prepare state is persisted. After a restart, load() takes the last record of each
-// transactional id and recover() finishes what was interrupted: Ongoing transactions are
-// aborted (epoch bumped, fencing the producer), Prepare states completed.
-// Not yet: transactions v2 (KIP-890); the offsets of a transaction are held in memory
-// until its commit (a crash between the Prepare record and the offsets loses them).
+// Epochs: InitProducerId bumps the epoch (aborting an ongoing transaction first; a new
+// producer id when the epoch would reach Short.MAX_VALUE). Transactions v2 bump it again at
+// every EndTxn: the Prepare state, and the markers, carry epoch + 1 (lastProducerEpoch keeps
+// the old one, so that a retried EndTxn is recognised), and EndTxn v5 answers with the new
+// producer id and epoch; when the epoch is exhausted, a next producer id is allocated and
+// becomes current, at epoch 0, when the transaction completes. A timed-out or fenced
+// transaction is aborted with the epoch bumped once, fencing its producer at every partition.
+//
+// Durability: every state change is written to __transaction_state (records.ts, through the
+// persist hook) before the answer. After a restart, load() takes the last record of each
+// transactional id and recover() finishes what was interrupted.
 
 import type { TransactionLogValue } from './records.ts';
 
@@ -31,26 +37,24 @@ export interface TopicPartitionRef {
   partition: number;
 }
 
-export interface PendingOffset {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  leaderEpoch: number;
-  metadata: string;
-}
-
 export interface TransactionMetadata {
   transactionalId: string;
   producerId: bigint;
+  /** The producer id before the last rotation (KIP-360 retries), or -1. */
+  previousProducerId: bigint;
+  /** Transactions v2: the producer id that becomes current when the transaction completes, or -1. */
+  nextProducerId: bigint;
   producerEpoch: number;
+  /** The epoch before the last bump (a retry of the bumping call is recognised by it), or -1. */
+  lastProducerEpoch: number;
   timeoutMs: number;
   state: TxnState;
   /** `topic\0partition` keys. */
   partitions: Map<string, TopicPartitionRef>;
-  /** Offsets committed in the transaction, by group. */
-  pendingOffsets: Map<string, Map<string, PendingOffset>>;
   startTimestamp: number;
   lastUpdateTimestamp: number;
+  /** 2 when the transaction runs under transactions v2 (KIP-890 part 2), else 0. */
+  clientTransactionVersion: number;
 }
 
 export interface TxnCoordinatorHooks {
@@ -58,11 +62,9 @@ export interface TxnCoordinatorHooks {
   generateProducerId(): bigint;
   /** Appends a COMMIT or ABORT marker to the partition; returns 0 or an error code. */
   writeMarker(tp: TopicPartitionRef, producerId: bigint, producerEpoch: number, commit: boolean): number;
-  /** Makes a committed transaction's offsets visible; returns 0 or an error code. */
-  commitOffsets(groupId: string, offsets: PendingOffset[]): number;
   partitionExists(tp: TopicPartitionRef): boolean;
-  /** Writes the transactional id's state to __transaction_state; 0 or an error code. */
-  persist?(transactionalId: string, value: TransactionLogValue): number;
+  /** Writes the transactional id's state (null: a tombstone) to __transaction_state; 0 or an error code. */
+  persist?(transactionalId: string, value: TransactionLogValue | null): number;
   warn(message: string): void;
 }
 
@@ -76,12 +78,28 @@ export const E = {
   CONCURRENT_TRANSACTIONS: 51,
   OPERATION_NOT_ATTEMPTED: 55,
   PRODUCER_FENCED: 90,
+  TRANSACTION_ABORTABLE: 120,
 } as const;
 
 const MAX_EPOCH = 32767;
+export const TRANSACTION_VERSION_2 = 2;
+
+/** Kafka never hands out Short.MAX_VALUE, so that a coordinator can always fence. */
+function exhausted(epoch: number): boolean {
+  return epoch >= MAX_EPOCH - 1;
+}
 
 function key(tp: TopicPartitionRef): string {
   return `${tp.topic}\0${tp.partition}`;
+}
+
+/** How partitions join: AddPartitionsToTxn, a leader's check of a classic batch, or v2's implicit add. */
+export type EnlistMode = 'add' | 'verify' | 'implicit';
+
+export interface EndTxnResult {
+  errorCode: number;
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 export class TransactionCoordinator {
@@ -102,8 +120,8 @@ export class TransactionCoordinator {
     return [...this.#txns.values()];
   }
 
-  /** InitProducerId with a transactional id. */
-  initProducerId(transactionalId: string, timeoutMs: number, expectedProducerId: bigint, expectedEpoch: number): { errorCode: number; producerId: bigint; producerEpoch: number } {
+  /** InitProducerId with a transactional id (Kafka's prepareInitProducerIdTransit). */
+  initProducerId(transactionalId: string, timeoutMs: number, expectedProducerId: bigint, expectedEpoch: number): EndTxnResult {
     const fail = (errorCode: number) => ({ errorCode, producerId: -1n, producerEpoch: -1 });
     if (timeoutMs <= 0 || timeoutMs > this.#maxTimeoutMs) return fail(E.INVALID_TRANSACTION_TIMEOUT);
     const now = this.#hooks.now();
@@ -112,45 +130,51 @@ export class TransactionCoordinator {
       t = {
         transactionalId,
         producerId: this.#hooks.generateProducerId(),
+        previousProducerId: -1n,
+        nextProducerId: -1n,
         producerEpoch: 0,
+        lastProducerEpoch: -1,
         timeoutMs,
         state: 'Empty',
         partitions: new Map(),
-        pendingOffsets: new Map(),
         startTimestamp: -1,
         lastUpdateTimestamp: now,
+        clientTransactionVersion: 0,
       };
       this.#txns.set(transactionalId, t);
       this.#persist(t);
       return { errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch };
     }
-    // KIP-360: a producer that names its id and epoch must hold the current (or the just
-    // previous, for a retry) pair.
-    if (expectedProducerId >= 0n && (expectedProducerId !== t.producerId || expectedEpoch < t.producerEpoch - 1 || expectedEpoch > t.producerEpoch)) {
+    const expected = expectedProducerId >= 0n;
+    // KIP-360: the named producer id must be the current one, or the previous one with its
+    // epoch exhausted (a retry after a rotation).
+    if (expected && expectedProducerId !== t.producerId && !(expectedProducerId === t.previousProducerId && exhausted(expectedEpoch))) {
       return fail(E.PRODUCER_FENCED);
     }
-    // The abort markers of an ongoing transaction carry the bumped epoch, which fences the
+    if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') return fail(E.CONCURRENT_TRANSACTIONS);
+    // The abort markers of an ongoing transaction carry a bumped epoch, which fences the
     // old producer at every partition of the transaction, as Kafka does.
-    if (t.state === 'Ongoing') {
-      this.#bumpEpochKeepingId(t);
-      this.#complete(t, false);
-    } else {
-      this.#bumpEpoch(t);
-    }
-    t.timeoutMs = timeoutMs;
-    t.state = 'Empty';
-    t.lastUpdateTimestamp = now;
-    this.#persist(t);
-    return { errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch };
-  }
-
-  #bumpEpoch(t: TransactionMetadata): void {
-    if (t.producerEpoch >= MAX_EPOCH - 1) {
+    if (t.state === 'Ongoing') this.#fenceAndAbort(t);
+    if (expected && expectedProducerId === t.producerId && !exhausted(t.producerEpoch) && expectedEpoch !== t.producerEpoch) {
+      // A retry of a successful call: answer the current epoch without bumping again.
+      if (expectedEpoch !== t.lastProducerEpoch) return fail(E.PRODUCER_FENCED);
+    } else if (exhausted(t.producerEpoch)) {
+      t.previousProducerId = t.producerId;
+      t.lastProducerEpoch = expected ? t.producerEpoch : -1;
       t.producerId = this.#hooks.generateProducerId();
       t.producerEpoch = 0;
     } else {
+      t.lastProducerEpoch = expected ? t.producerEpoch : -1;
       t.producerEpoch++;
     }
+    t.timeoutMs = timeoutMs;
+    t.state = 'Empty';
+    t.partitions.clear();
+    t.startTimestamp = -1;
+    t.lastUpdateTimestamp = now;
+    t.clientTransactionVersion = 0;
+    this.#persist(t);
+    return { errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch };
   }
 
   /** The checks every transactional request starts with; 0 or an error code. */
@@ -162,76 +186,120 @@ export class TransactionCoordinator {
     return 0;
   }
 
-  #begin(t: TransactionMetadata): void {
-    if (t.state !== 'Ongoing') {
-      t.state = 'Ongoing';
-      t.partitions.clear();
-      t.pendingOffsets.clear();
-      t.startTimestamp = this.#hooks.now();
-      this.#persist(t);
-    }
-    t.lastUpdateTimestamp = this.#hooks.now();
-  }
-
-  /** AddPartitionsToTxn; one error code per partition. */
-  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartitionRef[], verifyOnly = false): number[] {
+  /**
+   * Partitions joining the transaction, one error code each. `add`: AddPartitionsToTxn and
+   * AddOffsetsToTxn; `implicit`: transactions v2 (Produce v12+, TxnOffsetCommit v5+), the
+   * same and the transaction marked as v2; `verify`: a classic batch's partition must already
+   * be in the ongoing transaction, else TRANSACTION_ABORTABLE (Kafka's
+   * handleVerifyPartitionsInTransaction).
+   */
+  enlist(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartitionRef[], mode: EnlistMode = 'add'): number[] {
     const t = this.#txns.get(transactionalId);
     const error = this.#validate(t, producerId, producerEpoch);
     if (error !== 0) return partitions.map(() => error);
+    if (mode === 'verify') return partitions.map((tp) => (t!.state === 'Ongoing' && t!.partitions.has(key(tp)) ? 0 : E.TRANSACTION_ABORTABLE));
     const unknown = partitions.map((tp) => (this.#hooks.partitionExists(tp) ? 0 : E.UNKNOWN_TOPIC_OR_PARTITION));
     if (unknown.some((c) => c !== 0)) return unknown.map((c) => (c === 0 ? E.OPERATION_NOT_ATTEMPTED : c));
-    if (verifyOnly) return partitions.map((tp) => (t!.state === 'Ongoing' && t!.partitions.has(key(tp)) ? 0 : E.INVALID_TXN_STATE));
-    this.#begin(t!);
-    const before = t!.partitions.size;
-    for (const tp of partitions) t!.partitions.set(key(tp), tp);
-    if (t!.partitions.size !== before) this.#persist(t!);
+    const now = this.#hooks.now();
+    let changed = false;
+    if (t!.state !== 'Ongoing') {
+      t!.state = 'Ongoing';
+      t!.partitions.clear();
+      t!.startTimestamp = now;
+      t!.clientTransactionVersion = mode === 'implicit' ? TRANSACTION_VERSION_2 : 0;
+      changed = true;
+    } else if (mode === 'implicit' && t!.clientTransactionVersion !== TRANSACTION_VERSION_2) {
+      t!.clientTransactionVersion = TRANSACTION_VERSION_2;
+      changed = true;
+    }
+    for (const tp of partitions) {
+      const k = key(tp);
+      if (t!.partitions.has(k)) continue;
+      t!.partitions.set(k, tp);
+      changed = true;
+    }
+    t!.lastUpdateTimestamp = now;
+    if (changed) this.#persist(t!);
     return partitions.map(() => 0);
   }
 
-  /** AddOffsetsToTxn: the group's offsets partition joins the transaction. */
-  addOffsets(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string): number {
+  /**
+   * EndTxn. Classic (v0-4): strict epoch, no bump; a retry after completion with the same
+   * result succeeds. Transactions v2 (v5): the epoch is bumped, and Kafka's table decides:
+   * a retry carries the epoch before the bump; ABORT without a transaction is allowed (it
+   * bumps the epoch); the answer carries the producer id and epoch to use next.
+   */
+  endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean, v2 = false): EndTxnResult {
+    const fail = (errorCode: number) => ({ errorCode, producerId: -1n, producerEpoch: -1 });
     const t = this.#txns.get(transactionalId);
-    const error = this.#validate(t, producerId, producerEpoch);
-    if (error !== 0) return error;
-    this.#begin(t!);
-    if (!t!.pendingOffsets.has(groupId)) t!.pendingOffsets.set(groupId, new Map());
-    return 0;
-  }
-
-  /** TxnOffsetCommit: offsets held until the transaction commits. */
-  commitOffsetsInTxn(transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string, offsets: PendingOffset[]): number {
-    const t = this.#txns.get(transactionalId);
-    const error = this.#validate(t, producerId, producerEpoch);
-    if (error !== 0) return error;
-    const pending = t!.state === 'Ongoing' ? t!.pendingOffsets.get(groupId) : undefined;
-    if (!pending) return E.INVALID_TXN_STATE;
-    for (const o of offsets) pending.set(key(o), o);
-    return 0;
-  }
-
-  /** EndTxn (classic): markers to every partition, then the offsets; Kafka's retry rules. */
-  endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): number {
-    const t = this.#txns.get(transactionalId);
-    if (!t || t.producerId !== producerId) return E.INVALID_PRODUCER_ID_MAPPING;
-    if (producerEpoch !== t.producerEpoch) return E.PRODUCER_FENCED;
+    if (!t) return fail(E.INVALID_PRODUCER_ID_MAPPING);
+    if (!v2) {
+      if (t.producerId !== producerId) return fail(E.INVALID_PRODUCER_ID_MAPPING);
+      if (producerEpoch !== t.producerEpoch) return fail(E.PRODUCER_FENCED);
+      switch (t.state) {
+        case 'Ongoing':
+          return { ...this.#complete(t, commit, false), producerId: -1n, producerEpoch: -1 };
+        case 'CompleteCommit':
+          return fail(commit ? 0 : E.INVALID_TXN_STATE);
+        case 'CompleteAbort':
+          return fail(commit ? E.INVALID_TXN_STATE : 0);
+        case 'PrepareCommit':
+        case 'PrepareAbort':
+          return fail((t.state === 'PrepareCommit') === commit ? E.CONCURRENT_TRANSACTIONS : E.INVALID_TXN_STATE);
+        default:
+          return fail(E.INVALID_TXN_STATE);
+      }
+    }
+    const retryOnOverflow = t.previousProducerId === producerId && producerEpoch === MAX_EPOCH - 1 && t.producerEpoch === 0;
+    const retryOnBump = t.producerEpoch === producerEpoch + 1;
+    if (t.producerId !== producerId && !retryOnOverflow) return fail(E.INVALID_PRODUCER_ID_MAPPING);
+    const completed = t.state === 'CompleteCommit' || t.state === 'CompleteAbort';
+    const validEpoch = completed ? retryOnBump || retryOnOverflow || producerEpoch === t.producerEpoch : producerEpoch === t.producerEpoch;
+    if (!validEpoch) return fail(E.PRODUCER_FENCED);
+    const isRetry = retryOnBump || retryOnOverflow;
+    const current = () => ({ errorCode: 0, producerId: t.producerId, producerEpoch: t.producerEpoch });
     switch (t.state) {
       case 'Ongoing':
-        return this.#complete(t, commit);
+        return this.#complete(t, commit, true);
       case 'CompleteCommit':
-        return commit ? 0 : E.INVALID_TXN_STATE;
+        if (commit) return isRetry ? current() : fail(E.INVALID_TXN_STATE);
+        return isRetry ? fail(E.INVALID_TXN_STATE) : this.#complete(t, false, true);
       case 'CompleteAbort':
-        return commit ? E.INVALID_TXN_STATE : 0;
+        if (!commit) return isRetry ? current() : this.#complete(t, false, true);
+        return fail(E.INVALID_TXN_STATE);
+      case 'Empty':
+        return commit ? fail(E.INVALID_TXN_STATE) : this.#complete(t, false, true);
       case 'PrepareCommit':
       case 'PrepareAbort':
-        return E.CONCURRENT_TRANSACTIONS;
+        return fail((t.state === 'PrepareCommit') === commit ? E.CONCURRENT_TRANSACTIONS : E.INVALID_TXN_STATE);
       default:
-        return E.INVALID_TXN_STATE;
+        return fail(E.INVALID_TXN_STATE);
     }
   }
 
-  #complete(t: TransactionMetadata, commit: boolean): number {
+  /**
+   * Prepare (persisted), markers to every partition, Complete (persisted). With `bump`
+   * (transactions v2) the Prepare state and the markers carry epoch + 1, and an exhausted
+   * epoch moves to a next producer id at completion. Returns the id and epoch to use next.
+   */
+  #complete(t: TransactionMetadata, commit: boolean, bump: boolean): EndTxnResult {
+    const now = this.#hooks.now();
+    if (bump) {
+      if (exhausted(t.producerEpoch)) t.nextProducerId = this.#hooks.generateProducerId();
+      t.lastProducerEpoch = t.producerEpoch;
+      t.producerEpoch++;
+      t.clientTransactionVersion = TRANSACTION_VERSION_2;
+      // An abort without partitions (v2) still needs a start time.
+      if (t.state !== 'Ongoing') t.startTimestamp = now;
+    }
     t.state = commit ? 'PrepareCommit' : 'PrepareAbort';
+    t.lastUpdateTimestamp = now;
     this.#persist(t);
+    return this.#writeMarkersAndComplete(t);
+  }
+
+  #writeMarkersAndComplete(t: TransactionMetadata): EndTxnResult {
+    const commit = t.state === 'PrepareCommit';
     let failed = 0;
     for (const tp of t.partitions.values()) {
       const code = this.#hooks.writeMarker(tp, t.producerId, t.producerEpoch, commit);
@@ -240,44 +308,61 @@ export class TransactionCoordinator {
         failed = code;
       }
     }
-    if (commit) {
-      for (const [groupId, offsets] of t.pendingOffsets) {
-        const code = this.#hooks.commitOffsets(groupId, [...offsets.values()]);
-        if (code !== 0) this.#hooks.warn(`transaction ${t.transactionalId}: committing the offsets of group ${groupId} failed (${code})`);
-      }
-    }
     t.state = commit ? 'CompleteCommit' : 'CompleteAbort';
+    if (t.clientTransactionVersion === TRANSACTION_VERSION_2 && t.nextProducerId >= 0n) {
+      t.previousProducerId = t.producerId;
+      t.producerId = t.nextProducerId;
+      t.producerEpoch = 0;
+      t.nextProducerId = -1n;
+    }
     t.partitions.clear();
-    t.pendingOffsets.clear();
     t.lastUpdateTimestamp = this.#hooks.now();
     this.#persist(t);
-    return failed;
+    return { errorCode: failed, producerId: t.producerId, producerEpoch: t.producerEpoch };
   }
 
-  #persist(t: TransactionMetadata): void {
-    const persist = this.#hooks.persist;
-    if (!persist) return;
+  /** Aborts an Ongoing transaction with the epoch bumped once (Kafka's epoch fence). */
+  #fenceAndAbort(t: TransactionMetadata): void {
+    if (t.producerEpoch < MAX_EPOCH) {
+      t.lastProducerEpoch = -1;
+      t.producerEpoch++;
+    }
+    t.state = 'PrepareAbort';
+    t.lastUpdateTimestamp = this.#hooks.now();
+    this.#persist(t);
+    this.#writeMarkersAndComplete(t);
+  }
+
+  #value(t: TransactionMetadata): TransactionLogValue {
     const byTopic = new Map<string, number[]>();
     for (const tp of t.partitions.values()) {
       const list = byTopic.get(tp.topic) ?? [];
       list.push(tp.partition);
       byTopic.set(tp.topic, list);
     }
-    const code = persist(t.transactionalId, {
+    return {
       producerId: t.producerId,
       producerEpoch: t.producerEpoch,
       transactionTimeoutMs: t.timeoutMs,
-      status: t.state === 'Dead' ? 'Dead' : t.state,
+      status: t.state,
       partitions: [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds })),
       lastUpdateTimestampMs: t.lastUpdateTimestamp,
       startTimestampMs: t.startTimestamp,
-    });
+      previousProducerId: t.previousProducerId,
+      nextProducerId: t.nextProducerId,
+      nextProducerEpoch: -1,
+      clientTransactionVersion: t.clientTransactionVersion,
+    };
+  }
+
+  #persist(t: TransactionMetadata): void {
+    const code = this.#hooks.persist?.(t.transactionalId, this.#value(t)) ?? 0;
     if (code !== 0) this.#hooks.warn(`transaction ${t.transactionalId}: writing its state to __transaction_state failed (${code})`);
   }
 
   /** Loading: the last record of a transactional id (null: a tombstone). */
   load(transactionalId: string, v: TransactionLogValue | null): void {
-    if (v === null) {
+    if (v === null || v.status === 'Dead') {
       this.#txns.delete(transactionalId);
       return;
     }
@@ -286,28 +371,26 @@ export class TransactionCoordinator {
     this.#txns.set(transactionalId, {
       transactionalId,
       producerId: v.producerId,
+      previousProducerId: v.previousProducerId ?? -1n,
+      nextProducerId: v.nextProducerId ?? -1n,
       producerEpoch: v.producerEpoch,
+      lastProducerEpoch: -1,
       timeoutMs: v.transactionTimeoutMs,
       state: v.status === 'PrepareEpochFence' ? 'PrepareAbort' : v.status,
       partitions,
-      pendingOffsets: new Map(),
       startTimestamp: v.startTimestampMs,
       lastUpdateTimestamp: v.lastUpdateTimestampMs,
+      clientTransactionVersion: v.clientTransactionVersion ?? 0,
     });
   }
 
-  /** After loading: aborts Ongoing transactions (with an epoch bump) and completes Prepare ones. */
+  /** After loading: aborts Ongoing transactions (fencing their producer) and completes Prepare ones. */
   recover(): string[] {
     const done: string[] = [];
     for (const t of this.#txns.values()) {
-      if (t.state === 'Ongoing') {
-        this.#bumpEpochKeepingId(t);
-        this.#complete(t, false);
-      } else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') {
-        this.#complete(t, t.state === 'PrepareCommit');
-      } else {
-        continue;
-      }
+      if (t.state === 'Ongoing') this.#fenceAndAbort(t);
+      else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') this.#writeMarkersAndComplete(t);
+      else continue;
       done.push(`${t.transactionalId}: ${t.state}`);
     }
     return done;
@@ -318,15 +401,27 @@ export class TransactionCoordinator {
     const aborted: string[] = [];
     for (const t of this.#txns.values()) {
       if (t.state !== 'Ongoing' || now - t.startTimestamp <= t.timeoutMs) continue;
-      this.#bumpEpochKeepingId(t);
-      this.#complete(t, false);
+      this.#fenceAndAbort(t);
       aborted.push(t.transactionalId);
     }
     return aborted;
   }
 
-  /** Kafka bumps the epoch for a timeout abort, so the producer's next request is fenced. */
-  #bumpEpochKeepingId(t: TransactionMetadata): void {
-    if (t.producerEpoch < MAX_EPOCH - 1) t.producerEpoch++;
+  /**
+   * transactional.id.expiration.ms: a transactional id without a transaction in progress,
+   * not updated for that long, is forgotten (a tombstone in __transaction_state), as Kafka's
+   * removeExpiredTransactionalIds does.
+   */
+  expireTransactionalIds(now: number, expirationMs: number): string[] {
+    const expired: string[] = [];
+    for (const t of [...this.#txns.values()]) {
+      if (t.state !== 'Empty' && t.state !== 'CompleteCommit' && t.state !== 'CompleteAbort') continue;
+      if (now - t.lastUpdateTimestamp < expirationMs) continue;
+      const code = this.#hooks.persist?.(t.transactionalId, null) ?? 0;
+      if (code !== 0) continue;
+      this.#txns.delete(t.transactionalId);
+      expired.push(t.transactionalId);
+    }
+    return expired;
   }
 }

@@ -1,0 +1,191 @@
+// Issue 5, transactions v2 (KIP-890 part 2) and produce verification (part 1), on the wire
+// through our codec, as a Java 4.x producer speaks: ApiVersions shows transaction.version
+// finalized at 2; InitProducerId v5; Produce v12 with no AddPartitionsToTxn (the broker adds
+// the partition); TxnOffsetCommit v5 with no AddOffsetsToTxn; EndTxn v5 answers the bumped
+// epoch, which the next transaction uses from sequence 0; markers carry the bumped epoch, so
+// the previous epoch is fenced at the partition. The classic flow's Produce (v9, v11) and
+// TxnOffsetCommit (v3, v4) to a partition not added are refused, and nothing is written.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { API, ErrorCode, decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+async function createTopics(c: RawClient, names: string[]) {
+  const create = { ...API.CreateTopics.createRequest(), topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
+  const r = await c.request(API.CreateTopics.apiKey, 7, create);
+  assert.deepEqual(r.topics.map((t: any) => t.errorCode), names.map(() => 0));
+}
+
+async function initTxn(c: RawClient, transactionalId: string, version = 5) {
+  const r = await c.request(API.InitProducerId.apiKey, version, { ...API.InitProducerId.createRequest(), transactionalId, transactionTimeoutMs: 60000 });
+  assert.equal(r.errorCode, 0);
+  return { producerId: r.producerId as bigint, producerEpoch: r.producerEpoch as number };
+}
+
+async function produce(c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 12) {
+  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: true });
+  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
+  const r = await c.request(API.Produce.apiKey, version, request);
+  return r.responses[0].partitionResponses[0].errorCode as number;
+}
+
+async function txnOffsetCommit(c: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string, offset: bigint, version = 5) {
+  const r = await c.request(API.TxnOffsetCommit.apiKey, version, {
+    ...API.TxnOffsetCommit.createRequest(),
+    transactionalId,
+    groupId,
+    producerId,
+    producerEpoch,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [{ name: 'v2-in', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+  });
+  return r.topics[0].partitions[0].errorCode as number;
+}
+
+async function endTxn(c: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean, version = 5) {
+  const r = await c.request(API.EndTxn.apiKey, version, { ...API.EndTxn.createRequest(), transactionalId, producerId, producerEpoch, committed });
+  return { errorCode: r.errorCode as number, producerId: r.producerId as bigint, producerEpoch: r.producerEpoch as number };
+}
+
+async function committedOffset(c: RawClient, groupId: string) {
+  const r = await c.request(API.OffsetFetch.apiKey, 7, { ...API.OffsetFetch.createRequest(), groupId, topics: [{ name: 'v2-in', partitionIndexes: [0] }] });
+  return Number(r.topics[0].partitions[0].committedOffset);
+}
+
+/** What a read_committed consumer keeps of partition 0, with the partition's offsets. */
+async function readCommitted(c: RawClient, topic: string) {
+  const fetch = API.Fetch.createRequest();
+  const request = {
+    ...fetch,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 1,
+    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
+  };
+  const p = (await c.request(API.Fetch.apiKey, 11, request)).responses[0].partitions[0];
+  const bytes = Buffer.concat(Array.isArray(p.records) ? p.records : p.records ? [p.records] : []);
+  const aborted = (p.abortedTransactions ?? []) as { producerId: bigint; firstOffset: bigint }[];
+  const values: string[] = [];
+  for (let at = 0; at < bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
+    const b = decodeRecordBatch(bytes, at, { verifyCrc: false });
+    const dropped = b.isTransactional && aborted.some((a) => a.producerId === BigInt(b.producerId) && Number(a.firstOffset) <= Number(b.baseOffset));
+    if (!b.isControl && !dropped) for (const r of b.records) values.push(r.value!.toString());
+  }
+  return { values, highWatermark: Number(p.highWatermark), lastStableOffset: Number(p.lastStableOffset) };
+}
+
+test('ApiVersions advertises transaction.version finalized at 2 (KIP-584/890)', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const v4 = await c.request(API.ApiVersions.apiKey, 4, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'raw-test', clientSoftwareVersion: '1.0' });
+  assert.deepEqual(v4.supportedFeatures.map((f: any) => [f.name, f.minVersion, f.maxVersion]), [['transaction.version', 0, 2]]);
+  assert.deepEqual(v4.finalizedFeatures.map((f: any) => [f.name, f.minVersionLevel, f.maxVersionLevel]), [['transaction.version', 2, 2]]);
+  assert.ok(v4.finalizedFeaturesEpoch >= 0n);
+  const endTxn = v4.apiKeys.find((k: any) => k.apiKey === API.EndTxn.apiKey);
+  const txnOffsetCommit = v4.apiKeys.find((k: any) => k.apiKey === API.TxnOffsetCommit.apiKey);
+  assert.equal(endTxn.maxVersion, 5);
+  assert.equal(txnOffsetCommit.maxVersion, 5);
+  // KAFKA-17492: below v4, a supported feature whose minimum is 0 is left out.
+  const v3 = await c.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'raw-test', clientSoftwareVersion: '1.0' });
+  assert.deepEqual(v3.supportedFeatures, []);
+  assert.deepEqual(v3.finalizedFeatures.map((f: any) => f.name), ['transaction.version']);
+});
+
+test('transactions v2: implicit partitions, offsets in the transaction, epoch bumped at every end', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  await createTopics(c, ['v2-in', 'v2-out']);
+  assert.equal(await committedOffset(c, 'v2-group'), -1);
+
+  const { producerId, producerEpoch: e0 } = await initTxn(c, 'tx-v2');
+  // Transaction 1: no AddPartitionsToTxn, no AddOffsetsToTxn.
+  assert.equal(await produce(c, 'tx-v2', 'v2-out', producerId, e0, 0, ['a1', 'a2']), 0);
+  assert.equal(await produce(c, 'tx-v2', 'v2-out', producerId, e0, 2, ['a3']), 0);
+  assert.equal(await txnOffsetCommit(c, 'tx-v2', producerId, e0, 'v2-group', 42n), 0);
+  const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-v2'] });
+  const topics = described.transactionStates[0].topics.map((x: any) => x.topic).sort();
+  assert.equal(described.transactionStates[0].transactionState, 'Ongoing');
+  assert.deepEqual(topics, ['__consumer_offsets', 'v2-out']);
+  assert.deepEqual((await readCommitted(c, 'v2-out')).values, []);
+  assert.equal(await committedOffset(c, 'v2-group'), -1, 'offsets of an open transaction are not visible');
+
+  const end1 = await endTxn(c, 'tx-v2', producerId, e0, true);
+  assert.deepEqual(end1, { errorCode: 0, producerId, producerEpoch: e0 + 1 });
+  assert.deepEqual((await readCommitted(c, 'v2-out')).values, ['a1', 'a2', 'a3']);
+  assert.equal(await committedOffset(c, 'v2-group'), 42);
+  // A retried EndTxn (the epoch before the bump) succeeds with the same answer.
+  assert.deepEqual(await endTxn(c, 'tx-v2', producerId, e0, true), end1);
+  assert.equal((await endTxn(c, 'tx-v2', producerId, e0, false)).errorCode, ErrorCode.INVALID_TXN_STATE);
+
+  // Transaction 2 at the bumped epoch, from sequence 0, aborted.
+  const e1 = end1.producerEpoch;
+  assert.equal(await produce(c, 'tx-v2', 'v2-out', producerId, e1, 0, ['b1']), 0);
+  assert.equal(await txnOffsetCommit(c, 'tx-v2', producerId, e1, 'v2-group', 50n), 0);
+  const end2 = await endTxn(c, 'tx-v2', producerId, e1, false);
+  assert.deepEqual(end2, { errorCode: 0, producerId, producerEpoch: e1 + 1 });
+  const afterAbort = await readCommitted(c, 'v2-out');
+  assert.deepEqual(afterAbort.values, ['a1', 'a2', 'a3']);
+  assert.equal(afterAbort.lastStableOffset, afterAbort.highWatermark);
+  assert.equal(await committedOffset(c, 'v2-group'), 42, 'the aborted transaction’s offset never shows');
+
+  // The markers carried the bumped epoch: the old epoch is fenced, at the coordinator and the partition.
+  assert.equal(await produce(c, 'tx-v2', 'v2-out', producerId, e1, 1, ['zombie']), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(await txnOffsetCommit(c, 'tx-v2', producerId, e1, 'v2-group', 99n), ErrorCode.PRODUCER_FENCED);
+  const producers = await c.request(API.DescribeProducers.apiKey, 0, { ...API.DescribeProducers.createRequest(), topics: [{ name: 'v2-out', partitionIndexes: [0] }] });
+  assert.equal(producers.topics[0].partitions[0].activeProducers[0].producerEpoch, e1 + 1);
+  assert.equal(producers.topics[0].partitions[0].activeProducers[0].currentTxnStartOffset, -1n);
+
+  // Kafka's v2 table: ABORT with no transaction bumps the epoch; COMMIT is INVALID_TXN_STATE.
+  const e2 = end2.producerEpoch;
+  assert.deepEqual(await endTxn(c, 'tx-v2', producerId, e2, false), { errorCode: 0, producerId, producerEpoch: e2 + 1 });
+  assert.equal((await endTxn(c, 'tx-v2', producerId, e2 + 1, true)).errorCode, ErrorCode.INVALID_TXN_STATE);
+  assert.equal((await endTxn(c, 'tx-v2', producerId, e2 + 5, false)).errorCode, ErrorCode.PRODUCER_FENCED);
+  assert.equal((await endTxn(c, 'tx-v2', producerId + 1n, e2 + 1, false)).errorCode, ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  assert.deepEqual((await readCommitted(c, 'v2-out')).values, ['a1', 'a2', 'a3']);
+});
+
+test('KIP-890 part 1: a classic transactional batch for a partition not added is refused', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  await createTopics(c, ['v2-in', 'v1-out']);
+  const { producerId, producerEpoch } = await initTxn(c, 'tx-v1', 4);
+  assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch, 0, ['h'], 9), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch, 0, ['h'], 11), ErrorCode.TRANSACTION_ABORTABLE);
+  assert.equal(await produce(c, null, 'v1-out', producerId, producerEpoch, 0, ['h'], 9), ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  assert.equal(await produce(c, 'nobody', 'v1-out', producerId, producerEpoch, 0, ['h'], 9), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+  assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch + 1, 0, ['h'], 9), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(await txnOffsetCommit(c, 'tx-v1', producerId, producerEpoch, 'v1-group', 7n, 3), ErrorCode.INVALID_TXN_STATE);
+  assert.equal(await txnOffsetCommit(c, 'tx-v1', producerId, producerEpoch, 'v1-group', 7n, 4), ErrorCode.TRANSACTION_ABORTABLE);
+  // Nothing was written, so no transaction hangs: the last stable offset is the high watermark.
+  const f = await readCommitted(c, 'v1-out');
+  assert.deepEqual([f.highWatermark, f.lastStableOffset], [0, 0]);
+  const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-v1'] });
+  assert.equal(described.transactionStates[0].transactionState, 'Empty');
+
+  // Once added, the same batch is accepted, and so are the offsets after AddOffsetsToTxn.
+  const add = await c.request(API.AddPartitionsToTxn.apiKey, 3, {
+    ...API.AddPartitionsToTxn.createRequest(),
+    v3AndBelowTransactionalId: 'tx-v1',
+    v3AndBelowProducerId: producerId,
+    v3AndBelowProducerEpoch: producerEpoch,
+    v3AndBelowTopics: [{ name: 'v1-out', partitions: [0] }],
+  });
+  assert.equal(add.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, 0);
+  assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch, 0, ['h'], 9), 0);
+  const addOffsets = await c.request(API.AddOffsetsToTxn.apiKey, 3, { ...API.AddOffsetsToTxn.createRequest(), transactionalId: 'tx-v1', producerId, producerEpoch, groupId: 'v1-group' });
+  assert.equal(addOffsets.errorCode, 0);
+  assert.equal(await txnOffsetCommit(c, 'tx-v1', producerId, producerEpoch, 'v1-group', 7n, 3), 0);
+  assert.equal((await endTxn(c, 'tx-v1', producerId, producerEpoch, true, 3)).errorCode, 0);
+  assert.deepEqual((await readCommitted(c, 'v1-out')).values, ['h']);
+  assert.equal(await committedOffset(c, 'v1-group'), 7);
+});
