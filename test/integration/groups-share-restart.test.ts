@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API, ApiKey, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
-import { spawnBrokerProcess, tempDir } from '../helpers/broker.ts';
+import { spawnBrokerProcess, startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { FAST_GROUPS } from './groups-support.ts';
 
@@ -221,4 +221,65 @@ test('share coordinator APIs: initialize, read, write, summary, delete, with Kaf
   assert.equal((await read()).startOffset, -1n, 'gone after delete');
   const noGroup: any = one(await c.request(ApiKey.ReadShareGroupState, 0, { ...API.ReadShareGroupState.createRequest(), groupId: '', topics: [{ topicId, partitions: [{ partition: 0, leaderEpoch: 0 }] }] }));
   assert.equal(noGroup.errorCode, ErrorCode.INVALID_REQUEST);
+});
+
+test('share group membership is in __consumer_offsets: members, epochs and assignments come back after a restart; DeleteGroups removes the group and its state', { timeout: 60_000 }, async (t) => {
+  const dataDir = await tempDir(t);
+  const config = { ...CONFIG, 'group.share.session.timeout.ms': '1500' };
+  let broker = await startTestBroker(t, { dataDir, config });
+  let c = await RawClient.connect(broker.port);
+  const created: any = await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sm', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }] });
+  const topicId: string = created.topics[0].topicId;
+  const heartbeat = (memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null): Promise<any> =>
+    c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'members', memberId, memberEpoch, subscribedTopicNames });
+  const describe = async (): Promise<any> => ((await c.request(ApiKey.ShareGroupDescribe, 1, { ...API.ShareGroupDescribe.createRequest(), groupIds: ['members'] })) as any).groups[0];
+  assert.equal((await heartbeat('a', 0, ['sm'])).errorCode, 0);
+  assert.equal((await heartbeat('b', 0, ['sm'])).errorCode, 0);
+  const a = await heartbeat('a', 1);
+  assert.equal(a.memberEpoch, 2);
+  // A fetch initializes the state of partition 0 (recorded in the group's type 15 record).
+  assert.equal(((await c.request(ApiKey.ShareFetch, 1, { ...API.ShareFetch.createRequest(), groupId: 'members', memberId: 'a', shareSessionEpoch: 0, maxRecords: 1, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }] })) as any).errorCode, 0);
+  const before = await describe();
+  c.close();
+  await broker.stop();
+
+  broker = await startTestBroker(t, { dataDir, config });
+  c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const after = await describe();
+  assert.equal(after.errorCode, 0);
+  assert.equal(after.groupEpoch, before.groupEpoch);
+  const summary = (g: any) => g.members.map((m: any) => [m.memberId, m.memberEpoch, m.subscribedTopicNames, m.assignment.topicPartitions.map((tp: any) => [tp.topicId, tp.partitions])]).sort();
+  assert.deepEqual(summary(after), summary(before), 'members, epochs, subscriptions and assignments as before');
+  assert.deepEqual(summary(after)[0][3], [[topicId, [0, 1]]]);
+  // a carries on at its epoch; b never returns and expires.
+  assert.equal((await heartbeat('a', 2)).errorCode, 0);
+  const deadline = Date.now() + 20_000;
+  let members = 2;
+  while (members > 1 && Date.now() < deadline) {
+    const hb = await heartbeat('a', (await describe()).members.find((m: any) => m.memberId === 'a').memberEpoch);
+    assert.equal(hb.errorCode, 0);
+    members = (await describe()).members.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(members, 1, 'b expired');
+
+  // DeleteGroups: refused while a is there; then the group and its share state go.
+  const del = async (): Promise<number> => ((await c.request(ApiKey.DeleteGroups, 2, { ...API.DeleteGroups.createRequest(), groupsNames: ['members'] })) as any).results[0].errorCode;
+  assert.equal(await del(), ErrorCode.NON_EMPTY_GROUP);
+  assert.equal((await heartbeat('a', -1)).errorCode, 0);
+  assert.equal(await del(), 0);
+  assert.equal((await describe()).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const state: any = await c.request(ApiKey.ReadShareGroupState, 0, { ...API.ReadShareGroupState.createRequest(), groupId: 'members', topics: [{ topicId, partitions: [{ partition: 0, leaderEpoch: 0 }] }] });
+  assert.equal(state.results[0].partitions[0].startOffset, -1n);
+  assert.equal(await del(), ErrorCode.GROUP_ID_NOT_FOUND);
+
+  // And it stays deleted after another restart.
+  c.close();
+  await broker.stop();
+  broker = await startTestBroker(t, { dataDir, config });
+  c = await RawClient.connect(broker.port);
+  assert.equal((await describe()).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  c.close();
+  await broker.stop();
 });

@@ -14,12 +14,17 @@ export interface GroupCoordinatorComponent extends Component {
 }
 
 export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = defineComponent('group-coordinator', (broker) => {
-  const coordinator = new GroupCoordinator({
+  const coordinator: GroupCoordinator = new GroupCoordinator({
     logs: broker.logs,
     config: (name) => broker.config.number(name),
     assignors: () => (broker.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
+    shareGroups: {
+      replay: (recordType, groupId, memberId, value) => share.replay(recordType, groupId, memberId, value),
+      loaded: () => share.loaded(),
+      deleteGroup: (groupId) => share.deleteGroup(groupId),
+    },
   });
   const shareState = new ShareStateCoordinator({
     logs: broker.logs,
@@ -27,11 +32,12 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
   });
-  const share = new ShareCoordinator({
+  const share: ShareCoordinator = new ShareCoordinator({
     state: shareState,
     logs: broker.logs,
     config: (name) => broker.config.number(name),
     log: (message) => broker.logger.info(message),
+    persist: (groupId, records) => coordinator.appendGroupRecords(groupId, records),
     otherGroupExists: (groupId) => {
       const group = coordinator.group(groupId);
       return group !== undefined && group.state !== 'Dead';

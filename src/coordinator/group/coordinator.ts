@@ -47,6 +47,18 @@ export interface CoordinatorOptions {
   assignors?: () => string[];
   /** Called after an append to __consumer_offsets (wakes long-polling fetches). */
   appended?: (log: PartitionLog) => void;
+  /** The share groups (KIP-932), whose records are in __consumer_offsets too. */
+  shareGroups?: ShareGroupRecords;
+}
+
+/** What the share-group coordinator does with its records here. */
+export interface ShareGroupRecords {
+  /** A share group record (types 10-15) read while loading. */
+  replay(recordType: number, groupId: string, memberId: string | null, value: Buffer | null): void;
+  /** Every record was read. */
+  loaded(): void;
+  /** DeleteGroups for an id that is not a classic or consumer group: 0 or an error code. */
+  deleteGroup(groupId: string): number;
 }
 
 /** A group of either protocol: classic (JoinGroup/SyncGroup) or consumer (KIP-848). */
@@ -219,7 +231,7 @@ export class GroupCoordinator {
   /** DeleteGroups for one group: Kafka's error codes, tombstones for its offsets and metadata. */
   deleteGroup(groupId: string): number {
     const group = this.#groups.get(groupId);
-    if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group || group.state === 'Dead') return this.#options.shareGroups?.deleteGroup(groupId) ?? ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.isEmpty()) return ErrorCode.NON_EMPTY_GROUP;
     const records: RecordInput[] = [];
     for (const [topic, partitions] of group.offsets) {
@@ -399,6 +411,11 @@ export class GroupCoordinator {
 
   // -- persistence --------------------------------------------------------------------------
 
+  /** Appends records of a group kept elsewhere (share groups) to its __consumer_offsets partition; 0 or an error code. */
+  appendGroupRecords(groupId: string, records: RecordInput[]): number {
+    return this.#append(groupId, records);
+  }
+
   #storeGroup(group: ClassicGroup): number {
     if (this.#groups.get(group.groupId) !== group) return 0; // converted or deleted meanwhile
     const error = this.#append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: encodeGroupMetadataValue(group.toRecord()) }]);
@@ -452,6 +469,7 @@ export class GroupCoordinator {
       this.#groups.set(groupId, group);
     }
     this.#loadingConsumer.clear();
+    this.#options.shareGroups?.loaded();
     for (const [groupId, group] of this.#groups) {
       if (!(group instanceof ClassicGroup)) continue;
       // Offsets all deleted and no metadata record: the group is gone.
@@ -481,6 +499,14 @@ export class GroupCoordinator {
       return;
     }
     if (key.type === 'other') return;
+    if (key.type === 'share') {
+      try {
+        this.#options.shareGroups?.replay(key.recordType, key.group, key.memberId, value);
+      } catch (err) {
+        this.#options.log?.('warn', `skipping an undecodable ${GROUP_METADATA_TOPIC} record of share group ${key.group}`, { cause: err });
+      }
+      return;
+    }
     if (key.type === 'consumer') {
       try {
         this.#replayConsumer(key.recordType, key.group, key.memberId, value);

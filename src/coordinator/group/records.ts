@@ -8,6 +8,9 @@
 //   type 2 GroupMetadataKey/Value
 //   types 3, 5, 6, 7, 8: the KIP-848 consumer group records (group epoch, member metadata,
 //   target assignment epoch, target assignment per member, current member assignment)
+//   types 10-15: the KIP-932 share group records (member metadata, group epoch, target
+//   assignment epoch, target assignment per member, current member assignment, the
+//   share partitions whose state was initialized)
 //
 // Kafka 4 writes GroupMetadataValue v3 and OffsetCommitValue v3 (v1 when the commit carries
 // an explicit expiry); v4 is the flexible form, read here but not written, as Kafka does
@@ -23,6 +26,12 @@ export const RECORD_TYPE_CONSUMER_MEMBER_METADATA = 5;
 export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA = 6;
 export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER = 7;
 export const RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT = 8;
+export const RECORD_TYPE_SHARE_MEMBER_METADATA = 10;
+export const RECORD_TYPE_SHARE_GROUP_METADATA = 11;
+export const RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_METADATA = 12;
+export const RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_MEMBER = 13;
+export const RECORD_TYPE_SHARE_CURRENT_MEMBER_ASSIGNMENT = 14;
+export const RECORD_TYPE_SHARE_STATE_PARTITION_METADATA = 15;
 
 export interface OffsetCommitKey {
   type: 'offset';
@@ -44,13 +53,21 @@ export interface ConsumerGroupKey {
   memberId: string | null;
 }
 
-/** A key of a record type this coordinator does not use (share, streams groups). */
+/** A key of a KIP-932 share group record: types 11, 12 and 15 name the group, 10, 13 and 14 a member too. */
+export interface ShareGroupKey {
+  type: 'share';
+  recordType: number;
+  group: string;
+  memberId: string | null;
+}
+
+/** A key of a record type this coordinator does not use (streams groups). */
 export interface OtherKey {
   type: 'other';
   recordType: number;
 }
 
-export type CoordinatorKey = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | OtherKey;
+export type CoordinatorKey = OffsetCommitKey | GroupMetadataKey | ConsumerGroupKey | ShareGroupKey | OtherKey;
 
 export interface OffsetCommitValue {
   offset: bigint;
@@ -102,12 +119,18 @@ export function decodeKey(buf: Buffer): CoordinatorKey {
   if (recordType === RECORD_TYPE_CONSUMER_MEMBER_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER || recordType === RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT) {
     return { type: 'consumer', recordType, group: r.string(), memberId: r.string() };
   }
+  if (recordType === RECORD_TYPE_SHARE_GROUP_METADATA || recordType === RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_METADATA || recordType === RECORD_TYPE_SHARE_STATE_PARTITION_METADATA) {
+    return { type: 'share', recordType, group: r.string(), memberId: null };
+  }
+  if (recordType === RECORD_TYPE_SHARE_MEMBER_METADATA || recordType === RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_MEMBER || recordType === RECORD_TYPE_SHARE_CURRENT_MEMBER_ASSIGNMENT) {
+    return { type: 'share', recordType, group: r.string(), memberId: r.string() };
+  }
   return { type: 'other', recordType };
 }
 
 // -- KIP-848 consumer group records (all values flexible, version 0) ------------------------
 
-/** Keys of types 3 and 6 (group) or 5, 7 and 8 (group and member), at key version 0. */
+/** Keys of the KIP-848 and KIP-932 group records: the group, and for member records the member, at key version 0. */
 export function encodeConsumerKey(recordType: number, group: string, memberId: string | null = null): Buffer {
   const w = new Writer(16 + group.length).int16(recordType).string(group);
   if (memberId !== null) w.string(memberId);
@@ -241,6 +264,144 @@ export function decodeCurrentAssignmentValue(buf: Buffer): ConsumerCurrentAssign
   const assignedPartitions = readTopicPartitions(r);
   const partitionsPendingRevocation = readTopicPartitions(r);
   return { memberEpoch, previousMemberEpoch, state, assignedPartitions, partitionsPendingRevocation };
+}
+
+// -- KIP-932 share group records (all values flexible, version 0) ---------------------------
+
+export interface ShareMemberMetadataValue {
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+}
+
+export interface ShareCurrentAssignmentValue {
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  /** Kafka's MemberState; share members are always 2 (STABLE). */
+  state: number;
+  assignedPartitions: TopicPartitionsValue[];
+}
+
+export interface ShareTopicPartitionsInfo {
+  topicId: string;
+  topicName: string;
+  partitions: number[];
+}
+
+export interface ShareStatePartitionMetadataValue {
+  initializingTopics: ShareTopicPartitionsInfo[];
+  initializedTopics: ShareTopicPartitionsInfo[];
+  deletingTopics: { topicId: string; topicName: string }[];
+}
+
+/** ShareGroupMemberMetadataValue (type 10). */
+export function encodeShareMemberMetadataValue(v: ShareMemberMetadataValue): Buffer {
+  const w = new Writer(64).int16(0).compactNullableString(v.rackId).compactString(v.clientId).compactString(v.clientHost);
+  w.uvarint(v.subscribedTopicNames.length + 1);
+  for (const t of v.subscribedTopicNames) w.compactString(t);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeShareMemberMetadataValue(buf: Buffer): ShareMemberMetadataValue {
+  const r = new Reader(buf);
+  r.int16();
+  const rackId = r.compactNullableString();
+  const clientId = r.compactString();
+  const clientHost = r.compactString();
+  const n = r.compactArrayLength();
+  const subscribedTopicNames: string[] = [];
+  for (let i = 0; i < n; i++) subscribedTopicNames.push(r.compactString());
+  return { rackId, clientId, clientHost, subscribedTopicNames };
+}
+
+/** ShareGroupMetadataValue (type 11): the group epoch and the subscribed topics' metadata hash. */
+export function encodeShareGroupMetadataValue(epoch: number, metadataHash: bigint): Buffer {
+  return new Writer(16).int16(0).int32(epoch).int64(metadataHash).uvarint(0).toBuffer();
+}
+
+export function decodeShareGroupMetadataValue(buf: Buffer): { epoch: number; metadataHash: bigint } {
+  const r = new Reader(buf);
+  r.int16();
+  return { epoch: r.int32(), metadataHash: r.int64() };
+}
+
+/** ShareGroupTargetAssignmentMetadataValue (type 12): the assignment epoch, and its time as tagged field 0. */
+export function encodeShareTargetAssignmentMetadataValue(assignmentEpoch: number, assignmentTimestamp: number): Buffer {
+  return new Writer(24).int16(0).int32(assignmentEpoch).uvarint(1).uvarint(0).uvarint(8).int64Number(assignmentTimestamp).toBuffer();
+}
+
+/** The assignment epoch of a type 12 value (the same layout as type 6, whose tagged fields are not read). */
+export const decodeShareTargetAssignmentMetadataValue = decodeTargetAssignmentMetadataValue;
+
+/** ShareGroupTargetAssignmentMemberValue (type 13): the same layout as type 7. */
+export const encodeShareTargetAssignmentMemberValue = encodeTargetAssignmentMemberValue;
+export const decodeShareTargetAssignmentMemberValue = decodeTargetAssignmentMemberValue;
+
+/** ShareGroupCurrentMemberAssignmentValue (type 14). */
+export function encodeShareCurrentAssignmentValue(v: ShareCurrentAssignmentValue): Buffer {
+  const w = new Writer(64).int16(0).int32(v.memberEpoch).int32(v.previousMemberEpoch).int8(v.state);
+  writeTopicPartitions(w, v.assignedPartitions);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeShareCurrentAssignmentValue(buf: Buffer): ShareCurrentAssignmentValue {
+  const r = new Reader(buf);
+  r.int16();
+  const memberEpoch = r.int32();
+  const previousMemberEpoch = r.int32();
+  const state = r.int8();
+  return { memberEpoch, previousMemberEpoch, state, assignedPartitions: readTopicPartitions(r) };
+}
+
+function writeTopicPartitionsInfo(w: Writer, list: ShareTopicPartitionsInfo[]): void {
+  w.uvarint(list.length + 1);
+  for (const t of list) {
+    w.uuid(t.topicId).compactString(t.topicName).uvarint(t.partitions.length + 1);
+    for (const p of t.partitions) w.int32(p);
+    w.uvarint(0);
+  }
+}
+
+function readTopicPartitionsInfo(r: Reader): ShareTopicPartitionsInfo[] {
+  const n = r.compactArrayLength();
+  const out: ShareTopicPartitionsInfo[] = [];
+  for (let i = 0; i < n; i++) {
+    const topicId = r.uuid();
+    const topicName = r.compactString();
+    const count = r.compactArrayLength(4);
+    const partitions: number[] = [];
+    for (let k = 0; k < count; k++) partitions.push(r.int32());
+    skipTaggedFields(r);
+    out.push({ topicId, topicName, partitions });
+  }
+  return out;
+}
+
+/** ShareGroupStatePartitionMetadataValue (type 15). */
+export function encodeShareStatePartitionMetadataValue(v: ShareStatePartitionMetadataValue): Buffer {
+  const w = new Writer(64).int16(0);
+  writeTopicPartitionsInfo(w, v.initializingTopics);
+  writeTopicPartitionsInfo(w, v.initializedTopics);
+  w.uvarint(v.deletingTopics.length + 1);
+  for (const t of v.deletingTopics) w.uuid(t.topicId).compactString(t.topicName).uvarint(0);
+  return w.uvarint(0).toBuffer();
+}
+
+export function decodeShareStatePartitionMetadataValue(buf: Buffer): ShareStatePartitionMetadataValue {
+  const r = new Reader(buf);
+  r.int16();
+  const initializingTopics = readTopicPartitionsInfo(r);
+  const initializedTopics = readTopicPartitionsInfo(r);
+  const n = r.compactArrayLength();
+  const deletingTopics: { topicId: string; topicName: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const topicId = r.uuid();
+    const topicName = r.compactString();
+    skipTaggedFields(r);
+    deletingTopics.push({ topicId, topicName });
+  }
+  return { initializingTopics, initializedTopics, deletingTopics };
 }
 
 export function encodeOffsetCommitValue(v: OffsetCommitValue): Buffer {

@@ -18,10 +18,11 @@
 // is initialized there at the log end (share.auto.offset.reset=latest), and writes every
 // change back.
 
-import { ErrorCode } from '../../protocol/index.ts';
+import { ErrorCode, type RecordInput } from '../../protocol/index.ts';
 import type { LogManager } from '../../storage/index.ts';
 import { SharePartition, type AcquiredRange, type ShareLog } from './share-partition.ts';
 import type { ShareStateCoordinator } from './state-coordinator.ts';
+import { groupDeletionRecords, memberChangeRecords, memberRemovalRecords, ShareGroupLoader, statePartitionRecord } from './share-group-records.ts';
 
 /** The leader epoch of every partition on a single broker. */
 const LEADER_EPOCH = 0;
@@ -32,6 +33,8 @@ export interface ShareCoordinatorOptions {
   log?: (message: string) => void;
   /** Whether a group of another type (classic, consumer) holds this id. */
   otherGroupExists(groupId: string): boolean;
+  /** Appends the group's records to __consumer_offsets; 0 or an error code. */
+  persist(groupId: string, records: RecordInput[]): number;
   /** Where share-partition state is kept. */
   state: ShareStateCoordinator;
 }
@@ -73,6 +76,8 @@ export class ShareGroup {
   readonly members = new Map<string, ShareMember>();
   /** "topicId:partition" → state. */
   readonly partitions = new Map<string, SharePartition>();
+  /** The share partitions whose state was initialized, by topic id (record type 15). */
+  readonly initialized = new Map<string, { topicName: string; partitions: Set<number> }>();
   groupEpoch = 0;
 
   constructor(groupId: string) {
@@ -120,6 +125,65 @@ export class ShareCoordinator {
     }
   }
 
+  // -- persistence: loading and deleting groups ---------------------------------------------
+
+  readonly #loader = new ShareGroupLoader();
+
+  /** A share group record (types 10-15) read from __consumer_offsets while the broker starts. */
+  replay(recordType: number, groupId: string, memberId: string | null, value: Buffer | null): void {
+    this.#loader.replay(recordType, groupId, memberId, value);
+  }
+
+  /**
+   * Every record was read: the groups come back with their epochs, members, assignments and
+   * initialized partitions; members' session timers start now, so those that do not return
+   * expire (and their records go), as a restarted Kafka coordinator does.
+   */
+  loaded(): void {
+    for (const loaded of this.#loader.groups()) {
+      const group = new ShareGroup(loaded.groupId);
+      group.groupEpoch = loaded.epoch;
+      for (const [id, t] of loaded.initialized) group.initialized.set(id, t);
+      for (const [memberId, m] of loaded.members) {
+        if (!m.metadata || !m.current) continue;
+        const member: ShareMember = {
+          memberId,
+          memberEpoch: m.current.memberEpoch,
+          rackId: m.metadata.rackId,
+          clientId: m.metadata.clientId,
+          clientHost: m.metadata.clientHost,
+          subscribedTopicNames: m.metadata.subscribedTopicNames,
+          assignment: new Map(m.current.assignedPartitions.map((tp) => [tp.topicId, tp.partitions])),
+          sessionTimer: null,
+        };
+        group.members.set(memberId, member);
+        this.#scheduleSession(group, member);
+      }
+      this.#groups.set(group.groupId, group);
+    }
+  }
+
+  /**
+   * DeleteGroups for a share group: GROUP_ID_NOT_FOUND unless it exists, NON_EMPTY_GROUP
+   * while it has members; its records get tombstones and its share-partition state goes.
+   */
+  deleteGroup(groupId: string): number {
+    const group = this.#groups.get(groupId);
+    if (!this.knows(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group && group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    for (const p of this.#options.state.partitionsOf(groupId)) {
+      const error = this.#options.state.delete({ groupId, topicId: p.topicId, partition: p.partition });
+      if (error !== 0) return error;
+    }
+    if (group) {
+      const error = this.#options.persist(groupId, groupDeletionRecords(groupId));
+      if (error !== 0) return error;
+      for (const sp of group.partitions.values()) sp.close();
+      this.#groups.delete(groupId);
+    }
+    return 0;
+  }
+
   // -- membership ----------------------------------------------------------------------
 
   heartbeat(req: ShareHeartbeatRequest): ShareHeartbeatResult {
@@ -138,42 +202,52 @@ export class ShareCoordinator {
       this.#remove(group, member, 'left the group');
       return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, assignment: null };
     }
-    if (!group) {
-      if (req.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      this.#groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
-    }
-    let member = group.members.get(req.memberId);
-    let changed = false;
+    const existing = group?.members.get(req.memberId);
     if (req.memberEpoch === 0) {
-      if (!member) {
-        if (group.members.size >= this.#options.config('group.share.max.size')) {
-          return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${this.#options.config('group.share.max.size')} members.`);
-        }
-        member = { memberId: req.memberId, memberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map(), sessionTimer: null };
-        group.members.set(member.memberId, member);
-        changed = true;
+      if (!existing && (group?.members.size ?? 0) >= this.#options.config('group.share.max.size')) {
+        return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum capacity of ${this.#options.config('group.share.max.size')} members.`);
       }
     } else {
-      if (!member) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      if (req.memberEpoch !== member.memberEpoch) {
-        return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`);
+      if (!existing) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      if (req.memberEpoch !== existing.memberEpoch) {
+        return fail(ErrorCode.FENCED_MEMBER_EPOCH, `The share group member has a smaller member epoch (${req.memberEpoch}) than the one known by the group coordinator (${existing.memberEpoch}). The member must abandon all its partitions and rejoin.`);
       }
     }
-    if (req.subscribedTopicNames !== null) {
-      const names = [...new Set(req.subscribedTopicNames)].sort();
-      if (names.join('\0') !== member.subscribedTopicNames.join('\0')) {
-        member.subscribedTopicNames = names;
-        changed = true;
-      }
+    // What changes, computed first: it is written to __consumer_offsets before it is applied.
+    const names = req.subscribedTopicNames === null ? (existing?.subscribedTopicNames ?? []) : [...new Set(req.subscribedTopicNames)].sort();
+    const subscriptionChanged = !existing || names.join('\0') !== existing.subscribedTopicNames.join('\0');
+    const rackId = req.rackId ?? existing?.rackId ?? null;
+    const metadataChanged = subscriptionChanged || rackId !== existing!.rackId || req.clientId !== existing!.clientId || req.clientHost !== existing!.clientHost;
+    const assignment = this.#assignmentFor(names);
+    const assignmentChanged = !existing || !sameAssignment(assignment, existing.assignment);
+    const groupEpoch = (group?.groupEpoch ?? 0) + (subscriptionChanged || assignmentChanged ? 1 : 0);
+    const previousMemberEpoch = existing?.memberEpoch ?? 0;
+    const epochChanged = !existing || previousMemberEpoch !== groupEpoch;
+    const records = memberChangeRecords({
+      groupId: req.groupId,
+      memberId: req.memberId,
+      metadata: metadataChanged ? { rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: names } : null,
+      groupEpoch: groupEpoch !== group?.groupEpoch ? groupEpoch : null,
+      assignment: assignmentChanged ? assignment : null,
+      current: epochChanged || assignmentChanged ? { memberEpoch: groupEpoch, previousMemberEpoch, assignment } : null,
+      now: Date.now(),
+    });
+    if (records.length > 0) {
+      const error = this.#options.persist(req.groupId, records);
+      if (error !== 0) return fail(error, null);
     }
-    if (req.rackId !== null) member.rackId = req.rackId;
+    if (!group) this.#groups.set(req.groupId, (group = new ShareGroup(req.groupId)));
+    let member = existing;
+    if (!member) {
+      member = { memberId: req.memberId, memberEpoch: 0, rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: names, assignment: new Map(), sessionTimer: null };
+      group.members.set(member.memberId, member);
+    }
+    member.subscribedTopicNames = names;
+    member.rackId = rackId;
     member.clientId = req.clientId;
     member.clientHost = req.clientHost;
-    const assignment = this.#assignmentFor(member);
-    const assignmentChanged = !sameAssignment(assignment, member.assignment);
-    if (changed || assignmentChanged) group.groupEpoch++;
-    const epochChanged = member.memberEpoch !== group.groupEpoch;
-    member.memberEpoch = group.groupEpoch;
+    group.groupEpoch = groupEpoch;
+    member.memberEpoch = groupEpoch;
     member.assignment = assignment;
     this.#scheduleSession(group, member);
     const send = req.memberEpoch === 0 || epochChanged || assignmentChanged;
@@ -186,9 +260,9 @@ export class ShareCoordinator {
     };
   }
 
-  #assignmentFor(member: ShareMember): Map<string, number[]> {
+  #assignmentFor(subscribedTopicNames: readonly string[]): Map<string, number[]> {
     const out = new Map<string, number[]>();
-    for (const name of member.subscribedTopicNames) {
+    for (const name of subscribedTopicNames) {
       const t = this.#options.logs.topic(name);
       if (t) out.set(t.topicId, Array.from({ length: t.partitions }, (_, i) => i));
     }
@@ -209,6 +283,10 @@ export class ShareCoordinator {
   #remove(group: ShareGroup, member: ShareMember, reason: string): void {
     this.#options.log?.(`removing member ${member.memberId} of share group ${group.groupId}: ${reason}`);
     if (member.sessionTimer) clearTimeout(member.sessionTimer);
+    // The member goes even if its tombstones cannot be written: after a restart it would come
+    // back and expire again.
+    const error = this.#options.persist(group.groupId, memberRemovalRecords(group.groupId, member.memberId, group.groupEpoch + 1));
+    if (error !== 0) this.#options.log?.(`writing the removal of member ${member.memberId} of share group ${group.groupId} failed with error ${error}`);
     group.members.delete(member.memberId);
     group.groupEpoch++;
     this.#sessions.delete(`${group.groupId}\0${member.memberId}`);
@@ -278,6 +356,7 @@ export class ShareCoordinator {
       if (state.initialize(id, (stored?.stateEpoch ?? -1) + 1, logEnd) !== 0) return undefined;
       stored = state.state(groupId, topicId, partition)!;
     }
+    this.#markInitialized(group, topicId, partition);
     const stateEpoch = stored.stateEpoch;
     sp = new SharePartition(
       stored.startOffset,
@@ -294,6 +373,26 @@ export class ShareCoordinator {
     sp.restore(stored.stateBatches);
     group.partitions.set(key, sp);
     return sp;
+  }
+
+  /** Records (type 15) that the group has state for this partition, if not yet recorded. */
+  #markInitialized(group: ShareGroup, topicId: string, partition: number): void {
+    if (group.initialized.get(topicId)?.partitions.has(partition)) return;
+    const next = new Map([...group.initialized].map(([id, t]) => [id, { topicName: t.topicName, partitions: new Set(t.partitions) }]));
+    const entry = next.get(topicId) ?? { topicName: this.#options.logs.topicById(topicId)?.name ?? '', partitions: new Set<number>() };
+    entry.partitions.add(partition);
+    next.set(topicId, entry);
+    this.#writeInitialized(group, next);
+  }
+
+  #writeInitialized(group: ShareGroup, next: Map<string, { topicName: string; partitions: Set<number> }>): void {
+    const error = this.#options.persist(group.groupId, [statePartitionRecord(group.groupId, next)]);
+    if (error !== 0) {
+      this.#options.log?.(`writing the initialized partitions of share group ${group.groupId} failed with error ${error}`);
+      return;
+    }
+    group.initialized.clear();
+    for (const [id, t] of next) group.initialized.set(id, t);
   }
 
   /** The start offset and finished-record count of a share partition, in memory or stored; null when it has no state. */
@@ -343,7 +442,9 @@ export class ShareCoordinator {
     group.partitions.get(key)?.close();
     group.partitions.delete(key);
     const { state } = this.#options;
-    return state.initialize({ groupId, topicId, partition }, (state.state(groupId, topicId, partition)?.stateEpoch ?? -1) + 1, startOffset);
+    const error = state.initialize({ groupId, topicId, partition }, (state.state(groupId, topicId, partition)?.stateEpoch ?? -1) + 1, startOffset);
+    if (error === 0) this.#markInitialized(group, topicId, partition);
+    return error;
   }
 
   /** Deletes a topic's share-partition state (DeleteShareGroupState); the next fetch starts it afresh. Returns 0 or an error code. */
@@ -360,6 +461,11 @@ export class ShareCoordinator {
       if (p.topicId !== topicId) continue;
       const e = this.#options.state.delete({ groupId, topicId, partition: p.partition });
       if (e !== 0) error = e;
+    }
+    if (group?.initialized.has(topicId)) {
+      const next = new Map(group.initialized);
+      next.delete(topicId);
+      this.#writeInitialized(group, next);
     }
     return error;
   }

@@ -35,7 +35,9 @@ test('records: keys and values in Kafka layouts, by hand-written bytes', () => {
   assert.deepEqual(decodeKey(key), { type: 'offset', group: 'g', topic: 't', partition: 3 });
   assert.deepEqual([...encodeGroupMetadataKey('g')], [0, 2, 0, 1, 0x67]);
   assert.deepEqual(decodeKey(Buffer.from([0, 0, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 3])).type, 'offset', 'legacy type 0');
-  assert.deepEqual(decodeKey(Buffer.from([0, 11, 0, 1, 0x67])), { type: 'other', recordType: 11 });
+  assert.deepEqual(decodeKey(Buffer.from([0, 17, 0, 1, 0x67])), { type: 'other', recordType: 17 });
+  assert.deepEqual(decodeKey(Buffer.from([0, 11, 0, 1, 0x67])), { type: 'share', recordType: 11, group: 'g', memberId: null });
+  assert.deepEqual(decodeKey(Buffer.from([0, 10, 0, 1, 0x67, 0, 1, 0x6d])), { type: 'share', recordType: 10, group: 'g', memberId: 'm' });
 
   const v3 = encodeOffsetCommitValue({ offset: 7n, leaderEpoch: 2, metadata: 'm', commitTimestamp: 1000, expireTimestamp: -1 });
   assert.deepEqual([...v3], [0, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 2, 0, 1, 0x6d, 0, 0, 0, 0, 0, 0, 3, 0xe8]);
@@ -211,4 +213,28 @@ test('KIP-496: offsets of topics no member subscribes to expire while the group 
   } finally {
     logs.close();
   }
+});
+
+test('records: KIP-932 share group records (types 10, 11, 12, 14, 15), flexible version 0', async () => {
+  const r = await import('../../../src/coordinator/group/records.ts');
+  // ShareGroupMetadataValue: version, epoch, metadata hash, no tagged fields.
+  assert.equal(r.encodeShareGroupMetadataValue(7, 0n).toString('hex'), '0000' + '00000007' + '0000000000000000' + '00');
+  assert.deepEqual(r.decodeShareGroupMetadataValue(r.encodeShareGroupMetadataValue(7, 5n)), { epoch: 7, metadataHash: 5n });
+  // ShareGroupTargetAssignmentMetadataValue: the epoch, and AssignmentTimestamp as tag 0 (8 bytes).
+  assert.equal(r.encodeShareTargetAssignmentMetadataValue(3, 1).toString('hex'), '0000' + '00000003' + '01' + '00' + '08' + '0000000000000001');
+  // ShareGroupMemberMetadataValue: compact strings, null rack as length 0.
+  const member = { rackId: null, clientId: 'c', clientHost: '/h', subscribedTopicNames: ['t'] };
+  assert.equal(r.encodeShareMemberMetadataValue(member).toString('hex'), '0000' + '00' + '0263' + '032f68' + '02' + '0274' + '00');
+  assert.deepEqual(r.decodeShareMemberMetadataValue(r.encodeShareMemberMetadataValue(member)), member);
+  // ShareGroupCurrentMemberAssignmentValue: epochs, state, one topic with partitions 0 and 1.
+  const topicId = 'AAECAwQFBgcICQoLDA0ODw';
+  const current = { memberEpoch: 2, previousMemberEpoch: 1, state: 2, assignedPartitions: [{ topicId, partitions: [0, 1] }] };
+  assert.equal(
+    r.encodeShareCurrentAssignmentValue(current).toString('hex'),
+    '0000' + '00000002' + '00000001' + '02' + '02' + '000102030405060708090a0b0c0d0e0f' + '03' + '00000000' + '00000001' + '00' + '00',
+  );
+  assert.deepEqual(r.decodeShareCurrentAssignmentValue(r.encodeShareCurrentAssignmentValue(current)), current);
+  // ShareGroupStatePartitionMetadataValue round trip.
+  const spm = { initializingTopics: [], initializedTopics: [{ topicId, topicName: 't', partitions: [0, 3] }], deletingTopics: [{ topicId, topicName: 't' }] };
+  assert.deepEqual(r.decodeShareStatePartitionMetadataValue(r.encodeShareStatePartitionMetadataValue(spm)), spm);
 });
