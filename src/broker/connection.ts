@@ -11,6 +11,8 @@
 // Security (issue 6): a connection belongs to one listener. On SSL listeners the principal
 // comes from the client certificate; on SASL listeners an Authenticator (auth/) gates every
 // request until the client has authenticated, and the principal is the SASL identity.
+// Client quotas (quotas/throttle.ts): a throttled client gets its answer at once, with
+// throttle_time_ms, and the connection is muted (not read) for that time, as Kafka since KIP-219.
 
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -20,6 +22,8 @@ import type { Broker } from './broker.ts';
 import { isSasl, principalFromCertificate, type ListenerSpec } from './listeners.ts';
 import type { RequestContext } from './dispatch.ts';
 import { FrameDecoder } from './frame-decoder.ts';
+import { applyClientQuotas } from './quotas/throttle.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
@@ -172,6 +176,7 @@ export class Connection {
       }
       return;
     }
+    const started = performance.now();
     let request;
     try {
       request = handler.api.decodeRequest(new Reader(frame, header.bodyOffset), apiVersion);
@@ -198,13 +203,17 @@ export class Connection {
       },
     };
     let response;
+    let handlerMs = 0;
     try {
-      response = await handler.handle(request, ctx);
+      const pending = handler.handle(request, ctx);
+      handlerMs = performance.now() - started;
+      response = await pending;
     } catch (err) {
       this.#broker.logger.error(`${handler.api.name} handler failed; closing the connection`, { client: this.clientHost, cause: err });
       this.close();
       return;
     }
+    const throttleMs = applyClientQuotas(this.#broker, { principal: this.principal, clientId: header.clientId, apiKey, requestBytes: frame.length + 4, request, handlerMs }, response);
     if (response !== null && !this.#closed) {
       this.#send(encodeResponseFrame(apiKey, apiVersion, correlationId, (w) => handler.api.encodeResponse(w, apiVersion, response)));
     }
@@ -212,6 +221,14 @@ export class Connection {
       this.#broker.logger.info(`closing connection: ${closeReason}`, { client: this.clientHost });
       this.close();
     }
+    if (throttleMs > 0 && !this.#closed) await this.#mute(throttleMs);
+  }
+
+  /** KIP-219: the answer has gone out; read nothing more from this client for `ms`. */
+  async #mute(ms: number): Promise<void> {
+    this.#socket.pause();
+    await sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => {});
+    if (!this.#closed && this.#queuedBytes <= MAX_QUEUED_BYTES) this.#socket.resume();
   }
 
   /** SaslHandshake and SaslAuthenticate while authenticating: answered by the Authenticator. */

@@ -110,6 +110,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('group.consumer.max.heartbeat.interval.ms', 'int', '15000', 'The maximum heartbeat interval for registered consumers.', { min: 1 }),
   def('group.consumer.max.size', 'int', '2147483647', 'The maximum number of consumers that a single consumer group can accommodate.', { min: 1 }),
   def('group.consumer.assignors', 'list', 'uniform,range', 'The server-side assignors as a list of either names for builtin assignors or full class names for customer assignors.'),
+  def('group.consumer.migration.policy', 'string', 'bidirectional', 'The config that enables converting the non-empty classic group using the consumer embedded protocol to the non-empty consumer group using the consumer group protocol and vice versa.', { oneOf: ['disabled', 'upgrade', 'downgrade', 'bidirectional'] }),
   def('group.share.session.timeout.ms', 'int', '45000', 'The timeout to detect client failures when using the share group protocol.', { min: 1 }),
   def('group.share.heartbeat.interval.ms', 'int', '5000', 'The heartbeat interval given to the members of a share group.', { min: 1 }),
   def('group.share.record.lock.duration.ms', 'int', '30000', 'The record acquisition lock duration in milliseconds for share groups.', { min: 1000 }),
@@ -162,6 +163,8 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('authorizer.class.name', 'string', '', 'The fully qualified name of a class that implements the Authorizer interface; any non-empty value turns on Runnel\'s ACL authorizer.'),
   def('super.users', 'list', '', 'Semicolon-separated principals that are allowed every operation (User:admin;User:CN=ops).'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', 'Whether a resource with no matching ACL is open to everyone.'),
+  def('quota.window.num', 'int', '11', 'The number of samples to retain in memory for client quotas.', { min: 1 }),
+  def('quota.window.size.seconds', 'int', '1', 'The time span of each sample for client quotas.', { min: 1 }),
   def('max.connections.per.ip.overrides', 'string', '', 'A comma-separated list of per-ip or hostname overrides to the default maximum number of connections.'),
 ];
 

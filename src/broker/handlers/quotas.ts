@@ -1,6 +1,5 @@
 // DescribeClientQuotas (key 48) v0-1 and AlterClientQuotas (key 49) v0-1: client quotas are
-// stored in the metadata log and described back; they are not enforced yet (that comes with
-// security and throttling).
+// stored in the metadata log and described back, and enforced by quotas/client-quotas.ts.
 //
 // Entities are sets of (type, name) with types user, client-id and ip; a null name is the
 // default entity of that type. As Kafka (ClientQuotaControlManager): ip cannot be combined
@@ -18,6 +17,7 @@ import type { QuotaEntity } from '../../storage/index.ts';
 import { defineHandler } from '../dispatch.ts';
 import { clusterAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION } from '../auth/authorizer.ts';
+import { CLIENT_QUOTAS } from '../quotas/client-quotas.ts';
 
 const ENTITY_TYPES = ['user', 'client-id', 'ip'];
 const CLIENT_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'];
@@ -97,7 +97,10 @@ export const alterClientQuotasHandler = defineHandler(API.AlterClientQuotas, {
         if (!op.remove && !(op.value > 0)) return fail(`Illegal value ${op.value} for quota ${op.key}: must be positive`);
         changes[op.key] = op.remove ? null : op.value;
       }
-      if (!request.validateOnly && Object.keys(changes).length > 0) broker.logs.alterClientQuotas(entity, changes);
+      if (!request.validateOnly && Object.keys(changes).length > 0) {
+        broker.logs.alterClientQuotas(entity, changes);
+        broker.component(CLIENT_QUOTAS).invalidate();
+      }
       return result;
     });
     return response;
