@@ -16,11 +16,13 @@ export interface Throughput {
   seconds: number;
   /** MB = 10^6 bytes. */
   mbPerSec: number;
+  /** CPU seconds (user + system) of the receiving or writing thread per GB (10^9 bytes). */
+  cpuSecondsPerGb: number;
 }
 
-function throughput(bytes: number, milliseconds: number): Throughput {
+function throughput(bytes: number, milliseconds: number, cpu: NodeJS.CpuUsage): Throughput {
   const seconds = milliseconds / 1000;
-  return { bytes, seconds, mbPerSec: bytes / 1e6 / seconds };
+  return { bytes, seconds, mbPerSec: bytes / 1e6 / seconds, cpuSecondsPerGb: (cpu.user + cpu.system) / 1e6 / (bytes / 1e9) };
 }
 
 // The sender runs in a worker thread, so the main thread only receives, as a broker does.
@@ -50,10 +52,12 @@ export async function loopbackSocket(milliseconds: number): Promise<Throughput> 
     return await new Promise<Throughput>((resolve, reject) => {
       let received = 0;
       let started = 0;
+      let cpu = process.threadCpuUsage();
       server.once('connection', (socket) => {
         started = performance.now();
+        cpu = process.threadCpuUsage();
         socket.on('data', (chunk: Buffer) => (received += chunk.length));
-        socket.on('end', () => resolve(throughput(received, performance.now() - started)));
+        socket.on('end', () => resolve(throughput(received, performance.now() - started, process.threadCpuUsage(cpu))));
         socket.on('error', reject);
       });
       const worker = new Worker(senderSource, { eval: true, workerData: { port, milliseconds } });
@@ -67,30 +71,32 @@ export async function loopbackSocket(milliseconds: number): Promise<Throughput> 
 
 /**
  * Appends 1 MiB buffers to a file for `milliseconds`, optionally with an fdatasync after each,
- * as a log does. The file is truncated every 64 MiB: a long run then needs little disk, and the
- * page cache reuses its pages as it does in a broker that has run a while, instead of touching
- * fresh memory, which on a virtual machine costs more than the write (first runs measured
- * 200-400 MB/s that way, against 1,200-3,000 MB/s with recycled pages).
+ * as a log does. With `recycle`, the file is truncated every 64 MiB: a long run then needs
+ * little disk, and the page cache reuses its pages as it does in a broker that has been running
+ * a while. Without it the file grows (up to `maxBytes`) as a log does, into pages the machine
+ * may never have touched, which on a virtual machine costs more than the write itself
+ * (200-400 MB/s against 1,200-3,000 MB/s with recycled pages on the machines here).
  */
-export async function fileAppend(dir: string, milliseconds: number, sync: boolean): Promise<Throughput> {
-  const path = join(dir, `append-${sync ? 'fdatasync' : 'cache'}.tmp`);
+export async function fileAppend(dir: string, milliseconds: number, sync: boolean, recycle = true, maxBytes = Infinity): Promise<Throughput> {
+  const path = join(dir, `append-${sync ? 'fdatasync' : 'cache'}${recycle ? '' : '-growing'}.tmp`);
   const chunk = Buffer.alloc(MiB, 0x61);
   const fd = openSync(path, 'a');
   let total = 0;
   let inFile = 0;
   const started = performance.now();
+  const cpu = process.threadCpuUsage();
   try {
-    while (performance.now() - started < milliseconds) {
+    while (performance.now() - started < milliseconds && total < maxBytes) {
       writeSync(fd, chunk);
       if (sync) fdatasyncSync(fd);
       total += MiB;
       inFile += MiB;
-      if (inFile >= 64 * MiB) {
+      if (recycle && inFile >= 64 * MiB) {
         ftruncateSync(fd, 0);
         inFile = 0;
       }
     }
-    return throughput(total, performance.now() - started);
+    return throughput(total, performance.now() - started, process.threadCpuUsage(cpu));
   } finally {
     closeSync(fd);
     await rm(path, { force: true });
@@ -100,6 +106,8 @@ export async function fileAppend(dir: string, milliseconds: number, sync: boolea
 export interface Limits {
   loopbackSocket: Throughput;
   fileAppend: Throughput;
+  /** Appends to a growing file (at most 1 GiB), as a log grows. */
+  fileAppendGrowing: Throughput;
   fileAppendFdatasync: Throughput;
 }
 
@@ -108,6 +116,7 @@ export async function measureLimits(dir: string, milliseconds: number): Promise<
   return {
     loopbackSocket: await loopbackSocket(milliseconds),
     fileAppend: await fileAppend(dir, milliseconds, false),
+    fileAppendGrowing: await fileAppend(dir, milliseconds, false, false, 1 << 30),
     fileAppendFdatasync: await fileAppend(dir, milliseconds, true),
   };
 }

@@ -1,126 +1,383 @@
-// `npm run bench`: the machine's limits, then produce and consume throughput through a broker
-// in its own process, printed side by side as ratios. See bench/README.md.
+// `npm run bench`: the machine's limits, then a broker in its own process driven by real
+// librdkafka clients (kcat, confluent-kafka-python) in theirs; printed as a table, with ratios
+// to the limits and the broker's CPU seconds per GB. See bench/README.md.
 //
-//   npm run bench                   full run (a few minutes)
-//   npm run bench -- --quick        smaller runs, about half a minute
-//   npm run bench -- --json         the summary as JSON on stdout (progress goes to stderr)
-//   npm run bench -- --limits-only  only the machine's limits, no broker
+//   npm run bench                     full run (about 10 minutes)
+//   npm run bench -- --quick          a representative subset, about 2 minutes
+//   npm run bench -- --json           the summary as JSON on stdout (progress goes to stderr)
+//   npm run bench -- --save           also keep it in bench/results/<date>-<commit>.json and redraw the chart
+//   npm run bench -- --limits-only    only the machine's limits, no broker
+//   npm run bench -- --only produce   only the throughput workloads whose name matches (no other sections)
+//   npm run bench -- --cpu-prof DIR   run the broker under node --cpu-prof, profiles written to DIR
 
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { API } from '../src/protocol/index.ts';
 import { spawnBrokerProcess, type BrokerProcess } from '../test/helpers/broker.ts';
 import { kcatVersion } from '../test/helpers/kcat.ts';
+import { RawClient } from '../test/helpers/raw-client.ts';
+import { renderChart } from './chart.ts';
+import { measureLatency, type LatencyResult } from './latency.ts';
 import { measureLimits, type Limits } from './limits.ts';
-import { consumeWithKcat, produceWithKcat, writeRecordFile, type WorkloadResult } from './workloads.ts';
+import { cpuSeconds, directoryBytes, peakRssMb, rssMb } from './proc.ts';
+import { consumeWithKcat, produceWithKcat, writeRecordFile, type RunOptions, type WorkloadResult } from './workloads.ts';
 
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    save: { type: 'boolean', default: false },
     'limits-only': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'recovery-gb': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: npm run bench -- [--quick] [--json] [--limits-only]   (see bench/README.md)');
+  console.log('usage: npm run bench -- [--quick] [--json] [--save] [--limits-only] [--only NAME] [--cpu-prof DIR] [--recovery-gb N]   (see bench/README.md)');
   process.exit(0);
 }
 
 const quick = flags.quick;
+const full = flags.only === undefined;
 const limitMs = quick ? 1_000 : 3_000;
 const kcatTimeoutMs = quick ? 180_000 : 600_000;
-const WORKLOADS = [
-  { label: '1 KiB', topic: 'bench-1k', recordBytes: 1024, records: quick ? 30_000 : 300_000 },
-  { label: '100 B', topic: 'bench-100b', recordBytes: 100, records: quick ? 150_000 : 1_500_000 },
-];
-
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-interface Summary {
-  date: string;
-  quick: boolean;
-  machine: { cpus: number; node: string; kcat: string };
-  limits: Limits;
-  workloads: (WorkloadResult & { ratioToSocket: number; ratioToAppend: number })[];
-  broker: { peakRssMiB: number | null; exit: string | null } | null;
-  errors: string[];
+// -- the workload matrix --------------------------------------------------------------
+
+type Acks = '1' | 'all';
+type Codec = 'none' | 'lz4' | 'zstd';
+const SIZES = [
+  { label: '100 B', bytes: 100, records: quick ? 150_000 : 500_000 },
+  { label: '1 KiB', bytes: 1024, records: quick ? 40_000 : 100_000 },
+  { label: '16 KiB', bytes: 16_384, records: quick ? 2_500 : 6_000 },
+] as const;
+type Size = (typeof SIZES)[number];
+
+interface Workload {
+  size: Size;
+  acks: Acks;
+  compression: Codec;
+  partitions: number;
+  /** Read the topic back after producing it (once per size, codec and partition count). */
+  consume: boolean;
+}
+
+function matrix(): Workload[] {
+  const out: Workload[] = [];
+  if (quick) {
+    // The headline figures, then one step away from them along each axis.
+    const [b100, k1, k16] = SIZES;
+    out.push({ size: k1, acks: '1', compression: 'none', partitions: 1, consume: true });
+    out.push({ size: b100, acks: '1', compression: 'none', partitions: 1, consume: true });
+    out.push({ size: k16, acks: '1', compression: 'none', partitions: 1, consume: true });
+    out.push({ size: k1, acks: 'all', compression: 'none', partitions: 1, consume: false });
+    out.push({ size: k1, acks: '1', compression: 'lz4', partitions: 1, consume: true });
+    out.push({ size: k1, acks: '1', compression: 'zstd', partitions: 1, consume: false });
+    out.push({ size: k1, acks: '1', compression: 'none', partitions: 8, consume: false });
+    out.push({ size: k1, acks: '1', compression: 'none', partitions: 64, consume: true });
+    return out;
+  }
+  for (const size of SIZES) {
+    for (const compression of ['none', 'lz4', 'zstd'] as const) {
+      for (const partitions of [1, 8, 64]) {
+        for (const acks of ['1', 'all'] as const) out.push({ size, acks, compression, partitions, consume: acks === '1' });
+      }
+    }
+  }
+  return out;
+}
+
+const label = (w: Workload): string => `${w.size.label} acks=${w.acks} ${w.compression} p${w.partitions}`;
+const topicOf = (w: Workload): string => `bench-${w.size.bytes}-${w.acks}-${w.compression}-p${w.partitions}`;
+const fileOf = (dir: string, size: Size): string => join(dir, `records-${size.bytes}.txt`);
+
+// -- the run --------------------------------------------------------------------------
+
+interface Recovery {
+  /** Bytes of the data directory when the broker was stopped. */
+  logBytes: number;
+  cleanStartMs: number;
+  killStartMs: number;
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'runnel-bench-'));
 const errors: string[] = [];
-let broker: BrokerProcess | undefined;
-process.on('exit', () => broker?.process.kill('SIGKILL'));
+const brokers = new Set<BrokerProcess>();
+process.on('exit', () => {
+  for (const b of brokers) b.process.kill('SIGKILL');
+});
 
-let limits: Limits;
+/** Spawns `runnel start` and times it to its "listening on" line. */
+async function startCli(dataDir: string, config: Record<string, string> = {}, profile = false): Promise<{ broker: BrokerProcess; ms: number }> {
+  const saved = process.env['NODE_OPTIONS'];
+  if (profile && flags['cpu-prof']) {
+    mkdirSync(flags['cpu-prof'], { recursive: true });
+    process.env['NODE_OPTIONS'] = `${saved ?? ''} --cpu-prof --cpu-prof-dir=${resolve(flags['cpu-prof'])}`.trim();
+  }
+  const started = performance.now();
+  try {
+    const broker = await spawnBrokerProcess({ dataDir, config: { 'auto.create.topics.enable': 'true', 'num.partitions': '1', ...config }, startTimeoutMs: 300_000 });
+    brokers.add(broker);
+    void broker.exited.then(() => brokers.delete(broker));
+    return { broker, ms: performance.now() - started };
+  } finally {
+    if (saved === undefined) delete process.env['NODE_OPTIONS'];
+    else process.env['NODE_OPTIONS'] = saved;
+  }
+}
+
+async function stopCleanly(broker: BrokerProcess, what: string): Promise<void> {
+  const exit = await broker.stop('SIGTERM', 120_000);
+  if (exit.code !== 0) errors.push(`${what}: broker exited with ${exit.signal ?? `code ${exit.code}`} on SIGTERM\n${broker.output().slice(-4000)}`);
+}
+
+/** CreateTopics over a plain connection (the protocol codec only), 50 topics a request. */
+async function createTopics(bootstrap: string, topics: { name: string; numPartitions: number }[]): Promise<void> {
+  const client = await RawClient.connect(Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1)));
+  try {
+    for (let i = 0; i < topics.length; i += 50) {
+      const response = await client.request<{ topics: { name: string; errorCode: number; errorMessage: string | null }[] }>(API.CreateTopics.apiKey, 7, {
+        ...API.CreateTopics.createRequest(),
+        topics: topics.slice(i, i + 50).map((t) => ({ name: t.name, numPartitions: t.numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
+        timeoutMs: 300_000,
+      }, 300_000);
+      const failed = response.topics.filter((t) => t.errorCode !== 0);
+      if (failed.length > 0) throw new Error(`CreateTopics: ${failed.map((t) => `${t.name} error ${t.errorCode} ${t.errorMessage ?? ''}`).join(', ')}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    errors.push(`${what}: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/** Node starts, `await startBroker()` in memory, in a fresh process (bench/start-in-process.ts). */
+function inProcessStart(): Promise<{ firstMs: number; warmMedianMs: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(benchDir, 'start-in-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.on('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out)) : reject(new Error(`start-in-process exited with ${code}`))));
+  });
+}
+
+const matrixRuns = matrix().filter((w) => flags.only === undefined || label(w).includes(flags.only) || topicOf(w).includes(flags.only));
 const results: WorkloadResult[] = [];
-let brokerInfo: Summary['broker'] = null;
+const latencies: LatencyResult[] = [];
+let limits: Limits;
+let startCliMs = Number.NaN;
+let idleRss = Number.NaN;
+let loadRss = Number.NaN;
+let startInProcess: { firstMs: number; warmMedianMs: number } | null = null;
+let recovery: Recovery | null = null;
+let partitions10k: { partitions: number; records: number; rssMb: number; peakRssMb: number; createSeconds: number } | null = null;
+
 try {
   log(`machine limits, ${limitMs} ms each ...`);
   limits = await measureLimits(dir, limitMs);
 
   if (!flags['limits-only']) {
-    for (const w of WORKLOADS) {
-      log(`writing ${w.records.toLocaleString('en-US')} records of ${w.label} ...`);
-      await writeRecordFile(join(dir, `${w.topic}.txt`), w.records, w.recordBytes);
+    for (const size of SIZES) {
+      if (!matrixRuns.some((w) => w.size === size) && !(full && size.bytes === 1024)) continue;
+      log(`writing ${size.records.toLocaleString('en-US')} records of ${size.label} ...`);
+      await writeRecordFile(fileOf(dir, size), size.records, size.bytes);
     }
-    try {
-      broker = await spawnBrokerProcess({
-        dataDir: join(dir, 'data'),
-        config: { 'auto.create.topics.enable': 'true', 'num.partitions': '1' },
-      });
-      log(`broker pid ${broker.process.pid} listening on ${broker.bootstrap}`);
-      // Warm-up: creates a topic and lets the broker's JIT see both paths before timing.
-      await writeRecordFile(join(dir, 'warmup.txt'), 20_000, 200);
-      const warmup = { bootstrap: broker.bootstrap, topic: 'bench-warmup', file: join(dir, 'warmup.txt'), records: 20_000, recordBytes: 200, label: 'warm-up', timeoutMs: kcatTimeoutMs };
-      await produceWithKcat(warmup);
-      await consumeWithKcat(warmup);
 
-      for (const w of WORKLOADS) {
-        const options = { ...w, bootstrap: broker.bootstrap, file: join(dir, `${w.topic}.txt`), timeoutMs: kcatTimeoutMs };
-        try {
-          log(`produce ${w.label} ...`);
-          results.push(await produceWithKcat(options));
-          log(`consume ${w.label} ...`);
-          results.push(await consumeWithKcat(options));
-        } catch (error) {
-          errors.push(`${w.label}: ${(error as Error).message}`);
-        }
+    // The main broker: start time, idle memory, the throughput matrix, latency, memory under load.
+    const dataDir = join(dir, 'data');
+    const started = await startCli(dataDir, {}, true);
+    const broker = started.broker;
+    startCliMs = started.ms;
+    const pid = broker.process.pid!;
+    log(`broker pid ${pid} listening on ${broker.bootstrap} after ${startCliMs.toFixed(0)} ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+    idleRss = rssMb(pid);
+
+    await createTopics(broker.bootstrap, matrixRuns.map((w) => ({ name: topicOf(w), numPartitions: w.partitions })));
+    // Warm-up: lets the broker's JIT see both paths before anything is timed.
+    await writeRecordFile(join(dir, 'warmup.txt'), 20_000, 200);
+    const warmup: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-warmup', file: join(dir, 'warmup.txt'), records: 20_000, recordBytes: 200, label: 'warm-up', timeoutMs: kcatTimeoutMs, acks: '1' };
+    await produceWithKcat(warmup);
+    await consumeWithKcat(warmup);
+
+    for (const w of matrixRuns) {
+      const options: RunOptions = {
+        bootstrap: broker.bootstrap, topic: topicOf(w), file: fileOf(dir, w.size), records: w.size.records, recordBytes: w.size.bytes,
+        label: label(w), timeoutMs: kcatTimeoutMs, acks: w.acks, compression: w.compression, partitions: w.partitions, brokerPid: pid,
+      };
+      log(`produce ${options.label} ...`);
+      const produced = await attempt(options.label, () => produceWithKcat(options));
+      if (produced) results.push(produced);
+      if (produced && w.consume) {
+        log(`consume ${options.label} ...`);
+        const consumed = await attempt(`consume ${options.label}`, () => consumeWithKcat(options));
+        if (consumed) results.push(consumed);
       }
-      const peakRssMiB = readPeakRssMiB(broker.process.pid);
-      const exit = await broker.stop('SIGTERM');
-      brokerInfo = { peakRssMiB, exit: exit.signal ?? `code ${exit.code}` };
-      if (exit.code !== 0) errors.push(`broker exited with ${brokerInfo.exit} on SIGTERM\n${broker.output().slice(-4000)}`);
-    } catch (error) {
-      errors.push(`broker: ${(error as Error).message}`);
+    }
+
+    if (full) {
+      const rates = quick ? [50] : [5, 50];
+      await createTopics(broker.bootstrap, rates.map((r) => ({ name: `bench-latency-${r}`, numPartitions: 1 })));
+      for (const mbPerSec of rates) {
+        log(`latency at ${mbPerSec} MB/s ...`);
+        const r = await attempt(`latency ${mbPerSec} MB/s`, () =>
+          measureLatency({ bootstrap: broker.bootstrap, topic: `bench-latency-${mbPerSec}`, mbPerSec, recordBytes: 1024, seconds: quick ? 6 : 15, warmupSeconds: 1 }));
+        if (r) latencies.push(r);
+      }
+    }
+    loadRss = peakRssMb(pid);
+
+    if (full) recovery = await attempt('recovery', () => measureRecovery(broker, dataDir));
+    else await stopCleanly(broker, 'main');
+
+    if (full) {
+      log('startBroker() in a fresh process ...');
+      startInProcess = await attempt('in-process start', inProcessStart);
+      log(`10,000 partitions ...`);
+      partitions10k = await attempt('10,000 partitions', () => manyPartitions(10_000));
     }
   }
+} catch (error) {
+  errors.push(`bench: ${(error as Error).stack ?? (error as Error).message}`);
 } finally {
-  await broker?.kill9();
+  for (const b of brokers) await b.kill9();
   await rm(dir, { recursive: true, force: true });
 }
 
-const summary: Summary = {
+/**
+ * Fills the log to the target size, stops the broker with SIGTERM and times a restart (clean
+ * shutdown: checkpoints trusted); then appends more, kills it with SIGKILL and times the next
+ * start (the unflushed tail is scanned and its CRCs checked).
+ */
+async function measureRecovery(broker: BrokerProcess, dataDir: string): Promise<Recovery> {
+  const size = SIZES[1];
+  const file = fileOf(dir, size);
+  let targetBytes = Number(flags['recovery-gb'] ?? (quick ? 0.5 : 10)) * 1e9;
+  const { bavail, bsize } = statfsSync(dir);
+  const free = bavail * bsize;
+  if (targetBytes > free / 2) {
+    targetBytes = Math.floor(free / 2 / 1e9) * 1e9;
+    log(`recovery: disk space is short, filling to ${targetBytes / 1e9} GB instead`);
+  }
+  await createTopics(broker.bootstrap, [{ name: 'bench-recovery', numPartitions: 1 }]);
+  const fill: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-recovery', file, records: size.records, recordBytes: size.bytes, label: 'recovery fill', timeoutMs: kcatTimeoutMs, acks: '1' };
+  log(`recovery: filling the log to ${(targetBytes / 1e9).toFixed(1)} GB ...`);
+  while (directoryBytes(dataDir) < targetBytes) await produceWithKcat(fill);
+  const logBytes = directoryBytes(dataDir);
+  await stopCleanly(broker, 'recovery');
+
+  log(`recovery: restart after a clean stop (${(logBytes / 1e9).toFixed(2)} GB) ...`);
+  const clean = await startCli(dataDir);
+  await produceWithKcat({ ...fill, bootstrap: clean.broker.bootstrap });
+  await clean.broker.kill9();
+  log('recovery: restart after kill -9 ...');
+  const killed = await startCli(dataDir);
+  // `runnel start` prints "listening" a moment before its SIGTERM handler is in place; a
+  // signal sent at once can still meet Node's default action (seen here once in a few runs).
+  await new Promise((r) => setTimeout(r, 200));
+  await stopCleanly(killed.broker, 'recovery after kill -9');
+  return { logBytes, cleanStartMs: clean.ms, killStartMs: killed.ms };
+}
+
+/** A broker with one topic of `count` partitions and light traffic spread over them; its memory. */
+async function manyPartitions(count: number) {
+  const { broker } = await startCli(join(dir, 'data-10k'));
+  const pid = broker.process.pid!;
+  const created = performance.now();
+  await createTopics(broker.bootstrap, [{ name: 'bench-10k', numPartitions: count }]);
+  const createSeconds = (performance.now() - created) / 1000;
+  const records = count * 10;
+  const file = join(dir, 'records-10k.txt');
+  await writeRecordFile(file, records, 100);
+  await produceWithKcat({ bootstrap: broker.bootstrap, topic: 'bench-10k', file, records, recordBytes: 100, label: '10k partitions', timeoutMs: kcatTimeoutMs, acks: '1', partitions: count });
+  await new Promise((r) => setTimeout(r, 1000));
+  const result = { partitions: count, records, rssMb: rssMb(pid), peakRssMb: peakRssMb(pid), createSeconds, cpuSeconds: cpuSeconds(pid) };
+  await stopCleanly(broker, '10,000 partitions');
+  return result;
+}
+
+// -- the summary ----------------------------------------------------------------------
+
+const find = (op: 'produce' | 'consume', bytes: number, acks: Acks | null = '1'): WorkloadResult | undefined =>
+  results.find((r) => r.op === op && r.recordBytes === bytes && r.compression === 'none' && r.partitions === 1 && (op === 'consume' || r.acks === acks));
+const produce1k = find('produce', 1024);
+const produce100 = find('produce', 100);
+const fetch1k = find('consume', 1024);
+const latency50 = latencies.find((l) => l.mbPerSec === 50);
+const commit = gitCommit();
+const summary = {
   date: new Date().toISOString(),
+  commit,
   quick,
   machine: { cpus: availableParallelism(), node: process.version, kcat: await kcatVersion().then(shortVersion, (e: Error) => e.message) },
-  limits,
-  workloads: results.map((r) => ({
-    ...r,
-    ratioToSocket: r.mbPerSec / limits.loopbackSocket.mbPerSec,
-    ratioToAppend: r.mbPerSec / limits.fileAppend.mbPerSec,
-  })),
-  broker: brokerInfo,
+  produce_1k_mb_s: produce1k?.mbPerSec ?? null,
+  produce_100b_records_s: produce100?.recordsPerSec ?? null,
+  fetch_1k_mb_s: fetch1k?.mbPerSec ?? null,
+  produce_p99_ms: latency50?.produce.p99 ?? null,
+  e2e_p99_ms: latency50?.endToEnd.p99 ?? null,
+  cpu_s_per_gb_produce: produce1k?.cpuSecondsPerGb ?? null,
+  cpu_s_per_gb_fetch: fetch1k?.cpuSecondsPerGb ?? null,
+  cpu_s_per_gb_produce_user: produce1k?.userCpuSecondsPerGb ?? null,
+  cpu_s_per_gb_fetch_user: fetch1k?.userCpuSecondsPerGb ?? null,
+  raw_cpu_s_per_gb: limits!.loopbackSocket.cpuSecondsPerGb + limits!.fileAppendGrowing.cpuSecondsPerGb,
+  socket_limit_mb_s: limits!.loopbackSocket.mbPerSec,
+  disk_limit_mb_s: limits!.fileAppend.mbPerSec,
+  start_in_process_ms: startInProcess?.firstMs ?? null,
+  start_cli_ms: Number.isNaN(startCliMs) ? null : startCliMs,
+  idle_rss_mb: Number.isNaN(idleRss) ? null : idleRss,
+  load_rss_mb: Number.isNaN(loadRss) ? null : loadRss,
+  partitions_10k_rss_mb: partitions10k?.rssMb ?? null,
+  recovery_log_gb: recovery ? recovery.logBytes / 1e9 : null,
+  recovery_clean_ms: recovery?.cleanStartMs ?? null,
+  recovery_kill9_ms: recovery?.killStartMs ?? null,
+  limits: limits!,
+  workloads: results.map((r) => ({ ...r, ratioToSocket: r.mbPerSec / limits!.loopbackSocket.mbPerSec, ratioToAppend: r.mbPerSec / limits!.fileAppend.mbPerSec })),
+  latency: latencies,
+  startInProcess,
+  partitions10k,
+  recovery,
   errors,
 };
 
 if (flags.json) console.log(JSON.stringify(summary, null, 2));
-else console.log(table(summary));
+else console.log(table());
+if (flags.save) {
+  const resultsDir = join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${summary.date.slice(0, 10)}-${commit}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+  log(`saved ${file}`);
+  log(`chart ${renderChart(resultsDir)}`);
+}
 for (const error of errors) log(`\nERROR ${error}`);
 process.exitCode = errors.length > 0 ? 1 : 0;
+
+function gitCommit(): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: benchDir, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: join(benchDir, '..'), encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** "Version 1.7.1 (JSON, ..., librdkafka 2.0.2 builtin.features=...)" → "1.7.1 (librdkafka 2.0.2)". */
 function shortVersion(line: string): string {
@@ -128,41 +385,43 @@ function shortVersion(line: string): string {
   return match ? `${match[1]} (librdkafka ${match[2]})` : line;
 }
 
-function readPeakRssMiB(pid: number | undefined): number | null {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-function table(s: Summary): string {
-  const n = (value: number, digits = 0): string =>
-    value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+function table(): string {
+  const s = summary;
+  const n = (value: number | null | undefined, digits = 0): string =>
+    value === null || value === undefined || Number.isNaN(value) ? '-' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const row = (cells: string[], widths: number[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const lines = [
-    `Runnel bench ${s.date}${s.quick ? ' (quick)' : ''}: ${s.machine.cpus} cores, node ${s.machine.node}, kcat ${s.machine.kcat}`,
+    `Runnel bench ${s.date} at ${s.commit}${s.quick ? ' (quick)' : ''}: ${s.machine.cpus} cores, node ${s.machine.node}, kcat ${s.machine.kcat}`,
     '',
-    'machine limits                               MB/s',
-    row(['  loopback socket into Node, 1 MiB writes', n(s.limits.loopbackSocket.mbPerSec)], [42, 8]),
-    row(['  file append, page cache, 1 MiB', n(s.limits.fileAppend.mbPerSec)], [42, 8]),
-    row(['  file append + fdatasync per MiB', n(s.limits.fileAppendFdatasync.mbPerSec)], [42, 8]),
+    'machine limits                                         MB/s  cpu s/GB',
+    row(['  loopback socket into Node, 1 MiB writes (receiver)', n(s.limits.loopbackSocket.mbPerSec), n(s.limits.loopbackSocket.cpuSecondsPerGb, 2)], [50, 8, 9]),
+    row(['  file append, page cache, 1 MiB, recycled pages', n(s.limits.fileAppend.mbPerSec), n(s.limits.fileAppend.cpuSecondsPerGb, 2)], [50, 8, 9]),
+    row(['  file append, page cache, 1 MiB, growing file', n(s.limits.fileAppendGrowing.mbPerSec), n(s.limits.fileAppendGrowing.cpuSecondsPerGb, 2)], [50, 8, 9]),
+    row(['  file append + fdatasync per MiB', n(s.limits.fileAppendFdatasync.mbPerSec), n(s.limits.fileAppendFdatasync.cpuSecondsPerGb, 2)], [50, 8, 9]),
+    `  raw cost of receiving and appending a GB: ${n(s.raw_cpu_s_per_gb, 2)} CPU s`,
   ];
   if (s.workloads.length > 0) {
-    const widths = [14, 10, 8, 11, 8, 9, 9];
-    lines.push('', row(['workload', 'records', 'seconds', 'records/s', 'MB/s', '/socket', '/append'], widths));
+    const widths = [38, 9, 7, 10, 7, 7, 7, 8, 6, 6];
+    lines.push('', row(['workload', 'records', 'seconds', 'records/s', 'MB/s', '/socket', '/append', 'cpu s/GB', 'user', 'sys'], widths));
     for (const w of s.workloads) {
       lines.push(row([
-        w.name, n(w.records), n(w.seconds, 2), n(w.recordsPerSec), n(w.mbPerSec, 1),
-        n(w.ratioToSocket, 3), n(w.ratioToAppend, 3),
+        w.name, n(w.records), n(w.seconds, 2), n(w.recordsPerSec), n(w.mbPerSec, 1), n(w.ratioToSocket, 3), n(w.ratioToAppend, 3),
+        n(w.cpuSecondsPerGb, 2), n(w.userCpuSecondsPerGb, 2), n(w.systemCpuSecondsPerGb, 2),
       ], widths));
     }
   }
-  if (s.broker) {
-    lines.push('', `broker: peak RSS ${s.broker.peakRssMiB === null ? '?' : `${n(s.broker.peakRssMiB)} MiB`}, exit on SIGTERM: ${s.broker.exit}`);
+  if (s.latency.length > 0) {
+    const widths = [38, 9, 9, 9, 9, 9, 9];
+    lines.push('', row(['latency, 1 KiB records, acks=1 (ms)', 'prod p50', 'p99', 'p99.9', 'e2e p50', 'p99', 'p99.9'], widths));
+    for (const l of s.latency) {
+      lines.push(row([`  at ${l.mbPerSec} MB/s`, n(l.produce.p50, 2), n(l.produce.p99, 2), n(l.produce.p999, 2), n(l.endToEnd.p50, 2), n(l.endToEnd.p99, 2), n(l.endToEnd.p999, 2)], widths));
+    }
   }
-  lines.push('', 'MB = 10^6 value bytes; /socket and /append: MB/s divided by that limit, measured in this run.');
+  lines.push('');
+  if (s.start_cli_ms !== null) lines.push(`start: CLI to "listening" ${n(s.start_cli_ms)} ms; startBroker() in memory ${s.startInProcess ? `${n(s.startInProcess.firstMs, 1)} ms first, ${n(s.startInProcess.warmMedianMs, 1)} ms after` : '-'}`);
+  if (s.idle_rss_mb !== null) lines.push(`memory: idle RSS ${n(s.idle_rss_mb)} MB, peak under load ${n(s.load_rss_mb)} MB${s.partitions10k ? `; ${n(s.partitions10k.partitions)} partitions: RSS ${n(s.partitions10k.rssMb)} MB (created in ${n(s.partitions10k.createSeconds, 1)} s)` : ''}`);
+  if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);
+  lines.push('', 'MB = 10^6 value bytes; /socket, /append: MB/s divided by that limit of this run; cpu s/GB: broker CPU seconds per 10^9 value bytes.');
   return lines.join('\n');
 }

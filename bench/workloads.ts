@@ -2,12 +2,14 @@
 //
 // kcat is a C client, so the client side is rarely the bottleneck and the numbers describe the
 // broker. Each run is a whole kcat process: the wall time includes its start, the metadata round
-// trip and, for produce, waiting for every acknowledgement (acks=all, librdkafka's default).
+// trip and, for produce, waiting for every acknowledgement. The broker's CPU time over the same
+// span comes from /proc (bench/proc.ts).
 
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 import { kcat } from '../test/helpers/kcat.ts';
+import { cpuTimes, type CpuTimes } from './proc.ts';
 
 export interface WorkloadResult {
   name: string;
@@ -20,6 +22,17 @@ export interface WorkloadResult {
   recordsPerSec: number;
   /** MB = 10^6 bytes. */
   mbPerSec: number;
+  acks: '1' | 'all' | null;
+  compression: 'none' | 'lz4' | 'zstd';
+  partitions: number;
+  /** The broker process's user + system CPU time during the run. */
+  brokerCpuSeconds: number;
+  /** Broker CPU seconds (user + system) per GB (10^9) of value bytes. */
+  cpuSecondsPerGb: number;
+  /** The user part: the broker's own code, its garbage collector and compiler threads. */
+  userCpuSecondsPerGb: number;
+  /** The system part: the kernel's socket and page-cache work on the broker's behalf. */
+  systemCpuSecondsPerGb: number;
 }
 
 /**
@@ -54,45 +67,80 @@ export async function writeRecordFile(path: string, records: number, recordBytes
   await once(out, 'finish');
 }
 
-function result(name: string, op: WorkloadResult['op'], records: number, recordBytes: number, ms: number): WorkloadResult {
-  const seconds = ms / 1000;
-  const bytes = records * recordBytes;
-  return { name, op, recordBytes, records, bytes, seconds, recordsPerSec: records / seconds, mbPerSec: bytes / 1e6 / seconds };
-}
-
 export interface RunOptions {
   bootstrap: string;
   topic: string;
   file: string;
   records: number;
   recordBytes: number;
+  /** Printed name of the workload. */
   label: string;
   timeoutMs: number;
+  /** Produce only: 1 or 'all'; default 'all' (librdkafka's default). */
+  acks?: '1' | 'all';
+  /** Produce only: librdkafka's compression.codec; default none. */
+  compression?: 'none' | 'lz4' | 'zstd';
+  /** Partitions of the topic: 1 sends to and reads partition 0; more spread records at random and read them all. */
+  partitions?: number;
+  /** The broker's pid, for its CPU time over the run. */
+  brokerPid?: number;
 }
 
-/** `kcat -P -l file`: every line one record, to partition 0. */
-export async function produceWithKcat(options: RunOptions): Promise<WorkloadResult> {
-  const { durationMs } = await kcat(
-    ['-P', '-b', options.bootstrap, '-t', options.topic, '-p', '0', '-l', options.file],
-    { timeoutMs: options.timeoutMs },
-  );
-  return result(`produce ${options.label}`, 'produce', options.records, options.recordBytes, durationMs);
+function result(op: WorkloadResult['op'], o: RunOptions, ms: number, cpu: CpuTimes): WorkloadResult {
+  const seconds = ms / 1000;
+  const bytes = o.records * o.recordBytes;
+  const gb = bytes / 1e9;
+  return {
+    name: `${op} ${o.label}`,
+    op,
+    recordBytes: o.recordBytes,
+    records: o.records,
+    bytes,
+    seconds,
+    recordsPerSec: o.records / seconds,
+    mbPerSec: bytes / 1e6 / seconds,
+    acks: op === 'produce' ? (o.acks ?? 'all') : null,
+    compression: o.compression ?? 'none',
+    partitions: o.partitions ?? 1,
+    brokerCpuSeconds: cpu.user + cpu.system,
+    cpuSecondsPerGb: (cpu.user + cpu.system) / gb,
+    userCpuSecondsPerGb: cpu.user / gb,
+    systemCpuSecondsPerGb: cpu.system / gb,
+  };
 }
 
-/** `kcat -C -e -o beginning`: reads the partition to its end; counts the records that arrive. */
-export async function consumeWithKcat(options: RunOptions): Promise<WorkloadResult> {
+function partitionArgs(o: RunOptions): string[] {
+  return (o.partitions ?? 1) === 1 ? ['-p', '0'] : [];
+}
+
+/** The broker's CPU time spent while `run` runs (NaN without a pid). */
+async function withBrokerCpu<T>(pid: number | undefined, run: () => Promise<T>): Promise<[T, CpuTimes]> {
+  const none = { user: Number.NaN, system: Number.NaN };
+  const before = pid === undefined ? none : cpuTimes(pid);
+  const value = await run();
+  const after = pid === undefined ? none : cpuTimes(pid);
+  return [value, { user: after.user - before.user, system: after.system - before.system }];
+}
+
+/** `kcat -P -l file`: every line one record; done when every record is acknowledged. */
+export async function produceWithKcat(o: RunOptions): Promise<WorkloadResult> {
+  const args = ['-P', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-X', `acks=${o.acks === '1' ? 1 : -1}`];
+  if (o.compression && o.compression !== 'none') args.push('-z', o.compression);
+  const [{ durationMs }, cpu] = await withBrokerCpu(o.brokerPid, () => kcat([...args, '-l', o.file], { timeoutMs: o.timeoutMs }));
+  return result('produce', o, durationMs, cpu);
+}
+
+/** `kcat -C -e -o beginning`: reads the partition(s) to the end; counts the records that arrive. */
+export async function consumeWithKcat(o: RunOptions): Promise<WorkloadResult> {
   let lines = 0;
-  const { durationMs } = await kcat(
-    ['-C', '-b', options.bootstrap, '-t', options.topic, '-p', '0', '-o', 'beginning', '-e', '-q'],
-    {
-      timeoutMs: options.timeoutMs,
+  const [{ durationMs }, cpu] = await withBrokerCpu(o.brokerPid, () =>
+    kcat(['-C', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-o', 'beginning', '-e', '-q'], {
+      timeoutMs: o.timeoutMs,
       onStdout: (chunk) => {
         for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
       },
-    },
+    }),
   );
-  if (lines !== options.records) {
-    throw new Error(`consume ${options.label}: kcat read ${lines} records, expected ${options.records}`);
-  }
-  return result(`consume ${options.label}`, 'consume', options.records, options.recordBytes, durationMs);
+  if (lines !== o.records) throw new Error(`consume ${o.label}: kcat read ${lines} records, expected ${o.records}`);
+  return result('consume', o, durationMs, cpu);
 }
