@@ -7,7 +7,8 @@
 // log is cleaned when dirty bytes / cleanable bytes reach min.cleanable.dirty.ratio, or when
 // the oldest dirty record is older than max.compaction.lag.ms.
 //
-// 1. Offset map: the latest offset of every key in the dirty part.
+// 1. Offset map: the latest offset of every key in the dirty part (records of aborted or
+//    still open transactions left out, as Kafka does: they must not hide an older value).
 // 2. Rewrite, segment group by segment group (consecutive segments whose sizes add up to at
 //    most segment.bytes), from the start of the log to the end of the cleanable range: a
 //    record stays when it has a key, no later offset for its key is in the map, and it is
@@ -155,6 +156,13 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
   // the map outgrows maxMapBytes, this pass stops at the end of the last segment mapped
   // whole (at least one), and the next pass goes on from there.
   const latest = new Map<string, number>();
+  // A transactional record shadows older ones only once its transaction committed: an
+  // aborted one (or one still open) must not make the cleaner drop the value before it, as
+  // Kafka's cleaner leaves aborted transactions out of its offset map.
+  const stableEnd = log.lastStableOffset;
+  const aborted = log.abortedTransactions(plan.dirtyFrom, stableEnd);
+  const shadows = (b: RecordBatch) =>
+    !b.isTransactional || (b.baseOffset < stableEnd && !aborted.some((a) => a.producerId === BigInt(b.producerId) && a.firstOffset <= b.baseOffset && b.baseOffset <= a.lastOffset));
   const maxMapBytes = options.maxMapBytes ?? 128 << 20;
   let mapBytes = 0;
   let mapped = 0;
@@ -164,7 +172,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
       if (mapBytes > maxMapBytes && mapped > 0) break;
       for await (const bytes of batchesOf(seg)) {
         const batch = decodeRecordBatch(bytes, 0, decode);
-        if (!batch.isControl) {
+        if (!batch.isControl && shadows(batch)) {
           for (const r of batch.records) {
             if (r.key === null || r.offset < plan.dirtyFrom) continue;
             const key = r.key.toString('latin1');
