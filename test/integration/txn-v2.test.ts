@@ -58,6 +58,15 @@ async function committedOffset(c: RawClient, groupId: string) {
   return Number(r.topics[0].partitions[0].committedOffset);
 }
 
+/** OffsetFetch with requireStable (KIP-447), v7 and v8 forms: [offset, error code] of each. */
+async function stableOffset(c: RawClient, groupId: string) {
+  const v7 = await c.request(API.OffsetFetch.apiKey, 7, { ...API.OffsetFetch.createRequest(), groupId, requireStable: true, topics: [{ name: 'v2-in', partitionIndexes: [0] }] });
+  const v8 = await c.request(API.OffsetFetch.apiKey, 8, { ...API.OffsetFetch.createRequest(), requireStable: true, groups: [{ groupId, memberId: null, memberEpoch: -1, topics: [{ name: 'v2-in', topicId: ZERO_UUID, partitionIndexes: [0] }] }] });
+  const p7 = v7.topics[0].partitions[0];
+  const p8 = v8.groups[0].topics[0].partitions[0];
+  return [[Number(p7.committedOffset), p7.errorCode], [Number(p8.committedOffset), p8.errorCode]];
+}
+
 /** What a read_committed consumer keeps of partition 0, with the partition's offsets. */
 async function readCommitted(c: RawClient, topic: string) {
   const fetch = API.Fetch.createRequest();
@@ -117,11 +126,14 @@ test('transactions v2: implicit partitions, offsets in the transaction, epoch bu
   assert.deepEqual(topics, ['__consumer_offsets', 'v2-out']);
   assert.deepEqual((await readCommitted(c, 'v2-out')).values, []);
   assert.equal(await committedOffset(c, 'v2-group'), -1, 'offsets of an open transaction are not visible');
+  const unstable = [-1, ErrorCode.UNSTABLE_OFFSET_COMMIT];
+  assert.deepEqual(await stableOffset(c, 'v2-group'), [unstable, unstable]);
 
   const end1 = await endTxn(c, 'tx-v2', producerId, e0, true);
   assert.deepEqual(end1, { errorCode: 0, producerId, producerEpoch: e0 + 1 });
   assert.deepEqual((await readCommitted(c, 'v2-out')).values, ['a1', 'a2', 'a3']);
   assert.equal(await committedOffset(c, 'v2-group'), 42);
+  assert.deepEqual(await stableOffset(c, 'v2-group'), [[42, 0], [42, 0]]);
   // A retried EndTxn (the epoch before the bump) succeeds with the same answer.
   assert.deepEqual(await endTxn(c, 'tx-v2', producerId, e0, true), end1);
   assert.equal((await endTxn(c, 'tx-v2', producerId, e0, false)).errorCode, ErrorCode.INVALID_TXN_STATE);

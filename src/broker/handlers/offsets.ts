@@ -13,7 +13,8 @@
 // expiry, stored in OffsetCommitValue v1 as Kafka does.
 // OffsetFetch: one group (v0-7, null topics = all from v2) or a batch of groups (v8+),
 // topics by id from v10. A partition without a committed offset answers offset -1 and
-// metadata "". RequireStable has nothing to wait for until transactions exist.
+// metadata "". RequireStable (v7+, KIP-447): a partition an ongoing transaction has
+// committed an offset of answers UNSTABLE_OFFSET_COMMIT (offset -1) until the transaction ends.
 // OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members and a protocol type other than
 // "consumer"), GROUP_SUBSCRIBED_TO_TOPIC for topics the members subscribe to.
 // ACLs (issue 6), as KafkaApis: OffsetCommit needs READ on the group (every partition
@@ -98,8 +99,12 @@ export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
 type FetchTopic = { name: string; topicId: string; partitionIndexes: number[] | null };
 type FetchedPartition = { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number };
 
-/** Offsets of one group: the requested topics, or every topic with a committed offset. */
-function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: FetchTopic[] | null, byId: boolean, mayDescribe: (topic: string) => boolean) {
+/**
+ * Offsets of one group: the requested topics, or every topic with a committed offset. KIP-447:
+ * `unstable` names the partitions a transaction holds an offset of (requireStable), answered
+ * UNSTABLE_OFFSET_COMMIT, which clients retry until the transaction ends.
+ */
+function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: FetchTopic[] | null, byId: boolean, mayDescribe: (topic: string) => boolean, unstable: (topic: string, partition: number) => boolean) {
   const none = (partitionIndex: number, errorCode = 0): FetchedPartition => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode });
   const out: { name: string; topicId: string; partitions: FetchedPartition[] }[] = [];
   const requested: FetchTopic[] =
@@ -121,6 +126,7 @@ function fetchGroupOffsets(broker: Broker, group: Group | undefined, topics: Fet
       partitions: indexes.map((i) => {
         if (name === null) return none(i, ErrorCode.UNKNOWN_TOPIC_ID);
         if (!mayDescribe(name)) return none(i, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        if (unstable(name, i)) return none(i, ErrorCode.UNSTABLE_OFFSET_COMMIT);
         const o = committed?.get(i);
         return o ? { partitionIndex: i, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: 0 } : none(i);
       }),
@@ -151,6 +157,7 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
             g.topics === null ? null : g.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitionIndexes: t.partitionIndexes })),
             byId,
             mayDescribe,
+            (topic, partition) => request.requireStable && coordinator.hasPendingTransactionalOffset(g.groupId, topic, partition),
           );
         });
         response.groups.push({
@@ -169,7 +176,7 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
       else response.topics = (requested ?? []).map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) }));
       return response;
     }
-    const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false, mayDescribe));
+    const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false, mayDescribe, (topic, partition) => apiVersion >= 7 && request.requireStable && coordinator.hasPendingTransactionalOffset(request.groupId, topic, partition)));
     response.topics = topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), ...p })) }));
     return response;
   },
