@@ -103,6 +103,8 @@ export class Connection {
   #chunks: Buffer[] = [];
   #buffered = 0;
   #versions = new Map<number, VersionRange>();
+  /** Finalized cluster features from ApiVersions v3+ (KIP-584), e.g. transaction.version. */
+  #features = new Map<string, number>();
   readonly #caps: Readonly<Partial<Record<ApiName, number>>>;
   #closed = false;
   #closeError: KafkaError | undefined;
@@ -192,6 +194,11 @@ export class Connection {
     return range.max;
   }
 
+  /** A finalized feature's level (its max version level), 0 when the broker names none. */
+  featureLevel(name: string): number {
+    return this.#features.get(name) ?? 0;
+  }
+
   supports(api: ApiDef): boolean {
     return this.#versions.has(api.apiKey);
   }
@@ -216,6 +223,7 @@ export class Connection {
       const error = KafkaError.fromCode(response.errorCode);
       if (error !== null) throw error;
       this.#versions = commonVersions(response, this.#caps);
+      this.#features = new Map(response.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel]));
       return;
     }
     throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `broker ${this.address} supports no ApiVersions version this client knows`);

@@ -35,6 +35,7 @@ export {
   type ProducerRecord,
   type RecordMetadata,
 } from './producer/producer.ts';
+export type { ConsumerGroupMetadata, TransactionOffset, TransactionState } from './producer/transactions.ts';
 export { consistentPartitionForKey, murmur2, partitionForKey, type Partitioner, type PartitionerContext, type PartitionerName } from './producer/partitioner.ts';
 export {
   Consumer,

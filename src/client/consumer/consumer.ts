@@ -27,6 +27,7 @@ import { KafkaError } from '../errors.ts';
 import { listOffsets, type OffsetSpec } from '../offsets.ts';
 import type { Assignor } from './assignors.ts';
 import { GroupMember, type CommitOffset } from './group.ts';
+import type { ConsumerGroupMetadata } from '../producer/transactions.ts';
 
 export interface ConsumerOptions extends ClientOptions {
   /** Where to start when there is no position (no commit, or out of range). Default 'latest'. */
@@ -148,6 +149,16 @@ export class Consumer {
   groupState(): { memberId: string; generationId: number; protocol: string | undefined } | undefined {
     const g = this.#group;
     return g === undefined ? undefined : { memberId: g.memberId, generationId: g.generationId, protocol: g.protocol };
+  }
+
+  /**
+   * What a transactional producer's sendOffsetsToTransaction() needs to commit offsets for
+   * this member's group, fenced by its generation (KIP-447).
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const g = this.#group;
+    if (g === undefined) throw new TypeError('groupMetadata() needs the groupId option');
+    return { groupId: g.groupId, generationId: g.generationId, memberId: g.memberId, groupInstanceId: g.groupInstanceId };
   }
 
   /** Commits offsets for the group: the given ones, or the position of every assigned partition. */
@@ -286,8 +297,15 @@ export class Consumer {
 
   #handedOut(r: ConsumerRecord): void {
     const state = this.#partitions.get(key(r.topic, r.partition));
-    if (state !== undefined) state.position = r.offset + 1;
+    if (state !== undefined) state.position = this.#nextAfter.get(r) ?? r.offset + 1;
   }
+
+  /**
+   * For the last record a fetch buffered per partition: where that fetch ended. Control
+   * batches and aborted transactions after it are stepped over, so the position (what a
+   * group commits) moves past them once the record is handed out, as in Java.
+   */
+  #nextAfter = new WeakMap<ConsumerRecord, number>();
 
   /** Records one by one until close(); a `break` leaves the rest for the next read. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord, void, undefined> {
@@ -524,6 +542,7 @@ export class Consumer {
     }
     state.fetchOffset = next;
     if (this.#buffer.length === before) state.position = next;
+    else this.#nextAfter.set(this.#buffer[this.#buffer.length - 1]!, next);
   }
 
   /** Stops reading (a fetch in flight is abandoned); a group member commits and leaves the group. */

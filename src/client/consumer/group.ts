@@ -15,6 +15,7 @@
 import { API, ErrorCode, ZERO_UUID, type OffsetCommitRequest, type OffsetFetchRequest } from '../../protocol/index.ts';
 import type { ClientCore } from '../client.ts';
 import type { Connection } from '../connection.ts';
+import { COORDINATOR_GROUP, findCoordinator } from '../coordinator.ts';
 import { KafkaError } from '../errors.ts';
 import {
   builtInAssignor,
@@ -92,6 +93,10 @@ export class GroupMember {
     this.#needsJoin = true;
   }
 
+  get groupInstanceId(): string | null {
+    return this.#groupInstanceId;
+  }
+
   get topics(): readonly string[] {
     return this.#topics;
   }
@@ -133,17 +138,7 @@ export class GroupMember {
 
   async #coordinatorConnection(): Promise<Connection> {
     if (this.#coordinator !== undefined && !this.#coordinator.closed) return this.#coordinator;
-    const connection = await this.#core.metadata.anyConnection();
-    const body = API.FindCoordinator.createRequest();
-    body.key = this.groupId;
-    body.keyType = 0;
-    body.coordinatorKeys = [this.groupId];
-    const response = await connection.request(API.FindCoordinator, body);
-    const c = connection.versionFor(API.FindCoordinator) >= 4 ? response.coordinators[0] : response;
-    if (c === undefined) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const error = KafkaError.fromCode(c.errorCode, { brokerMessage: c.errorMessage });
-    if (error !== null) throw error;
-    this.#coordinator = await this.#core.pool.get({ host: c.host, port: c.port }, c.nodeId);
+    this.#coordinator = await findCoordinator(this.#core, this.groupId, COORDINATOR_GROUP);
     return this.#coordinator;
   }
 

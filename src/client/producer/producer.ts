@@ -9,10 +9,15 @@
 // partition errors put the batch back (after a metadata refresh when leaders moved) until
 // `retries` run out, and the error then keeps its code and flags with the cause attached.
 //
-// Idempotence and transactions (issue 5) slot in at `#batchOptions()`: a producer id, epoch
-// and per-partition sequence numbers go into each batch's header there, and InitProducerId
-// runs in `#init()`. Until then batches carry no producer id (-1) and retries may reorder
-// or duplicate, as with the Java client's enable.idempotence=false.
+// Idempotence (on by default, as the Java client's enable.idempotence since Kafka 3.0): a
+// batch is stamped with the producer id, epoch and its partition's next sequence number
+// when it is first picked for sending, and keeps them through retries, so the broker
+// drops a retried batch it already wrote. Batches of a partition go out in sequence order,
+// and none while an earlier one waits to be retried. OUT_OF_ORDER_SEQUENCE_NUMBER behind
+// an earlier batch still unresolved is retried; a real gap (a batch lost for good) or
+// UNKNOWN_PRODUCER_ID bumps the epoch and starts sequences over (KIP-360); a
+// DUPLICATE_SEQUENCE_NUMBER answer means the broker has the batch already. Transactions:
+// transactions.ts holds the state machine; batches wait here for AddPartitionsToTxn.
 
 import {
   API,
@@ -25,6 +30,7 @@ import {
 } from '../../protocol/index.ts';
 import { ClientCore, sleep, type ClientOptions } from '../client.ts';
 import { KafkaError } from '../errors.ts';
+import { ProducerSession, type ConsumerGroupMetadata, type TransactionOffset, type TransactionState } from './transactions.ts';
 import { StickyPartitions, consistentPartitionForKey, partitionForKey, type Partitioner, type PartitionerName } from './partitioner.ts';
 
 export type Acks = 0 | 1 | -1 | 'all';
@@ -54,6 +60,15 @@ export interface ProducerOptions extends ClientOptions {
   partitioner?: PartitionerName | Partitioner;
   /** Metadata requests may create missing topics. Default true, as the Java producer. */
   allowAutoTopicCreation?: boolean;
+  /**
+   * Exactly-once per partition (enable.idempotence). Default true unless acks is 0 or 1 or
+   * maxInFlightRequests is over 5, as in Java; true with those is a configuration error.
+   */
+  idempotent?: boolean;
+  /** Makes the producer transactional (transactional.id); needs initTransactions() first. */
+  transactionalId?: string;
+  /** How long the coordinator lets a transaction stay open before aborting it. Default 60000. */
+  transactionTimeoutMs?: number;
 }
 
 export type HeaderValue = string | Uint8Array | null;
@@ -93,6 +108,10 @@ interface Batch {
   attempts: number;
   timer: NodeJS.Timeout | undefined;
   encoded: Buffer | undefined;
+  /** Idempotence stamp, kept through retries: -1 until the batch is first picked. */
+  producerId: number;
+  producerEpoch: number;
+  sequence: number;
 }
 
 const RECORD_OVERHEAD = 24;
@@ -130,6 +149,18 @@ export class Producer {
   #closed = false;
   /** Errors of write() calls, reported by flush(). */
   #writeErrors: unknown[] = [];
+  /** Idempotence and transactions; undefined with idempotence off. */
+  #session: ProducerSession | undefined;
+  readonly #idempotenceExplicit: boolean;
+  /** Stamped batches not yet answered for good, by partition: retries keep their order. */
+  #unresolved = new Map<string, Set<Batch>>();
+  /** Partitions with a batch waiting out a retry backoff: nothing else goes to them meanwhile. */
+  #retrying = new Map<string, number>();
+  /** Produce requests awaiting answers (an epoch bump waits for them). */
+  #sending = 0;
+  /** The current transaction sent offsets / lost a batch. */
+  #txnOffsets = false;
+  #txnBatchFailed = false;
 
   constructor(options: ProducerOptions = {}) {
     this.#core = new ClientCore(options, { allowAutoTopicCreation: true });
@@ -149,6 +180,76 @@ export class Producer {
     }
     this.#partitioner = typeof partitioner === 'function' ? partitioner : undefined;
     this.#consistent = partitioner === 'consistent_random';
+    const transactionalId = options.transactionalId;
+    if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId === '')) throw new TypeError('transactionalId must be a non-empty string');
+    if (transactionalId !== undefined && options.idempotent === false) throw new TypeError('a transactional producer needs idempotence (idempotent: false was given)');
+    this.#idempotenceExplicit = options.idempotent === true || transactionalId !== undefined;
+    const idempotent = options.idempotent ?? (transactionalId !== undefined || (this.#acks === -1 && this.#maxInFlight <= 5));
+    if (idempotent) {
+      if (this.#acks !== -1) throw new TypeError(`idempotence needs acks 'all', not ${String(acks)}`);
+      if (this.#maxInFlight > 5) throw new TypeError(`idempotence needs maxInFlightRequests of at most 5, not ${this.#maxInFlight}`);
+      this.#session = new ProducerSession(this.#core, transactionalId ?? null, options.transactionTimeoutMs ?? 60_000);
+    }
+  }
+
+  /** Idempotence is on (it may turn off at the first send against a broker without InitProducerId, unless asked for explicitly). */
+  get idempotent(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /** The producer id and epoch in use (-1 before the first send or initTransactions()). */
+  get producerIdentity(): { producerId: number; producerEpoch: number } {
+    return { producerId: this.#session?.producerId ?? -1, producerEpoch: this.#session?.producerEpoch ?? -1 };
+  }
+
+  /** The transaction state ('uninitialized', 'ready', 'in-transaction', ...); undefined without a transactionalId. */
+  get transactionState(): TransactionState | undefined {
+    return this.#session?.transactional ? this.#session.state : undefined;
+  }
+
+  /** Gets the producer id for the transactional id, fencing older producers with it and aborting their open transaction. */
+  async initTransactions(): Promise<void> {
+    await this.#transactionalSession('initTransactions').initTransactions();
+  }
+
+  beginTransaction(): void {
+    this.#transactionalSession('beginTransaction').beginTransaction();
+    this.#txnOffsets = false;
+    this.#txnBatchFailed = false;
+  }
+
+  /**
+   * Commits consumed offsets as part of the transaction (they become visible with its
+   * commit). `group` is the consumer's groupMetadata() (generation checks, KIP-447) or a group id.
+   */
+  async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
+    const session = this.#transactionalSession('sendOffsetsToTransaction');
+    this.#txnOffsets = true;
+    await session.sendOffsets(offsets, typeof group === 'string' ? { groupId: group } : group);
+  }
+
+  /** Sends what is buffered, then commits. A failed send makes it throw: abort then. */
+  async commitTransaction(): Promise<void> {
+    const session = this.#transactionalSession('commitTransaction');
+    session.startEnd(true);
+    await this.#idle();
+    this.#writeErrors.splice(0);
+    await session.end(true, this.#txnOffsets, this.#txnBatchFailed);
+  }
+
+  /** Waits for what is in flight, then aborts: read_committed consumers never see the transaction's records. */
+  async abortTransaction(): Promise<void> {
+    const session = this.#transactionalSession('abortTransaction');
+    session.startEnd(false);
+    await this.#idle();
+    this.#writeErrors.splice(0);
+    await session.end(false, this.#txnOffsets, this.#txnBatchFailed);
+  }
+
+  #transactionalSession(operation: string): ProducerSession {
+    if (this.#closed) throw new Error('the producer is closed');
+    if (this.#session?.transactional !== true) throw new KafkaError(ErrorCode.INVALID_TXN_STATE, `${operation}() needs the transactionalId option`);
+    return this.#session;
   }
 
   /** Connects and reads cluster metadata (optional: the first send does it). */
@@ -199,14 +300,19 @@ export class Producer {
 
   /** Sends every buffered record now and waits until all have been answered. */
   async flush(): Promise<void> {
-    for (const partitions of this.#open.values()) for (const batch of partitions.values()) this.#close(batch);
-    this.#drain();
-    if (this.#outstanding > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#idle();
     const errors = this.#writeErrors.splice(0);
     if (errors.length > 0) {
       const kafka = errors.filter((e): e is KafkaError => e instanceof KafkaError);
       throw kafka.length === errors.length ? KafkaError.collect(kafka, 'delivery failed') : errors[0];
     }
+  }
+
+  /** Sends every buffered record now and waits until all have been answered. */
+  async #idle(): Promise<void> {
+    for (const partitions of this.#open.values()) for (const batch of partitions.values()) this.#close(batch);
+    this.#drain();
+    if (this.#outstanding > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Flushes, then closes the connections. */
@@ -223,6 +329,7 @@ export class Producer {
   #enqueue(record: ProducerRecord, done: DeliveryCallback): Promise<void> | undefined {
     if (this.#closed) throw new Error('the producer is closed');
     if (typeof record.topic !== 'string' || record.topic === '') throw new TypeError('a record needs a topic');
+    this.#session?.checkSend();
     const key = toBuffer(record.key);
     const value = toBuffer(record.value);
     const headers = record.headers === undefined ? NO_HEADERS : Array.isArray(record.headers)
@@ -312,7 +419,7 @@ export class Producer {
       batch = undefined;
     }
     if (batch === undefined) {
-      batch = { topic, partition, records: [], bytes: 0, attempts: 0, timer: undefined, encoded: undefined };
+      batch = { topic, partition, records: [], bytes: 0, attempts: 0, timer: undefined, encoded: undefined, producerId: -1, producerEpoch: -1, sequence: -1 };
       partitions.set(partition, batch);
       const b = batch;
       b.timer = setTimeout(() => {
@@ -343,26 +450,43 @@ export class Producer {
   #drain(): void {
     if (this.#draining || this.#ready.length === 0) return;
     this.#draining = true;
-    void this.#drainAsync().finally(() => {
-      this.#draining = false;
-      if (this.#ready.length > 0 && [...this.#inFlight.values()].every((n) => n < this.#maxInFlight)) this.#drain();
-    });
+    let progress = false;
+    void this.#drainAsync()
+      .then((sent) => (progress = sent))
+      .finally(() => {
+        this.#draining = false;
+        // Only after progress: batches held back (a partition in backoff, an epoch bump
+        // waiting for answers) are drained again by whatever releases them.
+        if (progress && this.#ready.length > 0 && [...this.#inFlight.values()].every((n) => n < this.#maxInFlight)) this.#drain();
+      });
   }
 
-  async #drainAsync(): Promise<void> {
-    // One batch per partition per request; later batches of a partition wait their turn.
-    const batches: Batch[] = [];
-    const later: Batch[] = [];
-    const taken = new Set<string>();
-    for (const batch of this.#ready.splice(0)) {
-      const tp = `${batch.topic}\0${batch.partition}`;
-      if (taken.has(tp)) later.push(batch);
-      else {
-        taken.add(tp);
-        batches.push(batch);
+  /** Returns whether batches were picked (false: everything ready is held back). */
+  async #drainAsync(): Promise<boolean> {
+    const session = this.#session;
+    if (session !== undefined) {
+      // An epoch bump waits for every answer in flight: those may still resolve sequences.
+      if (session.bumpNeeded && this.#sending > 0) return false;
+      try {
+        await session.ensureIdentity();
+      } catch (err) {
+        if (err instanceof KafkaError && err.code === ErrorCode.UNSUPPORTED_VERSION && !this.#idempotenceExplicit) {
+          this.#session = undefined; // a broker without InitProducerId: idempotence off, as Java
+        } else {
+          for (const batch of this.#ready.splice(0)) this.#failOrRetry(batch, err);
+          return true;
+        }
       }
     }
-    this.#ready.push(...later);
+    const batches = this.#pick();
+    if (this.#session?.transactional === true && batches.length > 0) {
+      try {
+        await this.#session.addPartitions(batches);
+      } catch (err) {
+        for (const batch of batches) this.#fail(batch, err);
+        return true;
+      }
+    }
     const byLeader = new Map<number, Batch[]>();
     for (const batch of batches) {
       let leader: number;
@@ -382,22 +506,59 @@ export class Producer {
         continue;
       }
       this.#inFlight.set(nodeId, (this.#inFlight.get(nodeId) ?? 0) + 1);
+      this.#sending++;
       void this.#sendTo(nodeId, list).finally(() => {
+        this.#sending--;
         this.#inFlight.set(nodeId, (this.#inFlight.get(nodeId) ?? 1) - 1);
         this.#drain();
       });
     }
+    return batches.length > 0;
   }
 
-  /** Batch header fields for idempotence and transactions (issue 5): none yet. */
-  #batchOptions(): { producerId: number; producerEpoch: number; baseSequence: number } {
-    return { producerId: -1, producerEpoch: -1, baseSequence: -1 };
+  /**
+   * The batches to send now: one per partition (the lowest sequence first, so retries keep
+   * their order), none for a partition waiting out a retry backoff. Idempotent batches are
+   * stamped here, once (again after an epoch bump, which only follows answers saying the
+   * broker does not have them).
+   */
+  #pick(): Batch[] {
+    const first = new Map<string, Batch>();
+    for (const batch of this.#ready) {
+      const tp = `${batch.topic}\0${batch.partition}`;
+      if (this.#retrying.has(tp)) continue;
+      const current = first.get(tp);
+      if (current === undefined || (batch.sequence >= 0 && (current.sequence < 0 || batch.sequence < current.sequence))) first.set(tp, batch);
+    }
+    const picked = new Set(first.values());
+    this.#ready = this.#ready.filter((b) => !picked.has(b));
+    const session = this.#session;
+    if (session !== undefined) {
+      for (const [tp, batch] of first) {
+        if (batch.sequence >= 0 && batch.producerId === session.producerId && batch.producerEpoch === session.producerEpoch) continue;
+        batch.producerId = session.producerId;
+        batch.producerEpoch = session.producerEpoch;
+        batch.sequence = session.nextSequence(batch.topic, batch.partition, batch.records.length);
+        batch.encoded = undefined;
+        let set = this.#unresolved.get(tp);
+        if (set === undefined) this.#unresolved.set(tp, (set = new Set()));
+        set.add(batch);
+      }
+    }
+    return [...first.values()];
   }
 
   async #encode(batch: Batch): Promise<Buffer> {
     if (batch.encoded !== undefined) return batch.encoded;
     const records = batch.records.map((p) => p.input);
-    const options = { compression: this.#compression, compressionLevel: this.#compressionLevel, ...this.#batchOptions() };
+    const options = {
+      compression: this.#compression,
+      compressionLevel: this.#compressionLevel,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.sequence,
+      isTransactional: this.#session?.transactional === true,
+    };
     batch.encoded = this.#compression === 'none' ? encodeRecordBatch(records, options) : await encodeRecordBatchAsync(records, options);
     return batch.encoded;
   }
@@ -407,7 +568,12 @@ export class Producer {
     const body: ProduceRequest = API.Produce.createRequest();
     try {
       const connection = await this.#core.metadata.connection(nodeId);
-      const version = connection.versionFor(API.Produce);
+      const session = this.#session;
+      let version = connection.versionFor(API.Produce);
+      // Produce 12+ tells a transactions-v2 broker to add partitions implicitly (KIP-890):
+      // the classic flow stays at 11, as the Java client does.
+      if (session?.transactional === true && !session.v2) version = Math.min(version, 11);
+      body.transactionalId = session?.transactionalId ?? null;
       body.acks = this.#acks;
       body.timeoutMs = this.#ackTimeoutMs;
       const byTopic = new Map<string, Batch[]>();
@@ -432,7 +598,7 @@ export class Producer {
         for (const b of batches) this.#complete(b, -1, -1);
         return;
       }
-      response = await connection.request(API.Produce, body, { timeoutMs: this.#core.options.requestTimeoutMs + this.#ackTimeoutMs });
+      response = await connection.request(API.Produce, body, { version, timeoutMs: this.#core.options.requestTimeoutMs + this.#ackTimeoutMs });
     } catch (err) {
       for (const b of batches) this.#failOrRetry(b, err);
       return;
@@ -444,9 +610,14 @@ export class Producer {
         const batch = batches.find((b) => b.topic === topic && b.partition === p.index);
         if (batch === undefined) continue;
         answered.add(batch);
+        // The broker has this batch already, from an attempt whose answer was lost.
+        if (p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && batch.sequence >= 0) {
+          this.#complete(batch, -1, -1);
+          continue;
+        }
         const error = KafkaError.fromCode(p.errorCode, { topic, partition: p.index, brokerMessage: p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? null });
-        if (error !== null) this.#failOrRetry(batch, error);
-        else this.#complete(batch, Number(p.baseOffset), Number(p.logAppendTimeMs));
+        if (error === null) this.#complete(batch, Number(p.baseOffset), Number(p.logAppendTimeMs));
+        else if (!this.#sequenceError(batch, error)) this.#failOrRetry(batch, error);
       }
     }
     for (const b of batches) {
@@ -455,6 +626,7 @@ export class Producer {
   }
 
   #complete(batch: Batch, baseOffset: number, logAppendTime: number): void {
+    this.#resolved(batch);
     batch.records.forEach((p, i) => {
       this.#settle(p, null, {
         topic: batch.topic,
@@ -465,18 +637,78 @@ export class Producer {
     });
   }
 
+  #resolved(batch: Batch): void {
+    if (batch.sequence < 0) return;
+    const tp = `${batch.topic}\0${batch.partition}`;
+    const set = this.#unresolved.get(tp);
+    set?.delete(batch);
+    if (set?.size === 0) this.#unresolved.delete(tp);
+  }
+
+  /**
+   * OUT_OF_ORDER_SEQUENCE_NUMBER and UNKNOWN_PRODUCER_ID, as the Java client handles them.
+   * Returns false when the error is not one of them (or idempotence is off).
+   */
+  #sequenceError(batch: Batch, error: KafkaError): boolean {
+    const session = this.#session;
+    if (session === undefined || batch.sequence < 0) return false;
+    if (error.code !== ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && error.code !== ErrorCode.UNKNOWN_PRODUCER_ID) return false;
+    const earlier = [...(this.#unresolved.get(`${batch.topic}\0${batch.partition}`) ?? [])].some(
+      (b) => b !== batch && b.producerEpoch === batch.producerEpoch && b.producerId === batch.producerId && b.sequence < batch.sequence,
+    );
+    // An earlier batch of the partition is being retried: this one follows it, at no cost in attempts.
+    if (error.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && earlier) {
+      this.#retryLater(batch, 1);
+      return true;
+    }
+    // A gap the broker will never see filled, or the broker forgot us: in a transaction the
+    // transaction must abort; otherwise a new epoch restarts the sequences (KIP-360).
+    if (session.transactional) return false;
+    session.bumpNeeded = true;
+    batch.attempts++;
+    if (batch.attempts > this.#core.options.retries || this.#closed) return false;
+    this.#retryLater(batch, batch.attempts);
+    return true;
+  }
+
   #failOrRetry(batch: Batch, err: unknown): void {
     batch.attempts++;
     if (err instanceof KafkaError && err.retriable && batch.attempts <= this.#core.options.retries && !this.#closed) {
       if (err.staleMetadata) this.#core.metadata.markStale();
-      void sleep(this.#core.backoff(batch.attempts)).then(() => {
-        this.#ready.push(batch);
-        this.#drain();
-      });
+      this.#retryLater(batch, batch.attempts);
       return;
     }
-    const final = err instanceof KafkaError && batch.attempts > 1 ? err.withAttempts(batch.attempts) : err;
-    for (const p of batch.records) this.#settle(p, final);
+    this.#fail(batch, err instanceof KafkaError && batch.attempts > 1 ? err.withAttempts(batch.attempts) : err);
+  }
+
+  /** Puts a batch back after a backoff; its partition sends nothing else meanwhile. */
+  #retryLater(batch: Batch, attempt: number): void {
+    const tp = `${batch.topic}\0${batch.partition}`;
+    this.#retrying.set(tp, (this.#retrying.get(tp) ?? 0) + 1);
+    void sleep(this.#core.backoff(attempt)).then(() => {
+      const n = (this.#retrying.get(tp) ?? 1) - 1;
+      if (n === 0) this.#retrying.delete(tp);
+      else this.#retrying.set(tp, n);
+      this.#ready.push(batch);
+      this.#drain();
+    });
+  }
+
+  /** A batch lost for good: its sequence leaves a gap (new epoch), its transaction must abort. */
+  #fail(batch: Batch, err: unknown): void {
+    if (batch.sequence >= 0 && this.#session !== undefined) {
+      this.#resolved(batch);
+      if (this.#session.transactional) {
+        this.#txnBatchFailed = true;
+        this.#session.batchFailed(err);
+      } else if (batch.producerId === this.#session.producerId && batch.producerEpoch === this.#session.producerEpoch) {
+        this.#session.bumpNeeded = true;
+      }
+    } else if (this.#session?.transactional === true) {
+      this.#txnBatchFailed = true;
+      this.#session.batchFailed(err);
+    }
+    for (const p of batch.records) this.#settle(p, err);
   }
 
   #settle(p: Pending, err: unknown, metadata?: RecordMetadata): void {
