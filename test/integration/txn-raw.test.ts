@@ -91,6 +91,10 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   assert.equal(await endTxn(c, 'tx-a', p.producerId, p.producerEpoch, false), ErrorCode.INVALID_TXN_STATE);
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), 0);
   assert.equal(await produce(c, 'tx-a', 'txr', p.producerId, p.producerEpoch, 2, ['open']), 0);
+  // A plain batch from the producer while its transaction is open here: Kafka's INVALID_TXN_STATE.
+  const plain = encodeRecordBatch([{ key: null, value: 'plain' }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 3 });
+  const plainRequest = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'txr', topicId: ZERO_UUID, partitionData: [{ index: 0, records: plain }] }] };
+  assert.equal((await c.request(API.Produce.apiKey, 9, plainRequest)).responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_TXN_STATE);
   let f = await fetchCommitted(c, 'txr');
   assert.equal(f.highWatermark, 4);
   assert.equal(f.lastStableOffset, 3);

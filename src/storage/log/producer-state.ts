@@ -4,6 +4,8 @@
 //
 // The checks follow Kafka 4's ProducerAppendInfo for client appends:
 // - an epoch below the producer's current one: INVALID_PRODUCER_EPOCH;
+// - a batch that is not transactional while the producer's transaction is open here:
+//   INVALID_TXN_STATE ("Expected transactional write");
 // - a batch equal (epoch, first and last sequence) to one of the last five: a duplicate,
 //   answered with that batch's offsets and not written again;
 // - a new epoch must start at sequence 0, unless the producer is unknown here;
@@ -67,7 +69,7 @@ export interface ProducerBatch {
 export type ProducerCheck =
   | { kind: 'ok' }
   | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
-  | { kind: 'error'; error: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER'; message: string };
+  | { kind: 'error'; error: 'INVALID_PRODUCER_EPOCH' | 'OUT_OF_ORDER_SEQUENCE_NUMBER' | 'INVALID_TXN_STATE'; message: string };
 
 export function lastSequenceOf(baseSequence: number, lastOffsetDelta: number): number {
   const s = baseSequence + lastOffsetDelta;
@@ -130,7 +132,7 @@ export class ProducerStateManager {
           message: `Invalid sequence number for new epoch of producer ${b.producerId} in partition ${partitionName}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${e.producerEpoch} (current producer epoch)`,
         };
       }
-      return { kind: 'ok' };
+      return this.#checkTransactional(e, b, partitionName);
     }
     const current = e.batches.length > 0 ? e.batches[e.batches.length - 1]!.lastSeq : -1;
     if (e.batches.length > 0 && !inSequence(current, b.baseSequence)) {
@@ -140,7 +142,13 @@ export class ProducerStateManager {
         message: `Out of order sequence number for producer ${b.producerId} at offset in partition ${partitionName}: ${b.baseSequence} (incoming seq. number), ${current} (current end sequence number)`,
       };
     }
-    return { kind: 'ok' };
+    return this.#checkTransactional(e, b, partitionName);
+  }
+
+  /** Kafka: a plain batch from a producer whose transaction is open here is INVALID_TXN_STATE. */
+  #checkTransactional(e: ProducerEntry, b: ProducerBatch, partitionName: string): ProducerCheck {
+    if (b.isTransactional || e.currentTxnFirstOffset < 0) return { kind: 'ok' };
+    return { kind: 'error', error: 'INVALID_TXN_STATE', message: `Expected transactional write from producer ${b.producerId} at offset ${e.currentTxnFirstOffset} in partition ${partitionName}` };
   }
 
   /** Records a written batch (appends, and replays from the log on load). */
