@@ -296,19 +296,20 @@ export const txnOffsetCommitHandler = defineHandler(API.TxnOffsetCommit, {
     }
     const tp = offsetsPartition(broker, request.groupId);
     if (!tp) return answer((topic) => topicCode.get(topic) ?? ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    // The offsets partition joins (v5, transactions v2) or must have joined (AddOffsetsToTxn).
-    let code = txns(broker).enlist(request.transactionalId, request.producerId, request.producerEpoch, [tp], apiVersion >= 5 ? 'implicit' : 'verify')[0]!;
-    code = abortable(fenced(code, apiVersion, 3), apiVersion, 4);
-    if (code === ErrorCode.CONCURRENT_TRANSACTIONS) code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (code === 0) {
-      const offsets = request.topics
-        .filter((t) => !topicCode.has(t.name))
-        .flatMap((t) =>
-          t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: apiVersion >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata ?? '' })),
-        );
-      const groups = groupCoordinator(broker);
-      code = await groups.run(request.groupId, () => groups.commitTransactionalOffsets(request.groupId, request.producerId, request.producerEpoch, offsets));
-    }
+    const offsets = request.topics
+      .filter((t) => !topicCode.has(t.name))
+      .flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: apiVersion >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata ?? '' })),
+      );
+    const groups = groupCoordinator(broker);
+    // In one turn with the write: the offsets partition joins (v5, transactions v2) or must
+    // have joined (AddOffsetsToTxn), and no EndTxn can complete the transaction in between.
+    const code = await groups.run(request.groupId, () => {
+      let c = txns(broker).enlist(request.transactionalId, request.producerId, request.producerEpoch, [tp], apiVersion >= 5 ? 'implicit' : 'verify')[0]!;
+      c = abortable(fenced(c, apiVersion, 3), apiVersion, 4);
+      if (c === ErrorCode.CONCURRENT_TRANSACTIONS) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return c !== 0 ? c : groups.commitTransactionalOffsets(request.groupId, request.producerId, request.producerEpoch, offsets);
+    });
     return answer((topic) => topicCode.get(topic) ?? code);
   },
 });
