@@ -69,3 +69,17 @@ test('kafkajs consume-transform-produce with sendOffsets', { timeout: 90_000 }, 
   assert.equal(offsets[0]!.partitions[0]!.offset, '5');
   assert.deepEqual(await readValues(broker.bootstrap, 'txn-out', 'read_committed'), ['out-0', 'out-1', 'out-2', 'out-3', 'out-4']);
 });
+
+test('confluent-kafka consume-transform-produce: send_offsets_to_transaction, commit and abort', { timeout: 120_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  await kcat(['-P', '-b', broker.bootstrap, '-t', 'ck-in', '-p', '0'], { input: Array.from({ length: 9 }, (_, i) => `r${i}`).join('\n') + '\n' });
+  const result = await runPython<{ ok: boolean; restart_offset: number; transformed: string[] }>(
+    'ck_ctp' as PythonScript,
+    { bootstrap: broker.bootstrap, transactional_id: 'ck-ctp', group: 'ck-ctp-group', input: 'ck-in', output: 'ck-out', count: 3, rounds: ['commit', 'abort', 'commit'] },
+    { timeoutMs: 100_000 },
+  );
+  // The aborted round's records and offsets never count: the last round re-reads r3-r5.
+  assert.deepEqual(result.transformed, ['commit-r0', 'commit-r1', 'commit-r2', 'abort-r3', 'abort-r4', 'abort-r5', 'commit-r3', 'commit-r4', 'commit-r5']);
+  assert.equal(result.restart_offset, 6);
+  assert.deepEqual(await readValues(broker.bootstrap, 'ck-out', 'read_committed'), ['commit-r0', 'commit-r1', 'commit-r2', 'commit-r3', 'commit-r4', 'commit-r5']);
+});
