@@ -19,6 +19,8 @@ Commands:
   consume <topic>                        print records
   configs get|set                        read and change topic or broker configs
   groups list|describe|delete|reset-offsets   consumer groups, with lag per partition
+  acls list|create|delete                ACLs (principals, hosts, operations, resources)
+  users list|set|delete                  SCRAM users
   perf produce|consume <topic>           load test with a live progress line and a summary
 
 Client commands connect to --bootstrap, else $RUNNEL_BOOTSTRAP, else 127.0.0.1:9092.
@@ -58,6 +60,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   groups: async () => {
     const m = await import('./groups.ts');
     return { run: m.groupsCommand, help: m.GROUPS_HELP };
+  },
+  acls: async () => {
+    const m = await import('./acls.ts');
+    return { run: m.aclsCommand, help: m.ACLS_HELP };
+  },
+  users: async () => {
+    const m = await import('./users.ts');
+    return { run: m.usersCommand, help: m.USERS_HELP };
   },
 };
 

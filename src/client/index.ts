@@ -28,6 +28,21 @@ export {
   type ResourceType,
 } from './admin/admin.ts';
 export {
+  ACL_OPERATIONS,
+  ACL_PATTERN_TYPES,
+  ACL_PERMISSIONS,
+  ACL_RESOURCE_TYPES,
+  type AclBinding,
+  type AclFilter,
+  type AclOperation,
+  type AclPatternType,
+  type AclPermission,
+  type AclResourceType,
+  type ScramChange,
+  type ScramMechanism,
+  type ScramUser,
+} from './admin/security.ts';
+export {
   Producer,
   type Acks,
   type HeaderValue,

@@ -40,6 +40,11 @@ export async function authenticate(connection: Connection, sasl: SaslOptions): P
   scram.verify(serverFinal);
 }
 
+/** SCRAM's SaltedPassword = Hi(password, salt, i): PBKDF2 with the mechanism's HMAC (RFC 5802). */
+export function saltedPassword(password: string, salt: Buffer, iterations: number, hash: 'sha256' | 'sha512'): Buffer {
+  return pbkdf2Sync(password, salt, iterations, hash === 'sha256' ? 32 : 64, hash);
+}
+
 function saslName(name: string): string {
   return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
 }
@@ -85,7 +90,7 @@ export class ScramClient {
       throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, 'SCRAM: the broker sent an invalid server-first-message', { retriable: false });
     }
     const size = this.#hash === 'sha256' ? 32 : 64;
-    const salted = pbkdf2Sync(this.#password, Buffer.from(salt, 'base64'), iterations, size, this.#hash);
+    const salted = saltedPassword(this.#password, Buffer.from(salt, 'base64'), iterations, this.#hash);
     const clientKey = createHmac(this.#hash, salted).update('Client Key').digest();
     const storedKey = createHash(this.#hash).update(clientKey).digest();
     const withoutProof = `c=biws,r=${nonce}`;

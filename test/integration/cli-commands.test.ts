@@ -3,57 +3,18 @@
 // output are checked, error cases included (one line, no stack trace).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startBroker } from '../../src/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { createScramUser, makeCertificates } from './security-support.ts';
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runnel(args: string[], options: { bootstrap?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...options.env };
-    delete env['RUNNEL_BOOTSTRAP'];
-    if (options.env?.['RUNNEL_BOOTSTRAP']) env['RUNNEL_BOOTSTRAP'] = options.env['RUNNEL_BOOTSTRAP'];
-    const argv = options.bootstrap ? [...args, '--bootstrap', options.bootstrap] : args;
-    const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-/** A failure: exit code 1 and exactly one line on stderr, without a stack trace. */
-function assertOneLineFailure(run: Run, pattern: RegExp, code = 1): void {
-  assert.equal(run.code, code, `exit code; stderr: ${run.stderr}`);
-  const lines = run.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${run.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.doesNotMatch(run.stderr, /\n\s+at /);
-}
+import { assertOneLineFailure, runnel } from './cli-support.ts';
 
 test('cli: help on every command, usage errors exit 2', async () => {
   const top = await runnel(['--help']);
   assert.equal(top.code, 0);
-  const commands = ['topics', 'produce', 'consume', 'configs', 'groups', 'perf'];
+  const commands = ['topics', 'produce', 'consume', 'configs', 'groups', 'perf', 'acls', 'users'];
   const helps = await Promise.all(commands.map((command) => runnel([command, '--help'])));
   commands.forEach((command, i) => {
     assert.match(top.stdout, new RegExp(`\\b${command}\\b`));

@@ -16,6 +16,19 @@ import { KafkaError } from '../errors.ts';
 import type { BrokerInfo, TopicInfo } from '../metadata.ts';
 import { listOffsets, type OffsetSpec, type PartitionOffset } from '../offsets.ts';
 import { routeOf } from '../routing.ts';
+import type { Connection } from '../connection.ts';
+import { COORDINATOR_GROUP, findCoordinator } from '../coordinator.ts';
+import {
+  alterUserScramCredentials,
+  createAcls,
+  deleteAcls,
+  describeAcls,
+  describeUserScramCredentials,
+  type AclBinding,
+  type AclFilter,
+  type ScramChange,
+  type ScramUser,
+} from './security.ts';
 
 export type AdminOptions = ClientOptions;
 
@@ -129,6 +142,33 @@ export class Admin {
   async close(): Promise<void> {
     await this.#core.close();
   }
+
+  /** Creates ACLs (CreateAcls, to the controller). */
+  async createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    await createAcls(this.#core, this.#routed, bindings);
+  }
+
+  /** The ACLs a filter matches (DescribeAcls); every ACL without one. */
+  async describeAcls(filter: AclFilter = {}): Promise<Required<AclBinding>[]> {
+    return describeAcls(this.#core, this.#routed, filter);
+  }
+
+  /** Deletes the ACLs the filters match (DeleteAcls); returns what was deleted. */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<Required<AclBinding>[]> {
+    return deleteAcls(this.#core, this.#routed, filters);
+  }
+
+  /** SCRAM users with their mechanisms and iterations (never the credentials). */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<ScramUser[]> {
+    return describeUserScramCredentials(this.#core, this.#routed, users);
+  }
+
+  /** Sets ({ user, mechanism, password, iterations? }) or deletes ({ user, mechanism, delete: true }) SCRAM credentials. */
+  async alterUserScramCredentials(changes: readonly ScramChange[]): Promise<void> {
+    await alterUserScramCredentials(this.#core, this.#routed, changes);
+  }
+
+  readonly #routed = (api: { name: ApiName }): Promise<Connection> => this.#connectionFor(api);
 
   /** A connection for an API routed to the controller or to any broker (see routing.ts). */
   #connectionFor(api: { name: ApiName }) {
@@ -370,17 +410,8 @@ export class Admin {
   }
 
   /** The coordinator of a group (FindCoordinator). */
-  async #coordinator(groupId: string) {
-    const connection = await this.#core.metadata.anyConnection();
-    const body = API.FindCoordinator.createRequest();
-    body.keyType = 0;
-    body.key = groupId;
-    body.coordinatorKeys = [groupId];
-    const response = await connection.request(API.FindCoordinator, body);
-    const c = response.coordinators.length > 0 ? response.coordinators[0]! : { ...response, key: groupId };
-    const error = KafkaError.fromCode(c.errorCode, { brokerMessage: c.errorMessage });
-    if (error !== null) throw error;
-    return this.#core.pool.get({ host: c.host, port: c.port }, c.nodeId);
+  #coordinator(groupId: string): Promise<Connection> {
+    return findCoordinator(this.#core, groupId, COORDINATOR_GROUP);
   }
 
   async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
