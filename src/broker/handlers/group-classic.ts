@@ -18,7 +18,8 @@
 // (GROUP_AUTHORIZATION_FAILED) or transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and
 // CLUSTER_ACTION on the cluster for a share key; JoinGroup, SyncGroup, Heartbeat and LeaveGroup
 // need READ on the group, checked before anything else (GROUP_AUTHORIZATION_FAILED).
-// Omitted: KIP-848 groups answering classic requests.
+// A consumer group with members answers these requests for its classic members (KIP-848
+// online migration, see src/coordinator/group/consumer-group.ts).
 
 import { API, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
@@ -75,10 +76,6 @@ export const findCoordinatorHandler = defineHandler(API.FindCoordinator, {
   },
 });
 
-function errorJoin(memberId: string) {
-  return { errorCode: 0, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
-}
-
 export const joinGroupHandler = defineHandler(API.JoinGroup, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
@@ -99,9 +96,8 @@ export const joinGroupHandler = defineHandler(API.JoinGroup, {
     if (shareCoordinator(broker).group(request.groupId)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const pending = await coordinator.run(request.groupId, () => {
       if (request.memberId !== '' && !coordinator.group(request.groupId)) return null;
-      const group = coordinator.getOrCreate(request.groupId);
-      // A consumer (KIP-848) group with members does not take classic members.
-      if (group === null) return { result: { ...errorJoin(request.memberId), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL } };
+      // A classic group, or a consumer (KIP-848) group with members, which hosts classic members.
+      const group = coordinator.joinableGroup(request.groupId);
       // The result may be a promise that a later state change resolves; it is returned
       // wrapped so that the queue moves on without waiting for it.
       return {
@@ -138,7 +134,7 @@ export const syncGroupHandler = defineHandler(API.SyncGroup, {
     }
     const coordinator = groupCoordinator(broker);
     const pending = await coordinator.run(request.groupId, () => {
-      const group = coordinator.classicGroup(request.groupId);
+      const group = coordinator.classicMembership(request.groupId);
       if (!group) return null;
       return {
         result: group.sync({
@@ -178,7 +174,7 @@ export const heartbeatHandler = defineHandler(API.Heartbeat, {
     }
     const coordinator = groupCoordinator(broker);
     response.errorCode = await coordinator.run(request.groupId, () => {
-      const group = coordinator.classicGroup(request.groupId);
+      const group = coordinator.classicMembership(request.groupId);
       if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
       return group.heartbeat(request.memberId, apiVersion >= 3 ? request.groupInstanceId : null, request.generationId);
     });
@@ -201,7 +197,7 @@ export const leaveGroupHandler = defineHandler(API.LeaveGroup, {
     }
     const coordinator = groupCoordinator(broker);
     await coordinator.run(request.groupId, () => {
-      const group = coordinator.classicGroup(request.groupId);
+      const group = coordinator.classicMembership(request.groupId);
       if (!group) {
         response.errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
         return;

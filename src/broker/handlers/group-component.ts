@@ -18,6 +18,7 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     logs: broker.logs,
     config: (name) => broker.config.number(name),
     assignors: () => (broker.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    migrationPolicy: () => broker.config.get('group.consumer.migration.policy') ?? 'bidirectional',
     log: (level, message, fields) => broker.logger[level](message, fields),
     appended: (log) => broker.appends.notify(log),
     shareGroups: {

@@ -413,6 +413,11 @@ export class ClassicGroup {
     }
   }
 
+  /** Starts a rebalance from outside (a consumer group turned back into this classic group). */
+  rebalance(reason: string): void {
+    if (this.members.size > 0 && this.state !== 'PreparingRebalance') this.#prepareRebalance(reason);
+  }
+
   /** Kafka's InitialDelayedJoin: wait again while members keep arriving, up to the rebalance timeout. */
   #onInitialDelay(delay: number): void {
     if (this.#initialDelayNewMember && this.#initialDelayRemainingMs > 0) {

@@ -23,9 +23,11 @@
 // while the previous one is still active, FENCED_INSTANCE_ID for a replaced one).
 // Omitted for now: classic members inside a consumer group (upgrade path).
 
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/index.ts';
 import { ASSIGNORS, type Assignment, type AssignorTopic } from './assignors.ts';
-import type { CommittedOffset } from './classic-group.ts';
+import type { CommittedOffset, JoinRequest, JoinResult, SyncRequest, SyncResult } from './classic-group.ts';
+import { decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment } from './consumer-protocol.ts';
 import {
   RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT,
   RECORD_TYPE_CONSUMER_GROUP_METADATA,
@@ -38,8 +40,10 @@ import {
   encodeCurrentAssignmentValue,
   encodeTargetAssignmentMemberValue,
   encodeTargetAssignmentMetadataValue,
+  type ClassicMemberMetadata,
   type ConsumerCurrentAssignmentValue,
   type ConsumerMemberMetadataValue,
+  type GroupMetadataValue,
   type TopicPartitionsValue,
 } from './records.ts';
 
@@ -73,6 +77,16 @@ export interface ConsumerMember {
   pendingRevocation: Assignment;
   sessionTimer: NodeJS.Timeout | null;
   revocationTimer: NodeJS.Timeout | null;
+  /** Set for a member that uses the classic protocol (JoinGroup/SyncGroup/Heartbeat) in this group. */
+  classic: ClassicMemberMetadata | null;
+}
+
+/** The classic-protocol requests a group answers (a ClassicGroup, or the classic members of a ConsumerGroup). */
+export interface ClassicMembership {
+  join(req: JoinRequest): Promise<JoinResult> | JoinResult;
+  sync(req: SyncRequest): Promise<SyncResult> | SyncResult;
+  heartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number;
+  leave(memberId: string, groupInstanceId: string | null, reason: string | null): number;
 }
 
 export interface HeartbeatRequest {
@@ -107,6 +121,8 @@ export interface ConsumerGroupHost {
   log(message: string): void;
   /** Appends records (key, value or null) to the group's __consumer_offsets partition; 0 or an error code. */
   persist(groupId: string, records: { key: Buffer; value: Buffer | null }[]): number;
+  /** Called after members were removed: the coordinator may turn the group back into a classic one. */
+  membersRemoved?(group: ConsumerGroup): void;
 }
 
 function clone(a: Assignment): Assignment {
@@ -226,6 +242,7 @@ export class ConsumerGroup {
       }
       this.#remove(member, 'left the group');
       this.#flush();
+      this.#host.membersRemoved?.(this);
       return { errorCode: 0, errorMessage: null, memberId: req.memberId, memberEpoch: -1, assignment: null };
     }
     if (req.instanceId !== null) {
@@ -268,6 +285,7 @@ export class ConsumerGroup {
         pendingRevocation: new Map(),
         sessionTimer: null,
         revocationTimer: null,
+        classic: null,
       };
       this.members.set(member.memberId, member);
       if (req.instanceId !== null) this.staticMembers.set(req.instanceId, member.memberId);
@@ -406,6 +424,7 @@ export class ConsumerGroup {
         if (this.members.get(member.memberId) === member && member.state === 'UNREVOKED_PARTITIONS' && this.assignmentEpoch >= generation) {
           this.#remove(member, `did not revoke its partitions within ${member.rebalanceTimeoutMs} ms`);
           this.#flush();
+          this.#host.membersRemoved?.(this);
         }
       }, Math.max(member.rebalanceTimeoutMs, 1));
       member.revocationTimer.unref();
@@ -443,8 +462,9 @@ export class ConsumerGroup {
       if (this.members.get(member.memberId) === member) {
         this.#remove(member, 'session timeout expired');
         this.#flush();
+        this.#host.membersRemoved?.(this);
       }
-    }, this.#host.sessionTimeoutMs());
+    }, member.classic?.sessionTimeoutMs ?? this.#host.sessionTimeoutMs());
     member.sessionTimer.unref();
   }
 
@@ -494,6 +514,253 @@ export class ConsumerGroup {
     this.#wasReplaced = true;
   }
 
+  // -- classic members (KIP-848 online migration) --------------------------------------------
+  //
+  // A consumer group hosts members that use the classic protocol after an upgrade from a
+  // classic group, or when they join a consumer group that has members, as Kafka's
+  // classicGroupJoinToConsumerGroup does: their JoinGroup is a heartbeat with the
+  // subscription (and owned partitions) of their first protocol, answered at once with their
+  // member epoch as the generation, no leader and no member list; SyncGroup hands them their
+  // assignment in the consumer protocol's layout; Heartbeat asks them to rejoin
+  // (REBALANCE_IN_PROGRESS) until they are stable at the current assignment epoch.
+
+  readonly classicMembers: ClassicMembership = {
+    join: (req) => this.#classicJoin(req),
+    sync: (req) => this.#classicSync(req),
+    heartbeat: (memberId, groupInstanceId, generationId) => this.#classicHeartbeat(memberId, groupInstanceId, generationId),
+    leave: (memberId, groupInstanceId, reason) => this.#classicLeave(memberId, groupInstanceId, reason),
+  };
+
+  #classicJoin(req: JoinRequest): JoinResult {
+    const fail = (errorCode: number, memberId = req.memberId): JoinResult => ({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] });
+    if (req.protocolType !== 'consumer' || req.protocols.length === 0) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const unknown = req.memberId === '';
+    const memberId = unknown ? `${req.clientId}-${randomUUID()}` : req.memberId;
+    let member = this.members.get(memberId);
+    if (!member && this.members.size >= this.#host.maxSize()) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    if (unknown && req.apiVersion >= 4 && req.groupInstanceId === null) return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
+    // A member id the group does not know is taken as given (the one MEMBER_ID_REQUIRED handed
+    // out); a member of the consumer protocol cannot use JoinGroup.
+    if (member && member.classic === null) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (req.groupInstanceId !== null) {
+      const holder = this.staticMembers.get(req.groupInstanceId);
+      if (holder !== undefined && holder !== memberId) {
+        if (!unknown) return fail(ErrorCode.FENCED_INSTANCE_ID);
+        const previous = this.members.get(holder);
+        if (previous) this.#remove(previous, `replaced by ${memberId} with the same group.instance.id`);
+      }
+    }
+    const subscription = decodeConsumerSubscription(req.protocols[0]!.metadata) ?? { topics: [], ownedPartitions: [], rackId: null };
+    const names = [...new Set(subscription.topics)].sort();
+    let changed = false;
+    if (!member) {
+      member = {
+        memberId,
+        instanceId: req.groupInstanceId,
+        rackId: null,
+        clientId: req.clientId,
+        clientHost: req.clientHost,
+        memberEpoch: 0,
+        previousMemberEpoch: -1,
+        state: 'STABLE',
+        subscribedTopicNames: [],
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        assigned: new Map(),
+        pendingRevocation: new Map(),
+        sessionTimer: null,
+        revocationTimer: null,
+        classic: null,
+      };
+      this.members.set(memberId, member);
+      if (req.groupInstanceId !== null) this.staticMembers.set(req.groupInstanceId, memberId);
+      changed = true;
+    }
+    if (names.join('\0') !== member.subscribedTopicNames.join('\0')) {
+      member.subscribedTopicNames = names;
+      changed = true;
+    }
+    if (subscription.rackId !== null) member.rackId = subscription.rackId;
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    member.clientId = req.clientId;
+    member.clientHost = req.clientHost;
+    member.classic = { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
+    this.#dirtyMembers.add(memberId);
+    const signature = this.#subscribedTopicsSignature();
+    if (signature !== this.#topicsSignature) {
+      this.#topicsSignature = signature;
+      changed = true;
+    }
+    if (changed) this.#bumpEpoch();
+    if (this.groupEpoch > this.assignmentEpoch) this.#computeTargetAssignment();
+    // A cooperative member lists what it still owns; an eager one gave everything up before
+    // joining, so a revocation asked of it is already done and it moves on in the same join.
+    const owned = this.#idsOf(subscription.ownedPartitions);
+    this.#reconcile(member, owned);
+    if (member.state === 'UNREVOKED_PARTITIONS') this.#reconcile(member, owned);
+    if (member.sessionTimer) clearTimeout(member.sessionTimer);
+    member.sessionTimer = null;
+    this.#scheduleSession(member);
+    const error = this.#flush();
+    if (error !== 0) return fail(error);
+    return { errorCode: 0, generationId: member.memberEpoch, protocolType: 'consumer', protocolName: req.protocols[0]!.name, leader: '', skipAssignment: false, memberId, members: [] };
+  }
+
+  #classicSync(req: SyncRequest): SyncResult {
+    const fail = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    const member = this.members.get(req.memberId);
+    if (!member || member.classic === null) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (req.groupInstanceId !== null && member.instanceId !== req.groupInstanceId) return fail(ErrorCode.FENCED_INSTANCE_ID);
+    if (req.generationId !== member.memberEpoch) return fail(ErrorCode.ILLEGAL_GENERATION);
+    const protocols = member.classic.supportedProtocols;
+    if ((req.protocolType !== null && req.protocolType !== 'consumer') || (req.protocolName !== null && !protocols.some((p) => p.name === req.protocolName))) {
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    this.#scheduleSession(member);
+    return { errorCode: 0, protocolType: 'consumer', protocolName: req.protocolName ?? protocols[0]!.name, assignment: encodeConsumerAssignment(this.#namesOf(member.assigned)) };
+  }
+
+  #classicHeartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
+    const member = this.members.get(memberId);
+    if (!member || member.classic === null) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (groupInstanceId !== null && member.instanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (generationId !== member.memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
+    this.#scheduleSession(member);
+    return member.state !== 'STABLE' || member.memberEpoch !== this.assignmentEpoch ? ErrorCode.REBALANCE_IN_PROGRESS : 0;
+  }
+
+  #classicLeave(memberId: string, groupInstanceId: string | null, reason: string | null): number {
+    const id = memberId !== '' ? memberId : groupInstanceId !== null ? this.staticMembers.get(groupInstanceId) : undefined;
+    const member = id === undefined ? undefined : this.members.get(id);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (groupInstanceId !== null && member.instanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
+    this.#remove(member, reason ? `left the group: ${reason}` : 'left the group');
+    const error = this.#flush();
+    this.#host.membersRemoved?.(this);
+    return error;
+  }
+
+  /** Partitions by topic name → by topic id (unknown topics dropped). */
+  #idsOf(list: { topic: string; partitions: number[] }[]): Assignment {
+    const byName = new Map(this.#host.topics().map((t) => [t.name, t.topicId]));
+    const out: Assignment = new Map();
+    for (const { topic, partitions } of list) {
+      const id = byName.get(topic);
+      if (id !== undefined && partitions.length > 0) out.set(id, new Set(partitions));
+    }
+    return out;
+  }
+
+  /** Partitions by topic id → by topic name, sorted (unknown topics dropped). */
+  #namesOf(a: Assignment): Map<string, number[]> {
+    const byId = new Map(this.#host.topics().map((t) => [t.topicId, t.name]));
+    const out = new Map<string, number[]>();
+    for (const [id, set] of a) {
+      const name = byId.get(id);
+      if (name !== undefined && set.size > 0) out.set(name, [...set].sort((x, y) => x - y));
+    }
+    return out;
+  }
+
+  /** Whether every member uses the classic protocol (then the group may become classic again). */
+  allMembersClassic(): boolean {
+    for (const m of this.members.values()) if (m.classic === null) return false;
+    return this.members.size > 0;
+  }
+
+  /**
+   * The classic group this one becomes (Kafka's convertToClassicGroup): generation = the
+   * assignment epoch (the group epoch before the leaving member's removal bumped it, which
+   * the remaining members are at), a protocol every member supports (the first member's first such), each member's
+   * current assignment in the consumer protocol's layout. Only for allMembersClassic().
+   */
+  toClassicRecord(now: number): GroupMetadataValue {
+    const members = [...this.members.values()];
+    const first = members[0]!.classic!.supportedProtocols;
+    const protocol = first.find((p) => members.every((m) => m.classic!.supportedProtocols.some((q) => q.name === p.name)))?.name ?? first[0]!.name;
+    return {
+      protocolType: 'consumer',
+      generation: this.assignmentEpoch,
+      protocol,
+      leader: members[0]!.memberId,
+      currentStateTimestamp: now,
+      members: members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.classic!.sessionTimeoutMs,
+        subscription: m.classic!.supportedProtocols.find((p) => p.name === protocol)?.metadata ?? Buffer.alloc(0),
+        assignment: encodeConsumerAssignment(this.#namesOf(m.assigned)),
+      })),
+    };
+  }
+
+  /**
+   * The group a classic group becomes (Kafka's ConsumerGroup.fromClassicGroup): each member
+   * keeps its generation as member epoch, its subscription and its assignment (which is also
+   * the target), and becomes a classic member of this group.
+   */
+  adoptClassicMembers(classic: GroupMetadataValue): void {
+    const byName = new Map(this.#host.topics().map((t) => [t.name, t.topicId]));
+    this.groupEpoch = classic.generation;
+    this.assignmentEpoch = classic.generation;
+    for (const m of classic.members) {
+      const subscription = decodeConsumerSubscription(m.subscription) ?? { topics: [], ownedPartitions: [], rackId: null };
+      const assigned: Assignment = new Map();
+      for (const [topic, partitions] of decodeConsumerAssignment(m.assignment)) {
+        const id = byName.get(topic);
+        if (id !== undefined && partitions.length > 0) assigned.set(id, new Set(partitions));
+      }
+      const member: ConsumerMember = {
+        memberId: m.memberId,
+        instanceId: m.groupInstanceId,
+        rackId: subscription.rackId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberEpoch: classic.generation,
+        previousMemberEpoch: -1,
+        state: 'STABLE',
+        subscribedTopicNames: [...new Set(subscription.topics)].sort(),
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        rebalanceTimeoutMs: m.rebalanceTimeout,
+        assigned,
+        pendingRevocation: new Map(),
+        sessionTimer: null,
+        revocationTimer: null,
+        classic: { sessionTimeoutMs: m.sessionTimeout, supportedProtocols: [{ name: classic.protocol ?? '', metadata: m.subscription }] },
+      };
+      this.members.set(member.memberId, member);
+      if (member.instanceId !== null) this.staticMembers.set(member.instanceId, member.memberId);
+      this.target.set(member.memberId, clone(assigned));
+      this.#dirtyMembers.add(member.memberId);
+      this.#dirtyCurrent.add(member.memberId);
+      this.#scheduleSession(member);
+    }
+    this.#topicsSignature = this.#subscribedTopicsSignature();
+    this.#dirtyGroup = true;
+    this.#dirtyTarget = true;
+  }
+
+  /** Writes what adoptClassicMembers() set up; 0 or an error code. */
+  persistAll(): number {
+    return this.#flush();
+  }
+
+  /** Tombstones for every record of the group: members' records, then the group-level ones. */
+  allTombstones(): { key: Buffer; value: null }[] {
+    const out: { key: Buffer; value: null }[] = [];
+    for (const id of this.members.keys()) {
+      out.push({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT, this.groupId, id), value: null });
+      out.push({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER, this.groupId, id), value: null });
+      out.push({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_MEMBER_METADATA, this.groupId, id), value: null });
+    }
+    return [...out, ...this.tombstones()];
+  }
+
   // -- persistence (record types 3, 5, 6, 7, 8, in the order Kafka writes them) ----------------
 
   #flush(): number {
@@ -519,6 +786,7 @@ export class ConsumerGroup {
           subscribedTopicRegex: m.subscribedTopicRegex,
           rebalanceTimeoutMs: m.rebalanceTimeoutMs,
           serverAssignor: m.serverAssignor,
+          classicMemberMetadata: m.classic,
         }),
       });
     }
@@ -585,6 +853,7 @@ export class ConsumerGroup {
         pendingRevocation: fromWire(r.current?.partitionsPendingRevocation ?? []),
         sessionTimer: null,
         revocationTimer: null,
+        classic: r.metadata.classicMemberMetadata ?? null,
       };
       this.members.set(memberId, member);
       if (member.instanceId !== null) this.staticMembers.set(member.instanceId, memberId);

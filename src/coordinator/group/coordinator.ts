@@ -13,7 +13,7 @@ import { encodeRecordBatch, ErrorCode, type RecordInput } from '../../protocol/i
 import { replayInternalTopic } from '../internal-topic.ts';
 import type { LogManager, PartitionLog } from '../../storage/index.ts';
 import { ClassicGroup, type CommittedOffset, type GroupHost } from './classic-group.ts';
-import { ConsumerGroup, type ConsumerGroupHost, type LoadedConsumerGroup } from './consumer-group.ts';
+import { ConsumerGroup, type ClassicMembership, type ConsumerGroupHost, type LoadedConsumerGroup } from './consumer-group.ts';
 import {
   RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT,
   RECORD_TYPE_CONSUMER_GROUP_METADATA,
@@ -45,6 +45,8 @@ export interface CoordinatorOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** group.consumer.assignors (default uniform, range). */
   assignors?: () => string[];
+  /** group.consumer.migration.policy: disabled, upgrade, downgrade or bidirectional (the default). */
+  migrationPolicy?: () => string;
   /** Called after an append to __consumer_offsets (wakes long-polling fetches). */
   appended?: (log: PartitionLog) => void;
   /** The share groups (KIP-932), whose records are in __consumer_offsets too. */
@@ -111,6 +113,7 @@ export class GroupCoordinator {
       topics: () => options.logs.topics().filter((t) => !t.name.startsWith('__')).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions })),
       log: (message) => options.log?.('info', message),
       persist: (groupId, records) => this.#append(groupId, records),
+      membersRemoved: (group) => this.#maybeDowngrade(group),
     };
   }
 
@@ -167,6 +170,23 @@ export class GroupCoordinator {
     return group instanceof ClassicGroup ? group : undefined;
   }
 
+  /**
+   * Who answers SyncGroup, Heartbeat and LeaveGroup for the group: a live classic group, or
+   * the classic members of a consumer group (KIP-848 online migration).
+   */
+  classicMembership(groupId: string): ClassicMembership | undefined {
+    const group = this.#groups.get(groupId);
+    if (group instanceof ConsumerGroup) return group.state === 'Dead' ? undefined : group.classicMembers;
+    return group;
+  }
+
+  /** Who answers a JoinGroup: the classic group (created if missing), or a consumer group with members, which hosts classic members. */
+  joinableGroup(groupId: string): ClassicMembership {
+    const existing = this.#groups.get(groupId);
+    if (existing instanceof ConsumerGroup && !existing.isEmpty()) return existing.classicMembers;
+    return this.getOrCreate(groupId)!;
+  }
+
   groups(): Group[] {
     return [...this.#groups.values()];
   }
@@ -185,20 +205,71 @@ export class GroupCoordinator {
     return group;
   }
 
-  /** The consumer (KIP-848) group, created if missing; an empty classic group is converted; null if a classic group has members. */
+  /**
+   * The consumer (KIP-848) group, created if missing; an empty classic group is converted. A
+   * classic group with members is converted too (KIP-848 online upgrade) when
+   * group.consumer.migration.policy allows it, it uses the consumer protocol and one more
+   * member fits in group.consumer.max.size; otherwise null (GROUP_ID_NOT_FOUND for the caller).
+   */
   getOrCreateConsumerGroup(groupId: string): ConsumerGroup | null {
     const existing = this.#groups.get(groupId);
     if (existing instanceof ConsumerGroup && existing.state !== 'Dead') return existing;
-    if (existing instanceof ClassicGroup && !existing.isEmpty() && existing.state !== 'Dead') return null;
+    if (existing instanceof ClassicGroup && !existing.isEmpty() && existing.state !== 'Dead') return this.#upgrade(existing);
     const group = new ConsumerGroup(groupId, this.#consumerHost);
     if (existing) this.#adopt(group, existing);
     this.#groups.set(groupId, group);
     return group;
   }
 
+  #migrationAllowed(direction: 'upgrade' | 'downgrade'): boolean {
+    const policy = (this.#options.migrationPolicy?.() ?? 'bidirectional').toLowerCase();
+    return policy === 'bidirectional' || policy === direction;
+  }
+
+  /** Kafka's convertToConsumerGroup: the classic members carry on inside a consumer group, at their generation. */
+  #upgrade(classic: ClassicGroup): ConsumerGroup | null {
+    if (!this.#migrationAllowed('upgrade') || classic.protocolType !== 'consumer' || classic.members.size + 1 > this.#options.config('group.consumer.max.size')) {
+      this.#options.log?.('info', `group ${classic.groupId}: a consumer-protocol member cannot join the classic group (online upgrade not possible)`);
+      return null;
+    }
+    const group = new ConsumerGroup(classic.groupId, this.#consumerHost);
+    group.adoptClassicMembers(classic.toRecord());
+    this.#adopt(group, classic);
+    const error = group.persistAll();
+    if (error !== 0) this.#options.log?.('warn', `group ${classic.groupId}: storing the upgrade to a consumer group failed with error ${error}`);
+    this.#groups.set(classic.groupId, group);
+    this.#options.log?.('info', `group ${classic.groupId}: upgraded from a classic group with ${group.members.size} members`);
+    return group;
+  }
+
+  /**
+   * Kafka's convertToClassicGroup: when the last member using the consumer protocol has gone
+   * and group.consumer.migration.policy allows it, a consumer group whose members all use the
+   * classic protocol becomes a classic group (at generation = group epoch, with each member's
+   * assignment) and rebalances.
+   */
+  #maybeDowngrade(group: ConsumerGroup): void {
+    if (this.#groups.get(group.groupId) !== group || !group.allMembersClassic() || !this.#migrationAllowed('downgrade')) return;
+    if (group.members.size > this.#options.config('group.max.size')) return;
+    const record = group.toClassicRecord(this.#now());
+    const error = this.#append(group.groupId, [...group.allTombstones(), { key: encodeGroupMetadataKey(group.groupId), value: encodeGroupMetadataValue(record) }]);
+    if (error !== 0) {
+      this.#options.log?.('warn', `group ${group.groupId}: storing the downgrade to a classic group failed with error ${error}`);
+      return;
+    }
+    group.close();
+    const classic = new ClassicGroup(group.groupId, this.#host);
+    for (const [t, m] of group.offsets) classic.offsets.set(t, m);
+    classic.loadRecord(record);
+    this.#groups.set(group.groupId, classic);
+    this.#options.log?.('info', `group ${group.groupId}: downgraded to a classic group with ${classic.members.size} members`);
+    classic.rebalance('the consumer group was downgraded to a classic group');
+  }
+
   #adopt(group: Group, from: Group): void {
     for (const [t, m] of from.offsets) group.offsets.set(t, m);
-    from.close();
+    if (from instanceof ClassicGroup) from.close(ErrorCode.REBALANCE_IN_PROGRESS);
+    else from.close();
     // The records of the group's previous type go, as Kafka writes them on conversion.
     if (from.hasStoredMetadata) this.#append(from.groupId, this.#groupTombstones(from));
   }

@@ -151,6 +151,13 @@ export interface ConsumerMemberMetadataValue {
   subscribedTopicRegex: string | null;
   rebalanceTimeoutMs: number;
   serverAssignor: string | null;
+  /** Tagged field 0: set for a member that uses the classic protocol (KIP-848 online migration). */
+  classicMemberMetadata?: ClassicMemberMetadata | null;
+}
+
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number;
+  supportedProtocols: { name: string; metadata: Buffer }[];
 }
 
 export interface ConsumerCurrentAssignmentValue {
@@ -228,7 +235,12 @@ export function encodeConsumerMemberMetadataValue(v: ConsumerMemberMetadataValue
   w.uvarint(v.subscribedTopicNames.length + 1);
   for (const t of v.subscribedTopicNames) w.compactString(t);
   w.compactNullableString(v.subscribedTopicRegex).int32(v.rebalanceTimeoutMs).compactNullableString(v.serverAssignor);
-  return w.uvarint(0).toBuffer();
+  const classic = v.classicMemberMetadata;
+  if (!classic) return w.uvarint(0).toBuffer();
+  const t = new Writer(64).int32(classic.sessionTimeoutMs).uvarint(classic.supportedProtocols.length + 1);
+  for (const p of classic.supportedProtocols) t.compactString(p.name).compactBytes(p.metadata).uvarint(0);
+  const tagged = t.uvarint(0).toBuffer();
+  return w.uvarint(1).uvarint(0).uvarint(tagged.length).raw(tagged).toBuffer();
 }
 
 export function decodeConsumerMemberMetadataValue(buf: Buffer): ConsumerMemberMetadataValue {
@@ -244,7 +256,24 @@ export function decodeConsumerMemberMetadataValue(buf: Buffer): ConsumerMemberMe
   const subscribedTopicRegex = r.compactNullableString();
   const rebalanceTimeoutMs = r.int32();
   const serverAssignor = r.compactNullableString();
-  return { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor };
+  let classicMemberMetadata: ClassicMemberMetadata | null = null;
+  const tags = r.remaining > 0 ? r.uvarint() : 0;
+  for (let i = 0; i < tags; i++) {
+    const tag = r.uvarint();
+    const end = r.uvarint() + r.offset;
+    if (tag === 0) {
+      const sessionTimeoutMs = r.int32();
+      const n = r.compactArrayLength(2);
+      const supportedProtocols: ClassicMemberMetadata['supportedProtocols'] = [];
+      for (let k = 0; k < n; k++) {
+        supportedProtocols.push({ name: r.compactString(), metadata: Buffer.from(r.compactBytes()) });
+        skipTaggedFields(r);
+      }
+      classicMemberMetadata = { sessionTimeoutMs, supportedProtocols };
+    }
+    r.offset = end;
+  }
+  return { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor, classicMemberMetadata };
 }
 
 /** ConsumerGroupCurrentMemberAssignmentValue (type 8). */

@@ -166,8 +166,16 @@ test('records: KIP-848 consumer group records (types 3, 5, 6, 7, 8), flexible ve
   // version 0, compact array of 1, uuid, compact array of 2 int32, tags, tags
   assert.equal(target.length, 2 + 1 + 16 + 1 + 8 + 1 + 1);
   assert.deepEqual(r.decodeTargetAssignmentMemberValue(target), tps);
-  const meta = { instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['a', 'b'], subscribedTopicRegex: null, rebalanceTimeoutMs: 300, serverAssignor: 'uniform' };
-  assert.deepEqual(r.decodeConsumerMemberMetadataValue(r.encodeConsumerMemberMetadataValue(meta)), meta);
+  const meta = { instanceId: null, rackId: 'r', clientId: 'c', clientHost: '/h', subscribedTopicNames: ['a', 'b'], subscribedTopicRegex: null, rebalanceTimeoutMs: 300, serverAssignor: 'uniform', classicMemberMetadata: null };
+  const metaBytes = r.encodeConsumerMemberMetadataValue(meta);
+  assert.equal(metaBytes[metaBytes.length - 1], 0, 'no tagged fields for a consumer-protocol member');
+  assert.deepEqual(r.decodeConsumerMemberMetadataValue(metaBytes), meta);
+  // A hosted classic member (KIP-848 migration): ClassicMemberMetadata as tagged field 0.
+  const classic = { ...meta, classicMemberMetadata: { sessionTimeoutMs: 45000, supportedProtocols: [{ name: 'range', metadata: Buffer.from([1, 2]) }] } };
+  const classicBytes = r.encodeConsumerMemberMetadataValue(classic);
+  // tags: 1 field, tag 0, size 16: int32 session timeout, array of 1, "range", bytes [1,2], tags, tags
+  assert.equal(classicBytes.subarray(metaBytes.length - 1).toString('hex'), '01' + '00' + '10' + '0000afc8' + '02' + '0672616e6765' + '030102' + '00' + '00');
+  assert.deepEqual(r.decodeConsumerMemberMetadataValue(classicBytes), classic);
   const current = { memberEpoch: 4, previousMemberEpoch: 3, state: 0, assignedPartitions: tps, partitionsPendingRevocation: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAg', partitions: [1] }] };
   assert.deepEqual(r.decodeCurrentAssignmentValue(r.encodeCurrentAssignmentValue(current)), current);
 });
