@@ -1,12 +1,13 @@
 // Consumer groups with our consumer: partitions shared without overlap, committed offsets
 // where the next member resumes, range and cooperative-sticky assignors, and a mixed group
-// of our consumers and kafkajs consumers.
+// of our consumers and kafkajs consumers; the KIP-848 consumer protocol (coordinator-side
+// assignment, leave, fencing after an expired session).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { Admin, Consumer, Producer, roundRobinAssignor, type ConsumerRecord } from '../../src/client/index.ts';
-import { startTestBroker } from '../helpers/broker.ts';
+import { Admin, Consumer, KafkaError, Producer, roundRobinAssignor, type ConsumerRecord } from '../../src/client/index.ts';
+import { spawnBrokerProcess, startTestBroker, tempDir } from '../helpers/broker.ts';
 
 const CONFIG = { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '3' };
 const GROUP_TIMING = { heartbeatIntervalMs: 100, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, maxWaitMs: 100 };
@@ -136,4 +137,72 @@ test('group: our consumers and kafkajs consumers in one group share the partitio
   assert.deepEqual([...oursPartitions, ...jsPartitions].sort(), [0, 1, 2, 3], 'disjoint and complete');
   assert.deepEqual([...values(got[0]!), ...jsSeen].sort(), Array.from({ length: 40 }, (_, i) => `m${i}`).sort(), 'every record once');
   assert.ok(got[0]!.every((r) => oursPartitions.includes(r.partition)));
+});
+
+test('group, consumer protocol (KIP-848): the coordinator assigns; members share, commit, hand over on leave; an unknown assignor is refused', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'group.consumer.heartbeat.interval.ms': '100', 'group.consumer.session.timeout.ms': '10000' } });
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'kip848', numPartitions: 4 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  t.after(() => producer.close());
+  await producer.sendBatch(Array.from({ length: 40 }, (_, i) => ({ topic: 'kip848', partition: i % 4, value: `a${i}` })));
+
+  const options = { bootstrapServers: broker.bootstrap, groupId: 'g848', groupProtocol: 'consumer' as const, groupRemoteAssignor: 'range', autoOffsetReset: 'earliest' as const, maxWaitMs: 100 };
+  const c1 = new Consumer(options);
+  const c2 = new Consumer(options);
+  t.after(() => Promise.all([c1.close(), c2.close()]));
+  c1.subscribe(['kip848']);
+  c2.subscribe(['kip848']);
+  const got = await readUntil([c1, c2], (g) => g[0]!.length + g[1]!.length >= 40 && c1.assignment().length === 2 && c2.assignment().length === 2);
+  const p1 = c1.assignment().map((tp) => tp.partition).sort();
+  const p2 = c2.assignment().map((tp) => tp.partition).sort();
+  assert.deepEqual([...p1, ...p2].sort(), [0, 1, 2, 3], 'disjoint and complete');
+  assert.deepEqual(values([...got[0]!, ...got[1]!]), values(Array.from({ length: 40 }, (_, i) => ({ value: Buffer.from(`a${i}`) }) as ConsumerRecord)), 'each record once');
+  assert.ok(c1.groupState()!.generationId > 0, 'a member epoch');
+  assert.match(c1.groupState()!.memberId, /^[0-9a-f-]{36}$|^.{22}$/);
+
+  // Commits carry the member epoch; the coordinator takes them.
+  await c1.commit();
+  await c2.commit();
+  assert.deepEqual((await admin.listGroupOffsets('g848')).map((o) => [o.partition, o.offset]), [[0, 10], [1, 10], [2, 10], [3, 10]]);
+
+  // c2 leaves (epoch -1): c1 gets all four partitions and reads only what is new.
+  await c2.close();
+  await producer.sendBatch(Array.from({ length: 8 }, (_, i) => ({ topic: 'kip848', partition: i % 4, value: `b${i}` })));
+  const after = await readUntil([c1], (g) => g[0]!.filter((r) => r.value!.toString().startsWith('b')).length >= 8 && c1.assignment().length === 4);
+  assert.deepEqual(values(after[0]!), ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7']);
+
+  // An assignor the coordinator does not have: UNSUPPORTED_ASSIGNOR, not retried.
+  const wrong = new Consumer({ ...options, groupId: 'g848-wrong', groupRemoteAssignor: 'nope' });
+  t.after(() => wrong.close());
+  wrong.subscribe(['kip848']);
+  await assert.rejects(wrong.poll(), (e: unknown) => e instanceof KafkaError && e.kafkaName === 'UNSUPPORTED_ASSIGNOR');
+});
+
+test('group, consumer protocol: a member whose session expired is fenced, joins again at epoch 0 with its id, and reads on', { timeout: 60_000 }, async (t) => {
+  const dataDir = await tempDir(t);
+  const broker = await spawnBrokerProcess({ dataDir, t, config: { ...CONFIG, 'group.consumer.heartbeat.interval.ms': '100', 'group.consumer.session.timeout.ms': '800' } });
+  t.after(() => broker.stop());
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  t.after(() => producer.close());
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'fence', numPartitions: 2 }]);
+  await producer.sendBatch([{ topic: 'fence', partition: 0, value: 'x0' }, { topic: 'fence', partition: 1, value: 'x1' }]);
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, groupId: 'g-fence', groupProtocol: 'consumer', autoOffsetReset: 'earliest', maxWaitMs: 100 });
+  t.after(() => consumer.close());
+  consumer.subscribe(['fence']);
+  await readUntil([consumer], (g) => g[0]!.length >= 2);
+  const before = consumer.groupState()!;
+  await consumer.commit();
+  // Block this process past the session timeout: no heartbeat leaves, the broker (another
+  // process) expires the member.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+  await producer.sendBatch([{ topic: 'fence', partition: 0, value: 'y0' }, { topic: 'fence', partition: 1, value: 'y1' }]);
+  const after = await readUntil([consumer], (g) => g[0]!.length >= 2 && consumer.assignment().length === 2);
+  assert.deepEqual(values(after[0]!), ['y0', 'y1'], 'resumes at the commits');
+  const state = consumer.groupState()!;
+  assert.equal(state.memberId, before.memberId, 'the same member id');
+  assert.notEqual(state.generationId, before.generationId, 'a new member epoch');
 });

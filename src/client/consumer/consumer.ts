@@ -54,9 +54,13 @@ export interface ConsumerOptions extends ClientOptions {
   autoCommit?: boolean;
   autoCommitIntervalMs?: number;
   groupInstanceId?: string;
+  /** 'classic' (default) or 'consumer': the KIP-848 protocol, assignments made by the coordinator. */
+  groupProtocol?: 'classic' | 'consumer';
+  /** With groupProtocol 'consumer': the coordinator's assignor ('uniform', 'range'); default the broker's. */
+  groupRemoteAssignor?: string;
 }
 
-const GROUP_OPTION_KEYS = ['groupId', 'sessionTimeoutMs', 'rebalanceTimeoutMs', 'heartbeatIntervalMs', 'assignors', 'autoCommit', 'autoCommitIntervalMs', 'groupInstanceId'] as const;
+const GROUP_OPTION_KEYS = ['groupId', 'sessionTimeoutMs', 'rebalanceTimeoutMs', 'heartbeatIntervalMs', 'assignors', 'autoCommit', 'autoCommitIntervalMs', 'groupInstanceId', 'groupProtocol', 'groupRemoteAssignor'] as const;
 
 export interface TopicPartition {
   topic: string;

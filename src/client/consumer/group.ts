@@ -9,9 +9,20 @@
 // those the new assignment leaves out, and rejoins once more when it gave some up so that
 // their new owners receive them.
 //
+// The consumer protocol (KIP-848, `groupProtocol: 'consumer'`): no JoinGroup or SyncGroup;
+// the member sends ConsumerGroupHeartbeat with its subscription and the partitions it owns,
+// and the coordinator's assignor (`groupRemoteAssignor`, else the broker's default) answers
+// with a target assignment and a member epoch. The member gives up partitions not in the
+// target (committing them first), takes the new ones, and heartbeats at once to acknowledge;
+// the coordinator hands out partitions another member still owns once that member has
+// acknowledged giving them up. FENCED_MEMBER_EPOCH and UNKNOWN_MEMBER_ID: the partitions
+// are lost and the member joins again at epoch 0. Leaving is a heartbeat at epoch -1 (-2 for
+// a static member). Commits carry the member epoch where classic ones carry the generation.
+//
 // Committed offsets are where reading resumes: a newly assigned partition starts at its
 // committed offset (OffsetFetch), else at `autoOffsetReset`.
 
+import { randomUUID } from 'node:crypto';
 import { API, ErrorCode, ZERO_UUID, type OffsetCommitRequest, type OffsetFetchRequest } from '../../protocol/index.ts';
 import type { ClientCore } from '../client.ts';
 import type { Connection } from '../connection.ts';
@@ -44,6 +55,10 @@ export interface GroupOptions {
   autoCommitIntervalMs?: number;
   /** Static membership (KIP-345). */
   groupInstanceId?: string;
+  /** 'classic' (JoinGroup/SyncGroup, default) or 'consumer' (KIP-848, ConsumerGroupHeartbeat), as Java's group.protocol. */
+  groupProtocol?: 'classic' | 'consumer';
+  /** The consumer protocol's server-side assignor ('uniform', 'range'); default: the broker's first (group.remote.assignor). */
+  groupRemoteAssignor?: string;
 }
 
 export interface CommitOffset extends TopicPartition {
@@ -73,6 +88,12 @@ export class GroupMember {
   #joining: Promise<void> | undefined;
   #closed = false;
   #lost = false;
+  readonly #groupProtocol: 'classic' | 'consumer';
+  readonly #remoteAssignor: string | null;
+  /** Consumer protocol: a target assignment a background heartbeat received, applied by the read loop. */
+  #pendingAssignment: TopicPartitions[] | undefined;
+  /** Consumer protocol: the coordinator's heartbeat interval. */
+  #consumerHeartbeatMs = 5000;
 
   constructor(core: ClientCore, consumer: Consumer, options: GroupOptions) {
     this.groupId = options.groupId;
@@ -86,6 +107,9 @@ export class GroupMember {
     this.#autoCommit = options.autoCommit ?? true;
     this.#autoCommitIntervalMs = options.autoCommitIntervalMs ?? 5000;
     this.#groupInstanceId = options.groupInstanceId ?? null;
+    this.#groupProtocol = options.groupProtocol ?? 'classic';
+    if (this.#groupProtocol !== 'classic' && this.#groupProtocol !== 'consumer') throw new TypeError(`groupProtocol must be 'classic' or 'consumer', not '${String(this.#groupProtocol)}'`);
+    this.#remoteAssignor = options.groupRemoteAssignor ?? null;
   }
 
   subscribe(topics: readonly string[]): void {
@@ -101,9 +125,9 @@ export class GroupMember {
     return this.#topics;
   }
 
-  /** The assignor the group chose at the last join. */
+  /** The assignor the group chose at the last join (classic protocol). */
   get protocol(): string | undefined {
-    return this.#protocol?.name;
+    return this.#groupProtocol === 'consumer' ? (this.#remoteAssignor ?? undefined) : this.#protocol?.name;
   }
 
   /** Joins or rejoins if needed, and auto-commits when due. */
@@ -113,6 +137,7 @@ export class GroupMember {
       this.#joining ??= this.#joinLoop().finally(() => (this.#joining = undefined));
       await this.#joining;
     }
+    if (this.#pendingAssignment !== undefined && !this.#needsJoin) await this.#reconcile();
     if (this.#autoCommit && performance.now() - this.#lastCommit >= this.#autoCommitIntervalMs) {
       await this.commit().catch((err) => {
         if (err instanceof KafkaError && (err.needsRejoin || err.retriable)) this.#needsJoin = true;
@@ -143,18 +168,24 @@ export class GroupMember {
   }
 
   /** A coordinator error: forget the coordinator when it moved, rejoin when told to. */
-  #check(code: number): void {
-    const error = KafkaError.fromCode(code);
+  #check(code: number, brokerMessage: string | null = null): void {
+    const error = KafkaError.fromCode(code, { brokerMessage });
     if (error === null) return;
     if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.#coordinator = undefined;
-    if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.FENCED_INSTANCE_ID) this.memberId = '';
+    // A consumer-protocol member keeps the id it made up (v1) and joins again at epoch 0.
+    if ((code === ErrorCode.UNKNOWN_MEMBER_ID && this.#groupProtocol === 'classic') || code === ErrorCode.FENCED_INSTANCE_ID) this.memberId = '';
     // Out of the group: what this member owned may already be someone else's (partitions lost).
-    if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.FENCED_INSTANCE_ID) this.#lost = true;
+    if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.FENCED_INSTANCE_ID || code === ErrorCode.FENCED_MEMBER_EPOCH) {
+      this.#lost = true;
+      this.#pendingAssignment = undefined;
+      if (this.#groupProtocol === 'consumer') this.generationId = -1;
+    }
     if (error.needsRejoin) this.#needsJoin = true;
     throw error;
   }
 
   async #join(): Promise<void> {
+    if (this.#groupProtocol === 'consumer') return this.#joinConsumer();
     if (this.#lost) {
       this.#consumer.removePartitions(this.#consumer.assignment());
       this.generationId = -1;
@@ -235,7 +266,7 @@ export class GroupMember {
       await this.#commitQuietly(revoked);
       this.#consumer.removePartitions(revoked);
       // KIP-429: partitions given up go to their new owners in one more round.
-      if (this.#protocol?.cooperative) this.#needsJoin = true;
+      if (this.#groupProtocol === 'classic' && this.#protocol?.cooperative) this.#needsJoin = true;
     }
     const have = new Set(current.map((tp) => `${tp.topic}\0${tp.partition}`));
     const added = assigned.flatMap((tp) => tp.partitions.filter((p) => !have.has(`${tp.topic}\0${p}`)).map((partition) => ({ topic: tp.topic, partition })));
@@ -244,6 +275,90 @@ export class GroupMember {
     await this.#consumer.addPartitions(
       added.map((tp, i) => (committed[i]! >= 0 ? { ...tp, offset: committed[i]! } : { ...tp })),
     );
+  }
+
+  /** Consumer protocol: the first heartbeat (epoch 0), or the one after being fenced. */
+  async #joinConsumer(): Promise<void> {
+    if (this.#lost) {
+      this.#consumer.removePartitions(this.#consumer.assignment());
+      this.#lost = false;
+    }
+    if (this.memberId === '') this.memberId = randomUUID();
+    const assignment = await this.#heartbeatConsumer();
+    this.#needsJoin = false;
+    if (assignment !== null) this.#pendingAssignment = assignment;
+    if (this.#pendingAssignment !== undefined) await this.#reconcile();
+    this.#scheduleConsumerHeartbeat();
+  }
+
+  /** Moves to the target assignment, then acknowledges it with a heartbeat at once. */
+  async #reconcile(): Promise<void> {
+    const target = this.#pendingAssignment!;
+    this.#pendingAssignment = undefined;
+    await this.#apply(target);
+    try {
+      const next = await this.#heartbeatConsumer();
+      if (next !== null) this.#pendingAssignment = next;
+    } catch (err) {
+      if (!(err instanceof KafkaError && (err.needsRejoin || err.retriable))) throw err;
+    }
+  }
+
+  /**
+   * One ConsumerGroupHeartbeat: the subscription and the partitions owned now (full each
+   * time, which the protocol allows). Returns the new target assignment, or null when the
+   * coordinator has none to give.
+   */
+  async #heartbeatConsumer(memberEpoch?: number): Promise<TopicPartitions[] | null> {
+    const connection = await this.#coordinatorConnection();
+    const body = API.ConsumerGroupHeartbeat.createRequest();
+    body.groupId = this.groupId;
+    // v0: the coordinator makes up the member id; v1+: the member does (KIP-1082).
+    body.memberId = connection.versionFor(API.ConsumerGroupHeartbeat) === 0 && this.generationId <= 0 ? '' : this.memberId;
+    body.memberEpoch = memberEpoch ?? Math.max(0, this.generationId);
+    body.instanceId = this.#groupInstanceId;
+    body.rebalanceTimeoutMs = this.#rebalanceTimeoutMs;
+    body.subscribedTopicNames = [...this.#topics];
+    body.serverAssignor = this.#remoteAssignor;
+    const owned = [];
+    if (body.memberEpoch > 0) {
+      for (const tp of this.#owned()) owned.push({ topicId: (await this.#core.metadata.topic(tp.topic)).topicId, partitions: tp.partitions });
+    }
+    body.topicPartitions = owned;
+    const response = await connection.request(API.ConsumerGroupHeartbeat, body);
+    this.#check(response.errorCode, response.errorMessage);
+    if (response.memberId !== null && response.memberId !== '') this.memberId = response.memberId;
+    this.generationId = response.memberEpoch;
+    if (response.heartbeatIntervalMs > 0) this.#consumerHeartbeatMs = response.heartbeatIntervalMs;
+    if (response.assignment === null) return null;
+    const assigned: TopicPartitions[] = [];
+    for (const t of response.assignment.topicPartitions) {
+      let topic = this.#core.metadata.topicName(t.topicId);
+      if (topic === undefined) {
+        await this.#core.metadata.refresh(this.#topics);
+        topic = this.#core.metadata.topicName(t.topicId);
+      }
+      if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `the assignment names topic id ${t.topicId}, which the metadata does not know`);
+      assigned.push({ topic, partitions: [...t.partitions].sort((a, b) => a - b) });
+    }
+    return assigned;
+  }
+
+  #scheduleConsumerHeartbeat(): void {
+    clearTimeout(this.#heartbeat);
+    this.#heartbeat = setTimeout(() => {
+      if (this.#closed) return;
+      if (this.#needsJoin) return; // the read loop joins again
+      void this.#heartbeatConsumer()
+        .then((assignment) => {
+          if (assignment !== null) this.#pendingAssignment = assignment;
+        })
+        .catch(() => {})
+        .finally(() => {
+          if (!this.#closed && !this.#needsJoin) this.#scheduleConsumerHeartbeat();
+        });
+    }, this.#consumerHeartbeatMs);
+    this.#heartbeat.unref();
   }
 
   #startHeartbeat(): void {
@@ -370,6 +485,12 @@ export class GroupMember {
     clearInterval(this.#heartbeat);
     if (this.memberId === '' || this.generationId < 0) return;
     await this.#commitQuietly();
+    if (this.#groupProtocol === 'consumer') {
+      clearTimeout(this.#heartbeat);
+      // Epoch -1 leaves; -2 keeps a static member's place until its session times out.
+      await this.#heartbeatConsumer(this.#groupInstanceId === null ? -1 : -2).catch(() => {});
+      return;
+    }
     try {
       const connection = await this.#coordinatorConnection();
       const body = API.LeaveGroup.createRequest();
