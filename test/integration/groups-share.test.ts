@@ -97,6 +97,23 @@ test('share group: distinct records per member, redelivery after lock expiry, re
   assert.equal(cgh.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   const listed: any = await c.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest(), typesFilter: ['share'] });
   assert.deepEqual(listed.groups.map((g: any) => [g.groupId, g.groupType]), [['sg', 'share']]);
+  // Nor do committed offsets apply to it (Kafka's ShareGroup: "not a consumer group"), and a
+  // simple commit must not create a classic group of the same id.
+  const committed: any = await c.request(ApiKey.OffsetCommit, 9, {
+    ...API.OffsetCommit.createRequest(),
+    groupId: 'sg',
+    generationIdOrMemberEpoch: -1,
+    memberId: '',
+    topics: [{ name: 'sq', topicId: '', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }],
+  });
+  assert.equal(committed.topics[0].partitions[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const offsets: any = await c.request(ApiKey.OffsetFetch, 8, { ...API.OffsetFetch.createRequest(), groups: [{ groupId: 'sg', topics: null }] });
+  assert.equal(offsets.groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const offsetsV7: any = await c.request(ApiKey.OffsetFetch, 7, { ...API.OffsetFetch.createRequest(), groupId: 'sg', topics: null });
+  assert.equal(offsetsV7.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  const deleted: any = await c.request(ApiKey.OffsetDelete, 0, { ...API.OffsetDelete.createRequest(), groupId: 'sg', topics: [{ name: 'sq', partitions: [{ partitionIndex: 0 }] }] });
+  assert.equal(deleted.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  assert.deepEqual(((await c.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest() })) as any).groups.map((g: any) => g.groupType), ['share']);
 
   // Sessions open at the log end (share.auto.offset.reset=latest): nothing yet.
   for (const m of ['m1', 'm2', 'm3']) assert.deepEqual((await fetch(m, 10)).values, []);

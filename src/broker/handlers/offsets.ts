@@ -15,6 +15,8 @@
 // topics by id from v10. A partition without a committed offset answers offset -1 and
 // metadata "". RequireStable (v7+, KIP-447): a partition an ongoing transaction has
 // committed an offset of answers UNSTABLE_OFFSET_COMMIT (offset -1) until the transaction ends.
+// A share group's id gets GROUP_ID_NOT_FOUND from all three (Kafka's ShareGroup: "not a
+// consumer group"); its start offsets are the share-group offset APIs' business.
 // OffsetDelete: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP (members and a protocol type other than
 // "consumer"), GROUP_SUBSCRIBED_TO_TOPIC for topics the members subscribe to.
 // ACLs (issue 6), as KafkaApis: OffsetCommit needs READ on the group (every partition
@@ -30,7 +32,7 @@ import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { authorizedNames } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
-import { groupCoordinator } from './group-component.ts';
+import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
 function partitionExists(broker: Broker, topic: string, partition: number): boolean {
   const t = broker.logs.topic(topic);
@@ -76,6 +78,11 @@ export const offsetCommitHandler = defineHandler(API.OffsetCommit, {
       for (const a of accepted) a.slot.errorCode = code;
     };
     if (!groupAllowed) return response;
+    // A share group keeps no committed offsets: "not a consumer group", as Kafka's ShareGroup says.
+    if (shareCoordinator(broker).knows(request.groupId)) {
+      fillAll(ErrorCode.GROUP_ID_NOT_FOUND);
+      return response;
+    }
     const generationId = request.generationIdOrMemberEpoch;
     await coordinator.run(request.groupId, () => {
       let group: Group | null | undefined = coordinator.group(request.groupId);
@@ -145,7 +152,7 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
     const groupAllowed = (groupId: string) => authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, groupId);
     if (apiVersion >= 8) {
       for (const g of request.groups) {
-        let errorCode: number = groupAllowed(g.groupId) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        let errorCode: number = !groupAllowed(g.groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED : shareCoordinator(broker).knows(g.groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : 0;
         const topics = errorCode !== 0 ? [] : await coordinator.run(g.groupId, () => {
           const group = coordinator.group(g.groupId);
           // v9+: a member of a consumer (KIP-848) group fetches at its current epoch.
@@ -170,10 +177,11 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
       return response;
     }
     const requested = request.topics === null ? null : request.topics.map((t) => ({ name: t.name, topicId: '', partitionIndexes: t.partitionIndexes }));
-    if (!groupAllowed(request.groupId)) {
+    const groupError = !groupAllowed(request.groupId) ? ErrorCode.GROUP_AUTHORIZATION_FAILED : shareCoordinator(broker).knows(request.groupId) ? ErrorCode.GROUP_ID_NOT_FOUND : 0;
+    if (groupError !== 0) {
       // Kafka's OffsetFetchRequest.getErrorResponse: per partition before v2, top level after.
-      if (apiVersion >= 2) response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      else response.topics = (requested ?? []).map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) }));
+      if (apiVersion >= 2) response.errorCode = groupError;
+      else response.topics = (requested ?? []).map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: groupError })) }));
       return response;
     }
     const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false, mayDescribe, (topic, partition) => apiVersion >= 7 && request.requireStable && coordinator.hasPendingTransactionalOffset(request.groupId, topic, partition)));
