@@ -53,8 +53,6 @@ import { defineComponent, type Component, type ComponentKey } from '../component
 import type { ApiHandler, RequestContext } from '../dispatch.ts';
 import { defineHandler } from '../dispatch.ts';
 
-export { TRANSACTION_STATE_TOPIC } from '../../coordinator/txn/index.ts';
-
 export const PRODUCER_STATE = defineComponent('producer-state', (broker) => {
   let ids: ProducerIdManager | undefined;
   let timer: NodeJS.Timeout | undefined;
