@@ -236,3 +236,38 @@ test('share-group offsets: describe start offsets and lag, alter and delete only
   const missing: any = await c.request(ApiKey.DeleteShareGroupOffsets, 0, { ...API.DeleteShareGroupOffsets.createRequest(), groupId: 'none', topics: [] });
   assert.equal(missing.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
 });
+
+test('ShareFetch v2 ShareAcquireMode: record-limit acquires exactly MaxRecords, splitting a batch; batch-optimized takes the rest of it', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const created: any = await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sl', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  const topicId: string = created.topics[0].topicId;
+  assert.equal(((await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'lg', memberId: 'm', memberEpoch: 0, subscribedTopicNames: ['sl'] })) as any).errorCode, 0);
+  let epoch = 0;
+  const fetch = async (shareAcquireMode: number, maxRecords: number): Promise<[number, number][]> => {
+    const r: any = await c.request(ApiKey.ShareFetch, 2, {
+      ...API.ShareFetch.createRequest(),
+      groupId: 'lg',
+      memberId: 'm',
+      shareSessionEpoch: epoch++,
+      maxRecords,
+      batchSize: maxRecords,
+      shareAcquireMode,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+    });
+    assert.equal(r.errorCode, 0);
+    return (r.responses[0]?.partitions[0]?.acquiredRecords ?? []).map((a: any) => [Number(a.firstOffset), Number(a.lastOffset)]);
+  };
+  assert.deepEqual(await fetch(1, 3), [], 'the share partition starts at the log end');
+  const produced: any = await c.request(ApiKey.Produce, 9, {
+    ...API.Produce.createRequest(),
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: 'sl', topicId, partitionData: [{ index: 0, records: encodeRecordBatch(Array.from({ length: 10 }, (_, i) => ({ value: `r${i}` }))) }] }],
+  });
+  assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  assert.deepEqual(await fetch(1, 3), [[0, 2]]);
+  assert.deepEqual(await fetch(1, 3), [[3, 5]]);
+  assert.deepEqual(await fetch(0, 3), [[6, 9]], 'batch-optimized ends on the batch boundary');
+});

@@ -23,7 +23,9 @@
 // topic. A denied group is GROUP_AUTHORIZATION_FAILED.
 // Share-partition state is kept by the share coordinator (__share_group_state, see
 // share-state.ts), so the offset APIs answer from it for partitions not loaded since a restart.
-// Omitted: ShareAcquireMode record-limit (v2).
+// ShareAcquireMode (v2): record-limit acquires at most MaxRecords records, splitting a batch;
+// batch-optimized (the default) acquires whole batches.
+// Omitted: IsRenewAck (v2) is not used to skip acquisition.
 
 import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
@@ -34,6 +36,8 @@ import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts'
 import { groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const LEADER_EPOCH = 0;
+/** ShareFetch v2's ShareAcquireMode: 0 batch-optimized, 1 record-limit. */
+const SHARE_ACQUIRE_RECORD_LIMIT = 1;
 
 export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat, {
   async handle(request, ctx) {
@@ -253,7 +257,7 @@ export const shareFetchHandler = defineHandler(API.ShareFetch, {
           if (acquiredCount >= maxRecords) continue;
           const sp = share.partition(groupId, topicId, partition, log.highWatermark);
           if (!sp) continue;
-          const ranges = share.acquire(sp, memberId, maxRecords - acquiredCount, shareLog(log));
+          const ranges = share.acquire(sp, memberId, maxRecords - acquiredCount, shareLog(log), ctx.apiVersion >= 2 && request.shareAcquireMode === SHARE_ACQUIRE_RECORD_LIMIT);
           if (ranges.length === 0) continue;
           const p = out(topicId, partition);
           p.records = batchesFor(log, ranges);

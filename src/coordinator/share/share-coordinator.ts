@@ -479,8 +479,9 @@ export class ShareCoordinator {
     }
   }
 
-  acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
-    return sp.acquire(memberId, maxRecords, log);
+  /** ShareFetch's acquisition; `recordLimit` is ShareAcquireMode 1 (v2): never more than maxRecords. */
+  acquire(sp: SharePartition, memberId: string, maxRecords: number, log: ShareLog, recordLimit = false): AcquiredRange[] {
+    return sp.acquire(memberId, maxRecords, log, recordLimit);
   }
 }
 

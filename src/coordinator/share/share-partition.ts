@@ -124,10 +124,11 @@ export class SharePartition {
 
   /**
    * Acquires up to about maxRecords records for a member: records made AVAILABLE again
-   * first, then new ones from the log, whole batches at a time (Kafka may exceed maxRecords
-   * to end on a batch boundary).
+   * first, then new ones from the log, whole batches at a time (Kafka's batch-optimized mode
+   * may exceed maxRecords to end on a batch boundary), or with `recordLimit` (ShareAcquireMode
+   * record-limit) exactly up to maxRecords, splitting a batch.
    */
-  acquire(member: string, maxRecords: number, log: ShareLog): AcquiredRange[] {
+  acquire(member: string, maxRecords: number, log: ShareLog, recordLimit = false): AcquiredRange[] {
     if (this.#closed) return [];
     if (this.startOffset < log.logStartOffset) {
       this.#skipTo(log.logStartOffset);
@@ -145,8 +146,9 @@ export class SharePartition {
     while (acquired.length < maxRecords && this.nextOffset < log.highWatermark && this.#records.size < this.#limits.maxInFlight()) {
       const batch = log.batchAt(this.nextOffset);
       if (!batch) break;
-      const last = Math.min(batch.lastOffset, log.highWatermark - 1);
-      for (let o = Math.max(batch.baseOffset, this.nextOffset); o <= last; o++) {
+      const first = Math.max(batch.baseOffset, this.nextOffset);
+      const last = Math.min(batch.lastOffset, log.highWatermark - 1, recordLimit ? first + (maxRecords - acquired.length) - 1 : Infinity);
+      for (let o = first; o <= last; o++) {
         this.#records.set(o, { state: 'ACQUIRED', deliveryCount: 1, owner: member, lock: null });
         acquired.push(o);
       }
