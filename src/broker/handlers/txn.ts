@@ -37,77 +37,16 @@
 //
 // Omitted: TxnOffsetCommit does not check the member id and generation (v3+) against the group.
 
-import {
-  ProducerIdManager,
-  TransactionStateManager,
-  type EnlistMode,
-  type TopicPartitionRef,
-  type TransactionCoordinator,
-} from '../../coordinator/txn/index.ts';
+import type { EnlistMode, TopicPartitionRef, TransactionCoordinator } from '../../coordinator/txn/index.ts';
 import { GROUP_METADATA_TOPIC, partitionForGroup } from '../../coordinator/index.ts';
 import { API, ATTRIBUTES, CONTROL_FLAG, ErrorCode, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
-import { defineComponent, type Component, type ComponentKey } from '../component.ts';
+import type { Component, ComponentKey } from '../component.ts';
 import type { ApiHandler, RequestContext } from '../dispatch.ts';
+import { PRODUCER_STATE, TXN_COORDINATOR } from './txn-component.ts';
 import { defineHandler } from '../dispatch.ts';
-
-export const PRODUCER_STATE = defineComponent('producer-state', (broker) => {
-  let ids: ProducerIdManager | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const expire = (now = Date.now()): number => {
-    if (broker.logs.closed) return 0;
-    const ms = broker.config.number('producer.id.expiration.ms');
-    let removed = 0;
-    for (const log of broker.logs.partitions()) if (!log.closed) removed += log.removeExpiredProducers(now, ms);
-    return removed;
-  };
-  return {
-    start() {
-      timer = setInterval(() => {
-        try {
-          expire();
-        } catch (err) {
-          broker.logger.warn(`producer id expiration failed: ${(err as Error).message}`, { cause: err });
-        }
-      }, Math.min(Math.max(1, broker.config.number('producer.id.expiration.check.interval.ms')), 0x7fffffff));
-      timer.unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
-    /** A new producer id (the manager is opened on first use). */
-    generateProducerId(): bigint {
-      ids ??= new ProducerIdManager(broker.logs.fs, broker.logs.dataDir);
-      return ids.generate();
-    },
-    /** One expiration pass now (tests); the number of producer entries forgotten. */
-    expireNow: expire,
-  };
-});
-
-export const TXN_COORDINATOR = defineComponent('txn-coordinator', (broker) => {
-  const manager = new TransactionStateManager({
-    logs: broker.logs,
-    config: (name) => broker.config.number(name),
-    log: (level, message, fields) => broker.logger[level](message, fields),
-    generateProducerId: () => broker.component(PRODUCER_STATE).generateProducerId(),
-    appended: (log) => broker.appends.notify(log),
-    markerWritten: (tp, producerId, commit) => {
-      if (tp.topic === GROUP_METADATA_TOPIC) groupCoordinator(broker).completeTransaction(producerId, commit, tp.partition);
-    },
-  });
-  return {
-    manager,
-    coordinator: manager.coordinator,
-    start: () => manager.start(),
-    stop: () => manager.stop(),
-    /** One timeout pass now (tests); the transactional ids aborted. */
-    abortTimedOut: (now?: number) => manager.abortTimedOut(now),
-  };
-});
 
 function txns(broker: Broker): TransactionCoordinator {
   return broker.component(TXN_COORDINATOR).coordinator;
