@@ -283,3 +283,49 @@ test('share group membership is in __consumer_offsets: members, epochs and assig
   c.close();
   await broker.stop();
 });
+
+test('share state from the wire is checked and bounded: bad batches get INVALID_REQUEST, a huge stored range does not blow up the share partition', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const created: any = await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'wire', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  const topicId: string = created.topics[0].topicId;
+  const write = async (startOffset: bigint, batch: [bigint, bigint, number, number]): Promise<number> => {
+    const r: any = await c.request(ApiKey.WriteShareGroupState, 1, {
+      ...API.WriteShareGroupState.createRequest(),
+      groupId: 'wire-g',
+      topics: [{ topicId, partitions: [{ partition: 0, stateEpoch: 0, leaderEpoch: 0, startOffset, deliveryCompleteCount: -1, stateBatches: [{ firstOffset: batch[0], lastOffset: batch[1], deliveryState: batch[2], deliveryCount: batch[3] }] }] }],
+    });
+    return r.results[0].partitions[0].errorCode;
+  };
+  assert.equal(await write(0n, [5n, 4n, 0, 1]), ErrorCode.INVALID_REQUEST, 'last offset before first');
+  assert.equal(await write(0n, [0n, 4n, 1, 1]), ErrorCode.INVALID_REQUEST, 'ACQUIRED is never persisted');
+  assert.equal(await write(-2n, [0n, 4n, 0, 1]), ErrorCode.INVALID_REQUEST);
+  // Records 0-999999999999 AVAILABLE after one delivery: a share consumer sees the three
+  // records that exist, each on its second delivery, and nothing beyond the log.
+  assert.equal(await write(0n, [0n, 999_999_999_999n, 0, 1]), 0);
+  for (const value of ['a', 'b', 'c']) {
+    await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: 'wire', topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value }]) }] }] });
+  }
+  const consumer = await ShareConsumerFor(c, topicId, 'wire-g');
+  const got = await consumer.fetch(100);
+  assert.deepEqual(got.values, ['a', 'b', 'c']);
+  assert.deepEqual(got.ranges, [{ first: 0, last: 2, deliveryCount: 2 }]);
+});
+
+/** A ShareConsumer of another group (the class above is bound to GROUP). */
+async function ShareConsumerFor(c: RawClient, topicId: string, groupId: string) {
+  const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId, memberId: 'w', memberEpoch: 0, subscribedTopicNames: ['wire'] });
+  assert.equal(joined.errorCode, 0);
+  let epoch = 0;
+  return {
+    async fetch(maxRecords: number): Promise<Delivery> {
+      const raw: any = await c.request(ApiKey.ShareFetch, 1, { ...API.ShareFetch.createRequest(), groupId, memberId: 'w', shareSessionEpoch: epoch++, maxRecords, batchSize: maxRecords, topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }] });
+      assert.equal(raw.errorCode, 0);
+      const p = raw.responses[0]?.partitions[0];
+      const ranges = (p?.acquiredRecords ?? []).map((r: any) => ({ first: Number(r.firstOffset), last: Number(r.lastOffset), deliveryCount: r.deliveryCount }));
+      const records = p && p.records.length > 0 ? decodeRecordBatches(p.records).flatMap((b) => b.records) : [];
+      return { values: records.map((r) => r.value!.toString()), ranges };
+    },
+  };
+}

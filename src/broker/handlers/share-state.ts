@@ -7,7 +7,9 @@
 // object directly rather than over the wire.
 //
 // As Kafka: CLUSTER_ACTION on the cluster is required (CLUSTER_AUTHORIZATION_FAILED for
-// every partition otherwise); an empty group id is INVALID_REQUEST; a state that was never
+// every partition otherwise); an empty group id, a start offset below -1 or a state batch
+// with offsets out of order or a delivery state other than 0, 2 or 4 is INVALID_REQUEST
+// (for that partition); a state that was never
 // initialized reads as start offset -1 with no batches; fencing errors are per partition
 // (FENCED_LEADER_EPOCH, FENCED_STATE_EPOCH).
 
@@ -34,7 +36,7 @@ export const initializeShareGroupStateHandler = defineHandler(API.InitializeShar
     response.results = request.topics.map((t) => ({
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
-        const errorCode = refused || state.initialize({ groupId: request.groupId, topicId: t.topicId, partition: p.partition }, p.stateEpoch, Number(p.startOffset));
+        const errorCode = refused || (p.startOffset < -1n ? ErrorCode.INVALID_REQUEST : state.initialize({ groupId: request.groupId, topicId: t.topicId, partition: p.partition }, p.stateEpoch, Number(p.startOffset)));
         return { partition: p.partition, errorCode, errorMessage: message(errorCode) };
       }),
     }));
@@ -67,6 +69,11 @@ export const readShareGroupStateHandler = defineHandler(API.ReadShareGroupState,
   },
 });
 
+/** A state batch a share partition could have written: ordered offsets, a persisted delivery state. */
+function validBatch(b: { firstOffset: bigint; lastOffset: bigint; deliveryState: number; deliveryCount: number }): boolean {
+  return b.firstOffset >= 0n && b.lastOffset >= b.firstOffset && (b.deliveryState === 0 || b.deliveryState === 2 || b.deliveryState === 4) && b.deliveryCount >= 0;
+}
+
 export const writeShareGroupStateHandler = defineHandler(API.WriteShareGroupState, {
   handle(request, ctx) {
     const state = shareStateCoordinator(ctx.broker);
@@ -75,8 +82,10 @@ export const writeShareGroupStateHandler = defineHandler(API.WriteShareGroupStat
     response.results = request.topics.map((t) => ({
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
+        const invalid = p.startOffset < -1n || !p.stateBatches.every(validBatch) ? ErrorCode.INVALID_REQUEST : 0;
         const errorCode =
           refused ||
+          invalid ||
           state.write(
             { groupId: request.groupId, topicId: t.topicId, partition: p.partition },
             {
@@ -87,7 +96,7 @@ export const writeShareGroupStateHandler = defineHandler(API.WriteShareGroupStat
               stateBatches: p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
             },
           );
-        return { partition: p.partition, errorCode, errorMessage: message(errorCode) };
+        return { partition: p.partition, errorCode, errorMessage: invalid && !refused ? 'Invalid start offset or state batches.' : message(errorCode) };
       }),
     }));
     return response;

@@ -370,7 +370,7 @@ export class ShareCoordinator {
         if (error !== 0) this.#options.log?.(`writing the state of share partition ${groupId}/${topicId}-${partition} failed with error ${error}`);
       },
     );
-    sp.restore(stored.stateBatches);
+    sp.restore(stored.stateBatches, logEnd);
     group.partitions.set(key, sp);
     return sp;
   }

@@ -87,14 +87,18 @@ export class SharePartition {
 
   /**
    * Takes back the state the share coordinator kept: each batch at or after the start offset
-   * in its state and delivery count; the in-flight window ends after the last batch.
+   * in its state and delivery count; the in-flight window ends after the last batch. What
+   * lies beyond group.share.partition.max.record.locks records or the log's end (only a
+   * state written by someone else can hold that) is left to be read from the log again.
    */
-  restore(stateBatches: readonly StateBatch[]): void {
+  restore(stateBatches: readonly StateBatch[], logEnd: number): void {
+    const limit = Math.min(this.startOffset + this.#limits.maxInFlight(), Math.max(logEnd, this.startOffset));
     let end = this.startOffset;
     for (const b of stateBatches) {
       const state: RecordState = b.deliveryState === DELIVERY_STATE_ACKNOWLEDGED ? 'ACKNOWLEDGED' : b.deliveryState === DELIVERY_STATE_ARCHIVED ? 'ARCHIVED' : 'AVAILABLE';
-      for (let o = Math.max(b.firstOffset, this.startOffset); o <= b.lastOffset; o++) this.#records.set(o, { state, deliveryCount: b.deliveryCount, owner: null, lock: null });
-      end = Math.max(end, b.lastOffset + 1);
+      const last = Math.min(b.lastOffset, limit - 1);
+      for (let o = Math.max(b.firstOffset, this.startOffset); o <= last; o++) this.#records.set(o, { state, deliveryCount: b.deliveryCount, owner: null, lock: null });
+      end = Math.max(end, last + 1);
     }
     for (let o = this.startOffset; o < end; o++) {
       if (!this.#records.has(o)) this.#records.set(o, { state: 'AVAILABLE', deliveryCount: 0, owner: null, lock: null });
