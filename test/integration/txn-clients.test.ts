@@ -2,9 +2,12 @@
 // commit and abort; a read_committed consumer (kcat, librdkafka) sees only committed
 // records, read_uncommitted sees all; a second producer with the same transactional id
 // fences the first. kafkajs: consume-transform-produce with sendOffsets in a transaction.
+// @platformatic/kafka (Produce up to v11: the broker checks each transactional batch against
+// the coordinator, KIP-890 part 1) commits and aborts.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Admin, Producer as PltProducer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { startTestBroker } from '../helpers/broker.ts';
 import { kcat } from '../helpers/kcat.ts';
@@ -82,4 +85,22 @@ test('confluent-kafka consume-transform-produce: send_offsets_to_transaction, co
   assert.deepEqual(result.transformed, ['commit-r0', 'commit-r1', 'commit-r2', 'abort-r3', 'abort-r4', 'abort-r5', 'commit-r3', 'commit-r4', 'commit-r5']);
   assert.equal(result.restart_offset, 6);
   assert.deepEqual(await readValues(broker.bootstrap, 'ck-out', 'read_committed'), ['commit-r0', 'commit-r1', 'commit-r2', 'commit-r3', 'commit-r4', 'commit-r5']);
+});
+
+test('@platformatic/kafka transactions: commit and abort', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const bootstrapBrokers = [broker.bootstrap];
+  const admin = new Admin({ clientId: 'plt-txn-admin', bootstrapBrokers });
+  t.after(() => admin.close());
+  await admin.createTopics({ topics: ['plt-txn'], partitions: 1, replicas: 1 });
+  const producer = new PltProducer({ clientId: 'plt-txn', bootstrapBrokers, serializers: stringSerializers, idempotent: true, transactionalId: 'plt-1' });
+  t.after(() => producer.close());
+  for (const [value, commit] of [['c1', true], ['a1', false], ['c2', true]] as const) {
+    const tx = await producer.beginTransaction();
+    await tx.send({ messages: [{ topic: 'plt-txn', value, partition: 0 }] });
+    if (commit) await tx.commit();
+    else await tx.abort();
+  }
+  assert.deepEqual(await readValues(broker.bootstrap, 'plt-txn', 'read_committed'), ['c1', 'c2']);
+  assert.deepEqual(await readValues(broker.bootstrap, 'plt-txn', 'read_uncommitted'), ['c1', 'a1', 'c2']);
 });
