@@ -133,6 +133,8 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-open', 'tx-slow', 'nope'] });
   const states = described.transactionStates.map((s: any) => [s.transactionalId, s.errorCode, s.transactionState, s.topics.map((x: any) => [x.topic, x.partitions])]);
   assert.deepEqual(states, [['tx-open', 0, 'Ongoing', [['txr', [0]]]], ['tx-slow', 0, 'CompleteAbort', []], ['nope', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, '', []]]);
+  // Kafka reports the start time of the last transaction in any state.
+  assert.ok(described.transactionStates[1].transactionStartTimeMs > 0n);
   const listed = await c.request(API.ListTransactions.apiKey, 2, { ...API.ListTransactions.createRequest(), stateFilters: ['Ongoing', 'Bogus'], durationFilter: -1n, transactionalIdPattern: 'tx-.*' });
   assert.deepEqual(listed.unknownStateFilters, ['Bogus']);
   assert.deepEqual(listed.transactionStates.map((s: any) => s.transactionalId), ['tx-open']);

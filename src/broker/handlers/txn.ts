@@ -309,7 +309,7 @@ export const describeTransactionsHandler = defineHandler(API.DescribeTransaction
         transactionalId,
         transactionState: t.state,
         transactionTimeoutMs: t.timeoutMs,
-        transactionStartTimeMs: BigInt(t.state === 'Ongoing' ? t.startTimestamp : -1),
+        transactionStartTimeMs: BigInt(t.startTimestamp),
         producerId: t.producerId,
         producerEpoch: t.producerEpoch,
         topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
@@ -338,7 +338,8 @@ export const listTransactionsHandler = defineHandler(API.ListTransactions, {
       .all()
       .filter((t) => request.stateFilters.length === 0 || request.stateFilters.includes(t.state))
       .filter((t) => request.producerIdFilters.length === 0 || request.producerIdFilters.includes(t.producerId))
-      .filter((t) => duration < 0 || (t.state === 'Ongoing' && now - t.startTimestamp > duration))
+      // Kafka compares with the start time in any state (-1 before the first transaction).
+      .filter((t) => duration < 0 || now - t.startTimestamp > duration)
       .filter((t) => pattern === null || pattern.test(t.transactionalId))
       .filter((t) => authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TRANSACTIONAL_ID, t.transactionalId))
       .map((t) => ({ transactionalId: t.transactionalId, producerId: t.producerId, transactionState: t.state }));
