@@ -7,14 +7,18 @@
 //   asked to rejoin, and gets its share of the new assignment through JoinGroup/SyncGroup;
 // * downgrade: when the last consumer-protocol member leaves, the group is classic again and
 //   rebalances, committed offsets kept;
-// * group.consumer.migration.policy and the protocol type decide, with Kafka's error codes.
+// * group.consumer.migration.policy and the protocol type decide, with Kafka's error codes;
+// * and with real clients: kafkajs (classic) and @platformatic/kafka (groupProtocol consumer)
+//   in one group.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
+import { Kafka, logLevel } from 'kafkajs';
 import { API, ApiKey, ErrorCode, Reader, Writer } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { FAST_GROUPS, subscriptionBytes } from './groups-support.ts';
+import { FAST_GROUPS, subscriptionBytes, waitFor } from './groups-support.ts';
 
 const TOPIC = 'mig';
 
@@ -258,4 +262,67 @@ test('a consumer group hosting a classic member keeps it across a restart (Class
   assert.equal(member.partitions.length, 2);
   c.close();
   await broker.stop();
+});
+
+test('real clients in one group: a kafkajs (classic) consumer and an @platformatic/kafka consumer-protocol one split the partitions, and kafkajs takes all again when the other leaves', { timeout: 120_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...FAST_GROUPS, 'group.consumer.heartbeat.interval.ms': '100' } });
+  const kafka = new Kafka({ clientId: 'mixed', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'mixed', numPartitions: 4 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  const send = (from: number, to: number) => producer.send({ topic: 'mixed', messages: Array.from({ length: to - from }, (_, k) => ({ value: `r${from + k}`, partition: (from + k) % 4 })) });
+
+  // kafkajs, classic protocol (eager).
+  const classic = kafka.consumer({ groupId: 'mix', sessionTimeout: 10_000, heartbeatInterval: 100, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100 });
+  let classicPartitions: number[] = [];
+  const classicValues: string[] = [];
+  classic.on(classic.events.GROUP_JOIN, (e: any) => {
+    classicPartitions = [...(e.payload.memberAssignment['mixed'] ?? [])].sort();
+  });
+  await classic.connect();
+  t.after(() => classic.disconnect());
+  await classic.subscribe({ topic: 'mixed', fromBeginning: true });
+  await classic.run({ eachMessage: async ({ message }) => void classicValues.push(message.value!.toString()) });
+  await send(0, 20);
+  await waitFor('kafkajs to own every partition', () => classicPartitions.length === 4, 30_000);
+  await waitFor('kafkajs to read 20 records', () => new Set(classicValues).size === 20, 30_000);
+
+  // @platformatic/kafka with the consumer protocol joins the same group: an online upgrade.
+  const modern = new Consumer({ groupId: 'mix', clientId: 'modern', bootstrapBrokers: [broker.bootstrap], groupProtocol: 'consumer', maxWaitTime: 100, autocommit: true, deserializers: stringDeserializers });
+  const modernValues: string[] = [];
+  const stream = await modern.consume({ topics: ['mixed'], mode: MessagesStreamModes.COMMITTED, fallbackMode: 'latest' });
+  stream.on('data', (m) => modernValues.push(m.value));
+  stream.on('error', () => {});
+  let modernClosed = false;
+  const closeModern = async () => {
+    if (modernClosed) return;
+    modernClosed = true;
+    await stream.close();
+    await modern.close(true);
+  };
+  t.after(closeModern);
+  const modernPartitions = () => modern.assignments?.find((x) => x.topic === 'mixed')?.partitions.length ?? 0;
+  const both = () => `kafkajs ${classicPartitions.join(',')} platformatic ${modernPartitions()}`;
+  await waitFor('a 2/2 split across the two protocols', () => classicPartitions.length === 2 && modernPartitions() === 2, 60_000, both);
+  const raw = await RawClient.connect(broker.port);
+  t.after(() => raw.close());
+  const described: any = await raw.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['mix'] });
+  assert.deepEqual(described.groups[0].members.map((m: any) => m.memberType).sort(), [0, 1], 'one classic and one consumer-protocol member');
+
+  // New records reach the group, each partition's at its owner.
+  const before = { classic: classicValues.length, modern: modernValues.length };
+  await send(20, 40);
+  const fresh = () => [...classicValues.slice(before.classic), ...modernValues.slice(before.modern)];
+  await waitFor('records 20-39', () => new Set(fresh()).size === 20, 60_000, both);
+  assert.ok(modernValues.slice(before.modern).length > 0 && classicValues.slice(before.classic).length > 0, 'both members consume');
+
+  // The consumer-protocol member leaves: the group turns classic again and kafkajs takes all.
+  await closeModern();
+  await waitFor('kafkajs to own every partition again', () => classicPartitions.length === 4, 60_000, both);
+  const listed: any = await raw.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest() });
+  assert.equal(listed.groups.find((g: any) => g.groupId === 'mix').groupType, 'classic');
 });
