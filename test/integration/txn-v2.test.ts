@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { API, ErrorCode, decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { FAST_GROUPS, joinSilentMember } from './groups-support.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -200,4 +201,36 @@ test('KIP-890 part 1: a classic transactional batch for a partition not added is
   assert.equal((await endTxn(c, 'tx-v1', producerId, producerEpoch, true, 3)).errorCode, 0);
   assert.deepEqual((await readCommitted(c, 'v1-out')).values, ['h']);
   assert.equal(await committedOffset(c, 'v1-group'), 7);
+});
+
+test('TxnOffsetCommit v3+ checks the member id and generation of a group member (KIP-447)', { timeout: 60_000 }, async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: FAST_GROUPS });
+  const c = await RawClient.connect(broker.port);
+  const m = await RawClient.connect(broker.port);
+  t.after(() => [c, m].forEach((x) => x.close()));
+  await createTopics(c, ['v2-in']);
+  const member = await joinSilentMember(m, 'g-members', 'v2-in', 'range', 60_000);
+  const { producerId, producerEpoch } = await initTxn(c, 'tx-m');
+  const commit = async (groupId: string, memberId: string, generationId: number) => {
+    const r = await c.request(API.TxnOffsetCommit.apiKey, 5, {
+      ...API.TxnOffsetCommit.createRequest(),
+      transactionalId: 'tx-m',
+      groupId,
+      producerId,
+      producerEpoch,
+      generationId,
+      memberId,
+      groupInstanceId: null,
+      topics: [{ name: 'v2-in', partitions: [{ partitionIndex: 0, committedOffset: 3n, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+    return r.topics[0].partitions[0].errorCode as number;
+  };
+  assert.equal(await commit('g-members', 'nobody', member.generationId), ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(await commit('g-members', member.memberId, member.generationId + 1), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(await commit('g-none', 'someone', 4), ErrorCode.ILLEGAL_GENERATION);
+  assert.equal(await commit('g-members', member.memberId, member.generationId), 0);
+  assert.equal(await commit('g-members', '', -1), 0, 'without member fields the commit is not checked');
+  assert.equal((await endTxn(c, 'tx-m', producerId, producerEpoch, true)).errorCode, 0);
+  const r = await c.request(API.OffsetFetch.apiKey, 7, { ...API.OffsetFetch.createRequest(), groupId: 'g-members', topics: [{ name: 'v2-in', partitionIndexes: [0] }] });
+  assert.equal(r.topics[0].partitions[0].committedOffset, 3n);
 });

@@ -35,11 +35,11 @@
 // ListTransactions lists only the ids the principal may DESCRIBE; READ on the topic for
 // DescribeProducers.
 //
-// Omitted: TxnOffsetCommit does not check the member id and generation (v3+) against the group.
+// TxnOffsetCommit v3+ with member fields is checked against the group (KIP-447).
 
 import type { EnlistMode, TopicPartitionRef, TransactionCoordinator } from '../../coordinator/txn/index.ts';
-import { GROUP_METADATA_TOPIC, partitionForGroup } from '../../coordinator/index.ts';
-import { API, ATTRIBUTES, CONTROL_FLAG, ErrorCode, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG } from '../../protocol/index.ts';
+import { ConsumerGroup, GROUP_METADATA_TOPIC, partitionForGroup, type Group } from '../../coordinator/index.ts';
+import { API, ATTRIBUTES, CONTROL_FLAG, ErrorCode, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, type TxnOffsetCommitRequest } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
@@ -216,6 +216,20 @@ export const addOffsetsToTxnHandler = defineHandler(API.AddOffsetsToTxn, {
   },
 });
 
+/**
+ * TxnOffsetCommit v3+ from a group member (KIP-447: member id, generation, instance id) is
+ * checked as Kafka's coordinator checks a transactional commit: ILLEGAL_GENERATION for a
+ * generation of a group that does not exist, else the group's own rules, a consumer
+ * group's stale member epoch answered ILLEGAL_GENERATION. A commit without member fields
+ * (older clients, or consumers outside group management) is not checked.
+ */
+function memberError(group: Group | undefined, request: TxnOffsetCommitRequest, apiVersion: number): number {
+  if (apiVersion < 3 || (request.generationId < 0 && request.memberId === '' && request.groupInstanceId === null)) return 0;
+  if (!group || group.state === 'Dead') return request.generationId >= 0 ? ErrorCode.ILLEGAL_GENERATION : 0;
+  if (group instanceof ConsumerGroup) return group.validateOffsetCommit(request.memberId, request.generationId, 0);
+  return group.validateOffsetCommit(request.memberId, request.groupInstanceId, request.generationId);
+}
+
 export const txnOffsetCommitHandler = defineHandler(API.TxnOffsetCommit, {
   async handle(request, ctx) {
     const response = API.TxnOffsetCommit.createResponse();
@@ -242,6 +256,8 @@ export const txnOffsetCommitHandler = defineHandler(API.TxnOffsetCommit, {
     // In one turn with the write: the offsets partition joins (v5, transactions v2) or must
     // have joined (AddOffsetsToTxn), and no EndTxn can complete the transaction in between.
     const code = await groups.run(request.groupId, () => {
+      const member = memberError(groups.group(request.groupId), request, apiVersion);
+      if (member !== 0) return member;
       let c = txns(broker).enlist(request.transactionalId, request.producerId, request.producerEpoch, [tp], apiVersion >= 5 ? 'implicit' : 'verify')[0]!;
       c = abortable(fenced(c, apiVersion, 3), apiVersion, 4);
       if (c === ErrorCode.CONCURRENT_TRANSACTIONS) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
