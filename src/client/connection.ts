@@ -253,7 +253,7 @@ export class Connection {
       return Promise.reject(err);
     }
     const started = performance.now();
-    publish(channels.request, () => ({ host: this.host, port: this.port, apiKey: api.apiKey, apiName: api.name, apiVersion: version, correlationId }));
+    publish(channels.request, () => ({ host: this.host, port: this.port, apiKey: api.apiKey, apiName: api.name, apiVersion: version, correlationId, body }));
     const expectResponse = options.expectResponse ?? true;
     const promise = expectResponse
       ? new Promise<Res>((resolve, reject) => {

@@ -4,7 +4,7 @@
 //
 //   runnel:client:connect     { host, port, nodeId }                     a connection is ready
 //   runnel:client:disconnect  { host, port, nodeId, error? }             a connection closed
-//   runnel:client:request     { host, port, apiKey, apiName, apiVersion, correlationId }
+//   runnel:client:request     { host, port, apiKey, apiName, apiVersion, correlationId, body }
 //   runnel:client:response    { ...request, durationMs, error? }
 //   runnel:client:metadata    { brokers, topics }                        metadata refreshed
 //   runnel:client:retry       { operation, attempt, delayMs, error }

@@ -1,10 +1,12 @@
 // Our consumer against an in-process broker: records written by our producer and by kcat
 // (every codec), manual assignment, start points, seek, pause/resume, the async iterator
-// with break-and-continue, and the batch callback.
+// with break-and-continue, the batch callback, and fetch sessions.
 
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { Admin, Consumer, KafkaError, Producer, type ConsumerRecord } from '../../src/client/index.ts';
+import type { FetchRequest } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { kcat } from '../helpers/kcat.ts';
 
@@ -114,4 +116,52 @@ test('consumer: an unknown topic is a KafkaError; assignments are checked', asyn
   t.after(() => consumer.close());
   await assert.rejects(consumer.assign([{ topic: 'nope' }]), (err: unknown) => err instanceof KafkaError && err.kafkaName === 'UNKNOWN_TOPIC_OR_PARTITION');
   assert.throws(() => consumer.seek({ topic: 'nope', partition: 0 }, 0), /not assigned/);
+});
+
+test('consumer: fetch sessions (KIP-227): later fetches name only partitions that moved, forget paused ones, and read everything', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'sessions', numPartitions: 4 }]);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  t.after(() => producer.close());
+  await producer.sendBatch([0, 1, 2, 3].map((partition) => ({ topic: 'sessions', partition, value: `first-${partition}` })));
+
+  const fetches: FetchRequest[] = [];
+  const listener = (m: unknown) => {
+    const e = m as { apiName: string; body: FetchRequest };
+    if (e.apiName === 'Fetch') fetches.push(structuredClone(e.body));
+  };
+  diagnostics.subscribe('runnel:client:request', listener);
+  t.after(() => diagnostics.unsubscribe('runnel:client:request', listener));
+  const consumer = new Consumer({ bootstrapServers: broker.bootstrap, maxWaitMs: 50, autoOffsetReset: 'earliest' });
+  t.after(() => consumer.close());
+  await consumer.assign([{ topic: 'sessions' }]);
+  assert.deepEqual((await take(consumer, 4)).map(text).sort(), ['first-0', 'first-1', 'first-2', 'first-3']);
+  // The next fetch names the four partitions (their offsets moved); idle ones after it name none.
+  assert.deepEqual(await consumer.poll(), []);
+  const named = (f: FetchRequest) => f.topics.flatMap((tp) => tp.partitions.map((p) => p.partition)).sort();
+  assert.equal(fetches[0]!.sessionId, 0);
+  assert.equal(fetches[0]!.sessionEpoch, 0, 'the first fetch asks for a session');
+  assert.deepEqual(named(fetches[0]!), [0, 1, 2, 3]);
+  assert.deepEqual(named(fetches[1]!), [0, 1, 2, 3]);
+  assert.ok(fetches[1]!.sessionId !== 0 && fetches[1]!.sessionEpoch === 1, 'the second fetch is incremental, in the session');
+  // Only partition 2 gets news: the fetch after it names partition 2 alone.
+  await producer.send({ topic: 'sessions', partition: 2, value: 'second-2' });
+  assert.deepEqual((await take(consumer, 1)).map(text), ['second-2']);
+  const before = fetches.length;
+  assert.deepEqual(await consumer.poll(), []);
+  assert.deepEqual(named(fetches[before]!), [2]);
+  assert.ok(fetches.slice(2, before).every((f) => named(f).length === 0), 'idle fetches name nothing');
+  const epochs = fetches.map((f) => f.sessionEpoch);
+  assert.deepEqual(epochs, epochs.map((_, i) => i), 'epochs count up in one session');
+
+  // Pausing forgets the partition; new records there wait; resuming names it again.
+  consumer.pause([{ topic: 'sessions', partition: 1 }]);
+  await producer.send({ topic: 'sessions', partition: 1, value: 'second-1' });
+  await producer.send({ topic: 'sessions', partition: 3, value: 'second-3' });
+  assert.deepEqual((await take(consumer, 1)).map(text), ['second-3']);
+  assert.ok(fetches.some((f) => f.forgottenTopicsData.some((ft) => ft.partitions.includes(1))), 'partition 1 forgotten');
+  consumer.resume([{ topic: 'sessions', partition: 1 }]);
+  assert.deepEqual((await take(consumer, 1)).map(text), ['second-1']);
 });

@@ -9,6 +9,12 @@
 // what a group commits.
 //
 // Start points: an explicit offset, 'earliest', 'latest' or a timestamp (ListOffsets);
+// Fetch sessions (KIP-227, Fetch v7+): per broker, the first fetch asks for a session;
+// later ones name only the partitions whose fetch offset changed and list the ones no
+// longer fetched (paused, unassigned) as forgotten, and the broker answers only for
+// partitions with news. A session error (FETCH_SESSION_ID_NOT_FOUND,
+// INVALID_FETCH_SESSION_EPOCH) or a failed request starts over with a full fetch.
+//
 // OFFSET_OUT_OF_RANGE resets per `autoOffsetReset`. With read_committed, records of aborted
 // transactions are dropped using the response's aborted-transaction list, and control
 // batches are stepped over. Group membership (subscribe, commits) lives in group.ts and
@@ -109,6 +115,15 @@ interface PartitionState {
 
 const key = (topic: string, partition: number): string => `${topic}\0${partition}`;
 
+/** A broker's fetch session: its id, the next epoch, and the fetch offset it holds per partition. */
+interface FetchSession {
+  id: number;
+  epoch: number;
+  partitions: Map<string, { topic: string; partition: number; fetchOffset: number }>;
+}
+
+const MAX_SESSION_EPOCH = 0x7fffffff;
+
 export class Consumer {
   readonly #core: ClientCore;
   readonly #options: Required<Omit<ConsumerOptions, keyof ClientOptions | (typeof GROUP_OPTION_KEYS)[number]>>;
@@ -118,6 +133,8 @@ export class Consumer {
   #bufferAt = 0;
   #closed = false;
   #retriableErrors = 0;
+  /** Fetch sessions by broker node id. */
+  #sessions = new Map<number, FetchSession>();
   /** The group's hook, run before each fetch round (joins, rebalances, auto-commits). */
   #beforeFetch: (() => Promise<void>) | undefined;
 
@@ -447,20 +464,30 @@ export class Consumer {
     body.minBytes = this.#options.minBytes;
     body.maxBytes = this.#options.maxBytes;
     body.isolationLevel = this.#isolation();
-    body.sessionId = 0;
-    body.sessionEpoch = -1;
+    // What each partition is fetched from, whether or not this request names it.
+    const requested = new Map(list.map((p) => [key(p.topic, p.partition), p.fetchOffset!]));
+    const session = version >= 7 ? this.#sessions.get(nodeId) : undefined;
+    const incremental = session !== undefined && session.id !== 0;
+    body.sessionId = incremental ? session.id : 0;
+    // Epoch 0 asks for a new session; -1 (or a broker before v7) means no session at all.
+    body.sessionEpoch = incremental ? session.epoch : version >= 7 ? 0 : -1;
+    const send = incremental ? list.filter((p) => session.partitions.get(key(p.topic, p.partition))?.fetchOffset !== p.fetchOffset) : list;
+    const forgotten = incremental ? [...session.partitions].filter(([k]) => !requested.has(k)).map(([, v]) => v) : [];
     const byTopic = new Map<string, PartitionState[]>();
-    for (const p of list) {
+    for (const p of send) {
       let l = byTopic.get(p.topic);
       if (l === undefined) byTopic.set(p.topic, (l = []));
       l.push(p);
     }
+    const topicId = (topic: string): string => {
+      const id = this.#core.metadata.topics.get(topic)?.topicId ?? ZERO_UUID;
+      if (version >= 13 && id === ZERO_UUID) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic id known for '${topic}'`, { topic });
+      return id;
+    };
     for (const [topic, ps] of byTopic) {
-      const topicId = this.#core.metadata.topics.get(topic)?.topicId ?? ZERO_UUID;
-      if (version >= 13 && topicId === ZERO_UUID) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic id known for '${topic}'`, { topic });
       body.topics.push({
         topic,
-        topicId,
+        topicId: topicId(topic),
         partitions: ps.map((p) => ({
           partition: p.partition,
           currentLeaderEpoch: -1,
@@ -473,19 +500,46 @@ export class Consumer {
         })),
       });
     }
-    const response = await connection.request(API.Fetch, body, { timeoutMs: this.#core.options.requestTimeoutMs + this.#options.maxWaitMs });
+    const forgottenByTopic = new Map<string, number[]>();
+    for (const f of forgotten) forgottenByTopic.set(f.topic, [...(forgottenByTopic.get(f.topic) ?? []), f.partition]);
+    body.forgottenTopicsData = [...forgottenByTopic].map(([topic, partitions]) => ({ topic, topicId: this.#core.metadata.topics.get(topic)?.topicId ?? ZERO_UUID, partitions }));
+    let response;
+    try {
+      response = await connection.request(API.Fetch, body, { timeoutMs: this.#core.options.requestTimeoutMs + this.#options.maxWaitMs });
+    } catch (err) {
+      this.#sessions.delete(nodeId);
+      throw err;
+    }
+    if (response.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || response.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH) {
+      this.#sessions.delete(nodeId); // the next round is a full fetch
+      this.#retriableErrors++;
+      return;
+    }
     const topLevel = KafkaError.fromCode(response.errorCode);
-    if (topLevel !== null) throw topLevel;
+    if (topLevel !== null) {
+      this.#sessions.delete(nodeId);
+      throw topLevel;
+    }
+    if (version >= 7) {
+      if (!incremental) {
+        this.#sessions.set(nodeId, { id: response.sessionId, epoch: 1, partitions: new Map(list.map((p) => [key(p.topic, p.partition), { topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset! }])) });
+      } else {
+        session.epoch = session.epoch >= MAX_SESSION_EPOCH ? 1 : session.epoch + 1;
+        for (const f of forgotten) session.partitions.delete(key(f.topic, f.partition));
+        for (const p of send) session.partitions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition, fetchOffset: p.fetchOffset! });
+      }
+    }
     const errors: KafkaError[] = [];
     for (const t of response.responses) {
       const topic = version >= 13 ? (this.#core.metadata.topicName(t.topicId) ?? t.topic) : t.topic;
       for (const pd of t.partitions) {
-        const state = this.#partitions.get(key(topic, pd.partitionIndex));
+        const k = key(topic, pd.partitionIndex);
+        const state = this.#partitions.get(k);
         // Skip answers for partitions unassigned or moved meanwhile.
         if (state === undefined || state.paused || state.fetchOffset === null) continue;
         if (!list.includes(state)) continue;
-        const requested = BigInt(body.topics.find((x) => x.topic === topic)!.partitions.find((x) => x.partition === pd.partitionIndex)!.fetchOffset);
-        if (BigInt(state.fetchOffset) !== requested) continue; // seeked while the fetch was out
+        if (state.fetchOffset !== requested.get(k)) continue; // seeked while the fetch was out
+        if (pd.errorCode !== ErrorCode.NONE) this.#sessions.get(nodeId)?.partitions.delete(k); // sent again in full next time
         if (pd.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && this.#options.autoOffsetReset !== 'none') {
           state.start = this.#defaultStart();
           state.fetchOffset = null;

@@ -138,8 +138,9 @@ export class Producer {
   readonly #sticky = new StickyPartitions();
   /** Open batches by topic, then partition. */
   #open = new Map<string, Map<number, Batch>>();
-  /** Closed batches waiting for a send. */
-  #ready: Batch[] = [];
+  /** Closed batches waiting for a send, per partition in sending order (see #queue). */
+  #ready = new Map<string, Batch[]>();
+  #readyCount = 0;
   #inFlight = new Map<number, number>();
   #buffered = 0;
   #roomWaiters: (() => void)[] = [];
@@ -270,18 +271,24 @@ export class Producer {
 
   /** Sends records; resolves with their metadata in order, or rejects with the first failure. */
   async sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
-    const all: Promise<RecordMetadata>[] = [];
-    for (const r of records) {
-      let done!: DeliveryCallback;
-      const delivered = new Promise<RecordMetadata>((resolve, reject) => {
-        done = (err, metadata) => (err === null ? resolve(metadata!) : reject(err));
+    // One promise for the call, not one per record: this is the throughput path.
+    const results: RecordMetadata[] = new Array(records.length);
+    let remaining = records.length;
+    let failure: { error: unknown } | undefined;
+    let settle!: () => void;
+    const delivered = new Promise<void>((resolve) => (settle = resolve));
+    if (remaining === 0) settle();
+    for (let i = 0; i < records.length; i++) {
+      const room = this.#enqueue(records[i]!, (err, metadata) => {
+        if (err !== null) failure ??= { error: err };
+        else results[i] = metadata!;
+        if (--remaining === 0) settle();
       });
-      delivered.catch(() => {});
-      all.push(delivered);
-      const room = this.#enqueue(r, done);
       if (room !== undefined) await room;
     }
-    return Promise.all(all);
+    await delivered;
+    if (failure !== undefined) throw failure.error;
+    return results;
   }
 
   /**
@@ -443,12 +450,42 @@ export class Producer {
     clearTimeout(batch.timer);
     const count = this.#core.metadata.topics.get(batch.topic)?.partitions.length ?? 1;
     this.#sticky.batchClosed(batch.topic, batch.partition, count);
-    this.#ready.push(batch);
+    this.#queue(batch);
+  }
+
+  /**
+   * Queues a batch for sending. Batches of a partition go in sequence order: a retried
+   * (stamped) batch goes before later stamped ones and before every unstamped one.
+   */
+  #queue(batch: Batch, front = false): void {
+    const tp = `${batch.topic}\0${batch.partition}`;
+    let list = this.#ready.get(tp);
+    if (list === undefined) this.#ready.set(tp, (list = []));
+    this.#readyCount++;
+    if (front) {
+      list.unshift(batch); // picked but not sent: it stays first
+      return;
+    }
+    if (batch.sequence < 0) {
+      list.push(batch);
+      return;
+    }
+    let i = 0;
+    while (i < list.length && list[i]!.sequence >= 0 && list[i]!.sequence < batch.sequence) i++;
+    list.splice(i, 0, batch);
+  }
+
+  /** Takes every queued batch out (to fail or retry them all). */
+  #takeAllReady(): Batch[] {
+    const all = [...this.#ready.values()].flat();
+    this.#ready.clear();
+    this.#readyCount = 0;
+    return all;
   }
 
   /** Sends ready batches, one request per leader, within the in-flight limit. */
   #drain(): void {
-    if (this.#draining || this.#ready.length === 0) return;
+    if (this.#draining || this.#readyCount === 0) return;
     this.#draining = true;
     let progress = false;
     void this.#drainAsync()
@@ -457,7 +494,7 @@ export class Producer {
         this.#draining = false;
         // Only after progress: batches held back (a partition in backoff, an epoch bump
         // waiting for answers) are drained again by whatever releases them.
-        if (progress && this.#ready.length > 0 && [...this.#inFlight.values()].every((n) => n < this.#maxInFlight)) this.#drain();
+        if (progress && this.#readyCount > 0 && [...this.#inFlight.values()].every((n) => n < this.#maxInFlight)) this.#drain();
       });
   }
 
@@ -473,7 +510,7 @@ export class Producer {
         if (err instanceof KafkaError && err.code === ErrorCode.UNSUPPORTED_VERSION && !this.#idempotenceExplicit) {
           this.#session = undefined; // a broker without InitProducerId: idempotence off, as Java
         } else {
-          for (const batch of this.#ready.splice(0)) this.#failOrRetry(batch, err);
+          for (const batch of this.#takeAllReady()) this.#failOrRetry(batch, err);
           return true;
         }
       }
@@ -502,7 +539,7 @@ export class Producer {
     }
     for (const [nodeId, list] of byLeader) {
       if ((this.#inFlight.get(nodeId) ?? 0) >= this.#maxInFlight) {
-        this.#ready.unshift(...list);
+        for (const b of list) this.#queue(b, true);
         continue;
       }
       this.#inFlight.set(nodeId, (this.#inFlight.get(nodeId) ?? 0) + 1);
@@ -524,14 +561,12 @@ export class Producer {
    */
   #pick(): Batch[] {
     const first = new Map<string, Batch>();
-    for (const batch of this.#ready) {
-      const tp = `${batch.topic}\0${batch.partition}`;
+    for (const [tp, list] of this.#ready) {
       if (this.#retrying.has(tp)) continue;
-      const current = first.get(tp);
-      if (current === undefined || (batch.sequence >= 0 && (current.sequence < 0 || batch.sequence < current.sequence))) first.set(tp, batch);
+      first.set(tp, list.shift()!);
+      this.#readyCount--;
+      if (list.length === 0) this.#ready.delete(tp);
     }
-    const picked = new Set(first.values());
-    this.#ready = this.#ready.filter((b) => !picked.has(b));
     const session = this.#session;
     if (session !== undefined) {
       for (const [tp, batch] of first) {
@@ -689,7 +724,7 @@ export class Producer {
       const n = (this.#retrying.get(tp) ?? 1) - 1;
       if (n === 0) this.#retrying.delete(tp);
       else this.#retrying.set(tp, n);
-      this.#ready.push(batch);
+      this.#queue(batch);
       this.#drain();
     });
   }
