@@ -326,3 +326,55 @@ test('real clients in one group: a kafkajs (classic) consumer and an @platformat
   const listed: any = await raw.request(ApiKey.ListGroups, 5, { ...API.ListGroups.createRequest() });
   assert.equal(listed.groups.find((g: any) => g.groupId === 'mix').groupType, 'classic');
 });
+
+test('a static classic member hosted by a consumer group: its new incarnation takes its place, generation and partitions without a rebalance; the old id is fenced', async (t) => {
+  const { c, consumerHeartbeat } = await setup(t);
+  const c0: any = await consumerHeartbeat('st', 'member-c', 0);
+  assert.equal(c0.errorCode, 0);
+  const join = async (memberId: string): Promise<any> =>
+    c.request(ApiKey.JoinGroup, 9, {
+      ...API.JoinGroup.createRequest(),
+      groupId: 'st',
+      memberId,
+      groupInstanceId: 'i1',
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: subscriptionBytes(TOPIC) }],
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 30_000,
+    });
+  const heartbeat = async (memberId: string, generationId: number): Promise<number> =>
+    ((await c.request(ApiKey.Heartbeat, 4, { ...API.Heartbeat.createRequest(), groupId: 'st', memberId, groupInstanceId: 'i1', generationId })) as any).errorCode;
+  const sync = async (memberId: string, generationId: number): Promise<number[]> => {
+    const r: any = await c.request(ApiKey.SyncGroup, 5, { ...API.SyncGroup.createRequest(), groupId: 'st', memberId, groupInstanceId: 'i1', generationId, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    assert.equal(r.errorCode, 0);
+    return partitionsOf(r.assignment);
+  };
+  // The static classic member joins (no MEMBER_ID_REQUIRED round for static members) and, once
+  // member-c released its half, is stable with two partitions.
+  let first = await join('');
+  assert.equal(first.errorCode, 0);
+  const oldId: string = first.memberId;
+  // member-c is told to give up half, and does (its next heartbeat owns only the rest), so the
+  // classic member gets that half.
+  const revoke: any = await consumerHeartbeat('st', 'member-c', c0.memberEpoch, { topicPartitions: c0.assignment.topicPartitions });
+  assert.equal(revoke.errorCode, 0);
+  const c1: any = await consumerHeartbeat('st', 'member-c', revoke.memberEpoch, { topicPartitions: revoke.assignment.topicPartitions });
+  assert.equal(c1.errorCode, 0);
+  assert.ok(c1.memberEpoch > c0.memberEpoch);
+  first = await join(oldId);
+  const owned = await sync(oldId, first.generationId);
+  assert.equal(owned.length, 2);
+  assert.equal(await heartbeat(oldId, first.generationId), 0);
+
+  // A restarted incarnation: a new member id, the same instance id.
+  const again = await join('');
+  assert.equal(again.errorCode, 0);
+  assert.notEqual(again.memberId, oldId);
+  assert.equal(again.generationId, first.generationId, 'no rebalance');
+  assert.deepEqual(await sync(again.memberId, again.generationId), owned);
+  assert.equal(await heartbeat(again.memberId, again.generationId), 0);
+  assert.equal(await heartbeat(oldId, first.generationId), ErrorCode.FENCED_INSTANCE_ID);
+  const c2: any = await consumerHeartbeat('st', 'member-c', c1.memberEpoch, { topicPartitions: c1.assignment.topicPartitions });
+  assert.equal(c2.errorCode, 0);
+  assert.equal(c2.memberEpoch, c1.memberEpoch, 'the consumer member saw no new epoch');
+});

@@ -253,7 +253,7 @@ export class ConsumerGroup {
         if (previous && previous.memberEpoch !== -2) {
           return fail(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${holder} with instance id ${req.instanceId} is not released yet.`);
         }
-        if (previous) this.#replaceStatic(previous, req);
+        if (previous) this.#replaceStatic(previous, req.memberId);
       }
     }
 
@@ -486,8 +486,8 @@ export class ConsumerGroup {
    * incarnation left with epoch -2 takes its place, epoch and partitions, with no change to
    * the group epoch (so no rebalance).
    */
-  #replaceStatic(previous: ConsumerMember, req: HeartbeatRequest): void {
-    this.#host.log(`static member ${previous.instanceId} of group ${this.groupId} rejoined as ${req.memberId} (was ${previous.memberId})`);
+  #replaceStatic(previous: ConsumerMember, memberId: string): void {
+    this.#host.log(`static member ${previous.instanceId} of group ${this.groupId} rejoined as ${memberId} (was ${previous.memberId})`);
     if (previous.sessionTimer) clearTimeout(previous.sessionTimer);
     if (previous.revocationTimer) clearTimeout(previous.revocationTimer);
     this.members.delete(previous.memberId);
@@ -496,7 +496,7 @@ export class ConsumerGroup {
     this.#dirtyCurrent.delete(previous.memberId);
     const member: ConsumerMember = {
       ...previous,
-      memberId: req.memberId,
+      memberId,
       memberEpoch: previous.memberEpoch === -2 ? previous.previousMemberEpoch : previous.memberEpoch,
       previousMemberEpoch: -1,
       sessionTimer: null,
@@ -546,8 +546,15 @@ export class ConsumerGroup {
       const holder = this.staticMembers.get(req.groupInstanceId);
       if (holder !== undefined && holder !== memberId) {
         if (!unknown) return fail(ErrorCode.FENCED_INSTANCE_ID);
+        // A static member's new incarnation takes its place, epoch and partitions (no
+        // rebalance), as Kafka hands a static member over; the old member id is fenced.
         const previous = this.members.get(holder);
-        if (previous) this.#remove(previous, `replaced by ${memberId} with the same group.instance.id`);
+        if (previous) {
+          this.#replaceStatic(previous, memberId);
+          this.#replaced = null;
+          this.#wasReplaced = false;
+          member = this.members.get(memberId);
+        }
       }
     }
     const subscription = decodeConsumerSubscription(req.protocols[0]!.metadata) ?? { topics: [], ownedPartitions: [], rackId: null };
@@ -609,6 +616,7 @@ export class ConsumerGroup {
 
   #classicSync(req: SyncRequest): SyncResult {
     const fail = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    if (this.#fencedInstance(req.memberId, req.groupInstanceId)) return fail(ErrorCode.FENCED_INSTANCE_ID);
     const member = this.members.get(req.memberId);
     if (!member || member.classic === null) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (req.groupInstanceId !== null && member.instanceId !== req.groupInstanceId) return fail(ErrorCode.FENCED_INSTANCE_ID);
@@ -622,6 +630,7 @@ export class ConsumerGroup {
   }
 
   #classicHeartbeat(memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.#fencedInstance(memberId, groupInstanceId)) return ErrorCode.FENCED_INSTANCE_ID;
     const member = this.members.get(memberId);
     if (!member || member.classic === null) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (groupInstanceId !== null && member.instanceId !== groupInstanceId) return ErrorCode.FENCED_INSTANCE_ID;
@@ -639,6 +648,13 @@ export class ConsumerGroup {
     const error = this.#flush();
     this.#host.membersRemoved?.(this);
     return error;
+  }
+
+  /** Whether the group.instance.id now belongs to another member id (a replaced static member). */
+  #fencedInstance(memberId: string, groupInstanceId: string | null): boolean {
+    if (groupInstanceId === null) return false;
+    const holder = this.staticMembers.get(groupInstanceId);
+    return holder !== undefined && holder !== memberId;
   }
 
   /** Partitions by topic name → by topic id (unknown topics dropped). */
