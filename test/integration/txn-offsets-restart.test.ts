@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue, partitionForTransactionalId, TRANSACTION_STATE_TOPIC } from '../../src/coordinator/txn/index.ts';
-import { API, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { API, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { DEFAULT_LOG_DEFAULTS, LogManager } from '../../src/storage/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -132,6 +132,62 @@ test('transactional offsets outlive restarts: committed, PrepareCommit without m
   c = await RawClient.connect(broker.port);
   assert.deepEqual([await committedOffset(c, 'g-a'), await committedOffset(c, 'g-b'), await committedOffset(c, 'g-d')], [5, 6, -1]);
   assert.deepEqual(await readCommitted(c), ['one', 'two']);
+  c.close();
+  await broker.stop(); // before the data directory goes (after hooks run in registration order)
+});
+
+test('transactions v2 state outlives a restart: a retried EndTxn v5 is recognised, an open v2 transaction is aborted', { timeout: 90_000 }, async (t) => {
+  const dataDir = await tempDir(t);
+  let broker = await startTestBroker(t, { dataDir, config: CONFIG });
+  let c = await RawClient.connect(broker.port);
+  const create = { ...API.CreateTopics.createRequest(), topics: ['or-in', 'or-out'].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
+  await c.request(API.CreateTopics.apiKey, 7, create);
+  const produce = async (producerId: bigint, producerEpoch: number, value: string) => {
+    const records = encodeRecordBatch([{ key: null, value }], { producerId, producerEpoch, baseSequence: 0, isTransactional: true });
+    const r = await c.request(API.Produce.apiKey, 12, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: 'tx-v2', topicData: [{ name: 'or-out', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] });
+    return r.responses[0].partitionResponses[0].errorCode as number;
+  };
+  const offsets = async (producerId: bigint, producerEpoch: number, offset: bigint) => {
+    const r = await c.request(API.TxnOffsetCommit.apiKey, 5, {
+      ...API.TxnOffsetCommit.createRequest(),
+      transactionalId: 'tx-v2',
+      groupId: 'g-v2',
+      producerId,
+      producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: 'or-in', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+    return r.topics[0].partitions[0].errorCode as number;
+  };
+  const endTxn = async (producerId: bigint, producerEpoch: number, committed: boolean) => {
+    const r = await c.request(API.EndTxn.apiKey, 5, { ...API.EndTxn.createRequest(), transactionalId: 'tx-v2', producerId, producerEpoch, committed });
+    return [r.errorCode, r.producerId, r.producerEpoch];
+  };
+  const init = await c.request(API.InitProducerId.apiKey, 5, { ...API.InitProducerId.createRequest(), transactionalId: 'tx-v2', transactionTimeoutMs: 60000 });
+  const pid = init.producerId as bigint;
+  const e0 = init.producerEpoch as number;
+  assert.equal(await produce(pid, e0, 'v2-one'), 0);
+  assert.equal(await offsets(pid, e0, 8n), 0);
+  assert.deepEqual(await endTxn(pid, e0, true), [0, pid, e0 + 1]);
+  // The next transaction is left open.
+  assert.equal(await produce(pid, e0 + 1, 'v2-lost'), 0);
+  assert.equal(await offsets(pid, e0 + 1, 9n), 0);
+  c.close();
+  await broker.stop();
+
+  broker = await startTestBroker(t, { dataDir, config: CONFIG });
+  c = await RawClient.connect(broker.port);
+  assert.deepEqual(await readCommitted(c), ['v2-one']);
+  assert.equal(await committedOffset(c, 'g-v2'), 8);
+  const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-v2'] });
+  const state = described.transactionStates[0];
+  assert.equal(state.transactionState, 'CompleteAbort');
+  // The open transaction was aborted with the epoch bumped: its producer is fenced.
+  assert.ok(state.producerEpoch > e0 + 1);
+  assert.equal(await produce(pid, e0 + 1, 'zombie'), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal((await endTxn(pid, e0 + 1, true))[0], ErrorCode.PRODUCER_FENCED);
   c.close();
   await broker.stop(); // before the data directory goes (after hooks run in registration order)
 });

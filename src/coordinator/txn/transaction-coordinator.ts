@@ -22,7 +22,9 @@
 // the old one, so that a retried EndTxn is recognised), and EndTxn v5 answers with the new
 // producer id and epoch; when the epoch is exhausted, a next producer id is allocated and
 // becomes current, at epoch 0, when the transaction completes. A timed-out or fenced
-// transaction is aborted with the epoch bumped once, fencing its producer at every partition.
+// transaction is aborted with the epoch bumped, fencing its producer at every partition:
+// once, and once more for the v2 end (timeouts and recovery always, as Kafka's timeouts follow
+// the cluster's transaction.version; InitProducerId's fence when the transaction was v2).
 //
 // Durability: every state change is written to __transaction_state (records.ts, through the
 // persist hook) before the answer. After a restart, load() takes the last record of each
@@ -154,7 +156,7 @@ export class TransactionCoordinator {
     if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') return fail(E.CONCURRENT_TRANSACTIONS);
     // The abort markers of an ongoing transaction carry a bumped epoch, which fences the
     // old producer at every partition of the transaction, as Kafka does.
-    if (t.state === 'Ongoing') this.#fenceAndAbort(t);
+    if (t.state === 'Ongoing') this.#fenceAndAbort(t, t.clientTransactionVersion === TRANSACTION_VERSION_2);
     if (expected && expectedProducerId === t.producerId && !exhausted(t.producerEpoch) && expectedEpoch !== t.producerEpoch) {
       // A retry of a successful call: answer the current epoch without bumping again.
       if (expectedEpoch !== t.lastProducerEpoch) return fail(E.PRODUCER_FENCED);
@@ -321,11 +323,19 @@ export class TransactionCoordinator {
     return { errorCode: failed, producerId: t.producerId, producerEpoch: t.producerEpoch };
   }
 
-  /** Aborts an Ongoing transaction with the epoch bumped once (Kafka's epoch fence). */
-  #fenceAndAbort(t: TransactionMetadata): void {
-    if (t.producerEpoch < MAX_EPOCH) {
-      t.lastProducerEpoch = -1;
+  /**
+   * Aborts an Ongoing transaction with the epoch bumped (Kafka's epoch fence). With
+   * `v2End`, the abort then bumps it once more, as a transactions v2 end does (Kafka's
+   * timeouts use the cluster's transaction.version, 2): the fenced epoch, never handed out,
+   * becomes the last epoch, so the producer's own epoch is not taken for a retry.
+   */
+  #fenceAndAbort(t: TransactionMetadata, v2End: boolean): void {
+    if (t.producerEpoch < MAX_EPOCH) t.producerEpoch++;
+    t.lastProducerEpoch = -1;
+    if (v2End && t.producerEpoch < MAX_EPOCH) {
+      t.lastProducerEpoch = t.producerEpoch;
       t.producerEpoch++;
+      t.clientTransactionVersion = TRANSACTION_VERSION_2;
     }
     t.state = 'PrepareAbort';
     t.lastUpdateTimestamp = this.#hooks.now();
@@ -388,7 +398,7 @@ export class TransactionCoordinator {
   recover(): string[] {
     const done: string[] = [];
     for (const t of this.#txns.values()) {
-      if (t.state === 'Ongoing') this.#fenceAndAbort(t);
+      if (t.state === 'Ongoing') this.#fenceAndAbort(t, true);
       else if (t.state === 'PrepareCommit' || t.state === 'PrepareAbort') this.#writeMarkersAndComplete(t);
       else continue;
       done.push(`${t.transactionalId}: ${t.state}`);
@@ -401,7 +411,7 @@ export class TransactionCoordinator {
     const aborted: string[] = [];
     for (const t of this.#txns.values()) {
       if (t.state !== 'Ongoing' || now - t.startTimestamp <= t.timeoutMs) continue;
-      this.#fenceAndAbort(t);
+      this.#fenceAndAbort(t, true);
       aborted.push(t.transactionalId);
     }
     return aborted;

@@ -74,7 +74,7 @@ test('fencing: InitProducerId aborts an ongoing transaction with a bumped epoch;
   assert.deepEqual(c.initProducerId('t', 10_000, 100n, 2), { errorCode: 0, producerId: 100n, producerEpoch: 3 });
 });
 
-test('a transaction past its timeout is aborted with a bumped epoch', () => {
+test('a transaction past its timeout is aborted with the epoch bumped twice (fence, then the v2 end)', () => {
   const { c, markers, advance } = setup();
   c.initProducerId('t', 1_000, -1n, -1);
   c.enlist('t', 100n, 0, [A0]);
@@ -82,8 +82,10 @@ test('a transaction past its timeout is aborted with a bumped epoch', () => {
   assert.deepEqual(c.abortTimedOut(), []);
   advance(2);
   assert.deepEqual(c.abortTimedOut(), ['t']);
-  assert.deepEqual(markers, [{ tp: A0, producerId: 100n, producerEpoch: 1, commit: false }]);
+  assert.deepEqual(markers, [{ tp: A0, producerId: 100n, producerEpoch: 2, commit: false }]);
   assert.equal(c.endTxn('t', 100n, 0, true).errorCode, 90);
+  // The producer's own epoch is not taken for a retry of the abort (only the fenced one would be).
+  assert.equal(c.endTxn('t', 100n, 0, false, true).errorCode, 90);
   assert.equal(c.get('t')!.state, 'CompleteAbort');
 });
 
@@ -127,7 +129,7 @@ test('recovery: Ongoing aborted with a bump, Prepare completed; idle ids expire'
   c.load('b', { producerId: 6n, producerEpoch: 4, transactionTimeoutMs: 1000, status: 'PrepareCommit', partitions: [{ topic: 'a', partitionIds: [1] }], lastUpdateTimestampMs: 0, startTimestampMs: 0 });
   assert.deepEqual(c.recover().sort(), ['a: CompleteAbort', 'b: CompleteCommit']);
   assert.deepEqual(markers, [
-    { tp: A0, producerId: 5n, producerEpoch: 4, commit: false },
+    { tp: A0, producerId: 5n, producerEpoch: 5, commit: false },
     { tp: A1, producerId: 6n, producerEpoch: 4, commit: true },
   ]);
   advance(10_000);
