@@ -136,7 +136,7 @@ test('transactional offsets outlive restarts: committed, PrepareCommit without m
   await broker.stop(); // before the data directory goes (after hooks run in registration order)
 });
 
-test('transactions v2 state outlives a restart: a retried EndTxn v5 is recognised, an open v2 transaction is aborted', { timeout: 90_000 }, async (t) => {
+test('transactions v2 outlive a restart: the committed one stays (records, offsets), the open one is aborted and its producer fenced', { timeout: 90_000 }, async (t) => {
   const dataDir = await tempDir(t);
   let broker = await startTestBroker(t, { dataDir, config: CONFIG });
   let c = await RawClient.connect(broker.port);
