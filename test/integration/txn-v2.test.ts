@@ -201,6 +201,12 @@ test('KIP-890 part 1: a classic transactional batch for a partition not added is
   assert.equal((await endTxn(c, 'tx-v1', producerId, producerEpoch, true, 3)).errorCode, 0);
   assert.deepEqual((await readCommitted(c, 'v1-out')).values, ['h']);
   assert.equal(await committedOffset(c, 'v1-group'), 7);
+  // Nobody can forge coordinator records: clients may not write internal topics (Kafka's
+  // INVALID_TOPIC_EXCEPTION), and so a v12 batch does not add such a partition to a transaction.
+  assert.equal(await produce(c, 'tx-v1', '__consumer_offsets', producerId, producerEpoch, 0, ['forged'], 12), ErrorCode.INVALID_TOPIC_EXCEPTION);
+  const plain = encodeRecordBatch([{ key: 'k', value: 'forged' }]);
+  const forged = await c.request(API.Produce.apiKey, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: '__consumer_offsets', topicId: ZERO_UUID, partitionData: [{ index: 0, records: plain }] }] });
+  assert.equal(forged.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
 });
 
 test('TxnOffsetCommit v3+ checks the member id and generation of a group member (KIP-447)', { timeout: 60_000 }, async (t) => {

@@ -40,7 +40,11 @@ import type { TopicMetadata } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { topicConfigNumber, topicConfigValue } from '../topic-admin.ts';
+import { isInternalTopic } from './metadata.ts';
 import { verifyTransactionalBatch } from './txn.ts';
+
+/** The client id Kafka lets write internal topics (AdminUtils.ADMIN_CLIENT_ID). */
+const ADMIN_CLIENT_ID = '__admin_client';
 
 const CODEC_IDS: Readonly<Record<string, number>> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 const LEVEL_CONFIG: Readonly<Record<number, string>> = { 1: 'compression.gzip.level', 3: 'compression.lz4.level', 4: 'compression.zstd.level' };
@@ -165,6 +169,12 @@ export const produceHandler = defineHandler(API.Produce, {
         const log = broker.logs.partition(topic.name, index);
         if (!log) {
           fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          continue;
+        }
+        // Kafka's ReplicaManager: clients may not write the coordinators' topics (their
+        // records, transactional offsets included, are read back as coordinator state).
+        if (isInternalTopic(topic.name) && ctx.clientId !== ADMIN_CLIENT_ID) {
+          fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic.name}`);
           continue;
         }
         const records = partitionData.records;
