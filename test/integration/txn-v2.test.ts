@@ -116,6 +116,9 @@ test('transactions v2: implicit partitions, offsets in the transaction, epoch bu
   await createTopics(c, ['v2-in', 'v2-out']);
   assert.equal(await committedOffset(c, 'v2-group'), -1);
 
+  // As a Java 4.x producer starts: FindCoordinator (key type 1, transaction) then InitProducerId v5.
+  const found = await c.request(API.FindCoordinator.apiKey, 6, { ...API.FindCoordinator.createRequest(), keyType: 1, coordinatorKeys: ['tx-v2'] });
+  assert.deepEqual(found.coordinators.map((x: any) => [x.key, x.errorCode, x.port]), [['tx-v2', 0, broker.port]]);
   const { producerId, producerEpoch: e0 } = await initTxn(c, 'tx-v2');
   // Transaction 1: no AddPartitionsToTxn, no AddOffsetsToTxn.
   assert.equal(await produce(c, 'tx-v2', 'v2-out', producerId, e0, 0, ['a1', 'a2']), 0);
