@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
-import { API, ApiKey, ErrorCode } from '../../src/protocol/index.ts';
+import { API, ApiKey, ErrorCode, decodeRecordBatches } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { FAST_GROUPS, waitFor } from './groups-support.ts';
@@ -257,4 +257,36 @@ test('KIP-848 static membership: leave with epoch -2, the next incarnation takes
   // The old incarnation is gone; a member using the instance id of another is fenced.
   assert.equal((await hb(c, { memberId: 'b', memberEpoch: 2, topicPartitions: [] })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   assert.equal((await hb(c, { memberId: 'a', instanceId: 'ib', memberEpoch: 2, topicPartitions: [] })).errorCode, ErrorCode.FENCED_INSTANCE_ID);
+});
+
+test('a regex subscription is stored as Kafka stores it: a ConsumerGroupRegularExpression record (type 16) with the topics it resolved to, a tombstone when no member uses it', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'offsets.topic.num.partitions': '1' } });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  for (const name of ['rx-a', 'rx-b', 'other']) {
+    await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
+  }
+  const joined = await hb(c, { groupId: 'rg', memberId: 'r1', memberEpoch: 0, rebalanceTimeoutMs: 5000, subscribedTopicRegex: 'rx-.*', topicPartitions: [] });
+  assert.equal(joined.errorCode, 0);
+  assert.equal(count(joined.assignment.topicPartitions), 2);
+  assert.equal((await hb(c, { groupId: 'rg', memberId: 'r1', memberEpoch: -1, topicPartitions: [] })).errorCode, 0);
+
+  // Read __consumer_offsets (one partition here) and pick the type 16 records of the group.
+  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: '__consumer_offsets', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+  const fetched: any = await c.request(ApiKey.Fetch, 13, {
+    ...API.Fetch.createRequest(),
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 10 << 20,
+    topics: [{ topicId: md.topics[0].topicId, topic: '__consumer_offsets', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 10 << 20, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA', highWatermark: -1n }] }],
+  });
+  const { decodeKey, decodeRegularExpressionValue } = await import('../../src/coordinator/group/records.ts');
+  const regexRecords = decodeRecordBatches(fetched.responses[0].partitions[0].records)
+    .flatMap((b) => b.records)
+    .filter((r) => r.key && r.key.readInt16BE(0) === 16)
+    .map((r) => ({ key: decodeKey(r.key!), value: r.value === null ? null : decodeRegularExpressionValue(r.value).topics }));
+  assert.deepEqual(regexRecords, [
+    { key: { type: 'consumer', recordType: 16, group: 'rg', memberId: 'rx-.*' }, value: ['rx-a', 'rx-b'] },
+    { key: { type: 'consumer', recordType: 16, group: 'rg', memberId: 'rx-.*' }, value: null },
+  ]);
 });

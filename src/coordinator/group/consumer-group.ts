@@ -30,11 +30,13 @@ import type { CommittedOffset, JoinRequest, JoinResult, SyncRequest, SyncResult 
 import { decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment } from './consumer-protocol.ts';
 import {
   RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT,
+  RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION,
   RECORD_TYPE_CONSUMER_GROUP_METADATA,
   RECORD_TYPE_CONSUMER_MEMBER_METADATA,
   RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER,
   RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA,
   encodeConsumerGroupMetadataValue,
+  encodeRegularExpressionValue,
   encodeConsumerKey,
   encodeConsumerMemberMetadataValue,
   encodeCurrentAssignmentValue,
@@ -55,6 +57,8 @@ export interface LoadedConsumerGroup {
   epoch: number;
   assignmentEpoch: number;
   members: Map<string, { metadata?: ConsumerMemberMetadataValue; target?: TopicPartitionsValue[]; current?: ConsumerCurrentAssignmentValue }>;
+  /** Regular expressions with a stored resolution (type 16): regex → topic names. */
+  regexes?: Map<string, string[]>;
 }
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
@@ -188,6 +192,8 @@ export class ConsumerGroup {
   #wasReplaced = false;
   // What changed since the last flush to __consumer_offsets.
   #dirtyGroup = false;
+  /** The regex resolutions last written (type 16). */
+  #regexes = new Map<string, string[]>();
   #dirtyTarget = false;
   readonly #dirtyMembers = new Set<string>();
   readonly #dirtyCurrent = new Set<string>();
@@ -806,6 +812,7 @@ export class ConsumerGroup {
         }),
       });
     }
+    records.push(...this.#regexRecords());
     if (this.#dirtyGroup) records.push({ key: key(RECORD_TYPE_CONSUMER_GROUP_METADATA), value: encodeConsumerGroupMetadataValue(this.groupEpoch) });
     if (this.#dirtyTarget) {
       for (const [id, a] of this.target) records.push({ key: key(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER, id), value: encodeTargetAssignmentMemberValue(toWire(a)) });
@@ -835,9 +842,37 @@ export class ConsumerGroup {
     return this.#host.persist(this.groupId, records);
   }
 
+  /**
+   * ConsumerGroupRegularExpression records (type 16), as Kafka keeps them: a subscribed regex
+   * whose resolution (the matching topic names) changed gets a record, one no member uses any
+   * more a tombstone. Version is the group epoch of the resolution (Kafka: the metadata image
+   * offset). Resolutions are recomputed from the topics, so loading only needs what was written.
+   */
+  #regexRecords(): { key: Buffer; value: Buffer | null }[] {
+    const out: { key: Buffer; value: Buffer | null }[] = [];
+    const byName = new Map(this.#host.topics().map((t) => [t.name, t]));
+    const byId = new Map([...byName.values()].map((t) => [t.topicId, t.name]));
+    const now = new Map<string, string[]>();
+    for (const m of this.members.values()) {
+      if (!m.subscribedTopicRegex || now.has(m.subscribedTopicRegex)) continue;
+      const probe: ConsumerMember = { ...m, subscribedTopicNames: [] };
+      now.set(m.subscribedTopicRegex, [...this.#subscribedTopics(probe, byName)].map((id) => byId.get(id)!).sort());
+    }
+    for (const [regex, topics] of now) {
+      if (this.#regexes.get(regex)?.join('\0') === topics.join('\0')) continue;
+      out.push({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION, this.groupId, regex), value: encodeRegularExpressionValue(topics, BigInt(this.groupEpoch), this.#host.now()) });
+    }
+    for (const regex of this.#regexes.keys()) {
+      if (!now.has(regex)) out.push({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION, this.groupId, regex), value: null });
+    }
+    this.#regexes = now;
+    return out;
+  }
+
   /** Tombstones for the group-level records (deletion). */
   tombstones(): { key: Buffer; value: null }[] {
     return [
+      ...[...this.#regexes.keys()].map((regex) => ({ key: encodeConsumerKey(RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION, this.groupId, regex), value: null })),
       { key: encodeConsumerKey(RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA, this.groupId), value: null },
       { key: encodeConsumerKey(RECORD_TYPE_CONSUMER_GROUP_METADATA, this.groupId), value: null },
     ];
@@ -847,6 +882,7 @@ export class ConsumerGroup {
   load(loaded: LoadedConsumerGroup): void {
     this.groupEpoch = loaded.epoch;
     this.assignmentEpoch = loaded.assignmentEpoch;
+    if (loaded.regexes) this.#regexes = new Map(loaded.regexes);
     this.hasStoredMetadata = true;
     const states = ['UNREVOKED_PARTITIONS', 'UNRELEASED_PARTITIONS', 'STABLE'] as const;
     for (const [memberId, r] of loaded.members) {

@@ -20,6 +20,7 @@ import {
   RECORD_TYPE_CONSUMER_MEMBER_METADATA,
   RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER,
   RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA,
+  RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION,
   decodeConsumerGroupMetadataValue,
   decodeConsumerMemberMetadataValue,
   decodeCurrentAssignmentValue,
@@ -28,6 +29,7 @@ import {
   decodeTargetAssignmentMemberValue,
   decodeTargetAssignmentMetadataValue,
   decodeOffsetCommitValue,
+  decodeRegularExpressionValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
@@ -640,6 +642,13 @@ export class GroupCoordinator {
     }
     if (recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA) {
       staged.assignmentEpoch = value === null ? 0 : decodeTargetAssignmentMetadataValue(value).assignmentEpoch;
+      return;
+    }
+    if (recordType === RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION) {
+      // The key's second string is the regular expression.
+      staged.regexes ??= new Map();
+      if (memberId === null || value === null) staged.regexes.delete(memberId ?? '');
+      else staged.regexes.set(memberId, decodeRegularExpressionValue(value).topics);
       return;
     }
     if (memberId === null) return;

@@ -6,8 +6,9 @@
 //
 //   type 0 LegacyOffsetCommitKey/Value (read only)   type 1 OffsetCommitKey/Value
 //   type 2 GroupMetadataKey/Value
-//   types 3, 5, 6, 7, 8: the KIP-848 consumer group records (group epoch, member metadata,
-//   target assignment epoch, target assignment per member, current member assignment)
+//   types 3, 5, 6, 7, 8, 16: the KIP-848 consumer group records (group epoch, member
+//   metadata, target assignment epoch, target assignment per member, current member
+//   assignment, a subscribed regular expression's resolution)
 //   types 10-15: the KIP-932 share group records (member metadata, group epoch, target
 //   assignment epoch, target assignment per member, current member assignment, the
 //   share partitions whose state was initialized)
@@ -26,6 +27,7 @@ export const RECORD_TYPE_CONSUMER_MEMBER_METADATA = 5;
 export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA = 6;
 export const RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER = 7;
 export const RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT = 8;
+export const RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION = 16;
 export const RECORD_TYPE_SHARE_MEMBER_METADATA = 10;
 export const RECORD_TYPE_SHARE_GROUP_METADATA = 11;
 export const RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_METADATA = 12;
@@ -116,7 +118,8 @@ export function decodeKey(buf: Buffer): CoordinatorKey {
   if (recordType === RECORD_TYPE_CONSUMER_GROUP_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_METADATA) {
     return { type: 'consumer', recordType, group: r.string(), memberId: null };
   }
-  if (recordType === RECORD_TYPE_CONSUMER_MEMBER_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER || recordType === RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT) {
+  // Type 16 names a regular expression where the others name a member.
+  if (recordType === RECORD_TYPE_CONSUMER_MEMBER_METADATA || recordType === RECORD_TYPE_CONSUMER_TARGET_ASSIGNMENT_MEMBER || recordType === RECORD_TYPE_CONSUMER_CURRENT_MEMBER_ASSIGNMENT || recordType === RECORD_TYPE_CONSUMER_REGULAR_EXPRESSION) {
     return { type: 'consumer', recordType, group: r.string(), memberId: r.string() };
   }
   if (recordType === RECORD_TYPE_SHARE_GROUP_METADATA || recordType === RECORD_TYPE_SHARE_TARGET_ASSIGNMENT_METADATA || recordType === RECORD_TYPE_SHARE_STATE_PARTITION_METADATA) {
@@ -274,6 +277,22 @@ export function decodeConsumerMemberMetadataValue(buf: Buffer): ConsumerMemberMe
     r.offset = end;
   }
   return { instanceId, rackId, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, rebalanceTimeoutMs, serverAssignor, classicMemberMetadata };
+}
+
+/** ConsumerGroupRegularExpressionValue (type 16): the topics a regex resolved to, the version and time of the resolution. */
+export function encodeRegularExpressionValue(topics: string[], version: bigint, timestamp: number): Buffer {
+  const w = new Writer(64).int16(0).uvarint(topics.length + 1);
+  for (const t of topics) w.compactString(t);
+  return w.int64(version).int64Number(timestamp).uvarint(0).toBuffer();
+}
+
+export function decodeRegularExpressionValue(buf: Buffer): { topics: string[]; version: bigint; timestamp: number } {
+  const r = new Reader(buf);
+  r.int16();
+  const n = r.compactArrayLength();
+  const topics: string[] = [];
+  for (let i = 0; i < n; i++) topics.push(r.compactString());
+  return { topics, version: r.int64(), timestamp: r.int64Number() };
 }
 
 /** ConsumerGroupCurrentMemberAssignmentValue (type 8). */
