@@ -159,8 +159,7 @@ export class Producer {
   #retrying = new Map<string, number>();
   /** Produce requests awaiting answers (an epoch bump waits for them). */
   #sending = 0;
-  /** The current transaction sent offsets / lost a batch. */
-  #txnOffsets = false;
+  /** The current transaction lost a batch. */
   #txnBatchFailed = false;
 
   constructor(options: ProducerOptions = {}) {
@@ -208,6 +207,13 @@ export class Producer {
     return this.#session?.transactional ? this.#session.state : undefined;
   }
 
+  /** 2 when transactions v2 (KIP-890) is in use, 1 for the classic flow; undefined before initTransactions() or without a transactionalId. */
+  get transactionVersion(): 1 | 2 | undefined {
+    const session = this.#session;
+    if (session?.transactional !== true || session.state === 'uninitialized') return undefined;
+    return session.v2 ? 2 : 1;
+  }
+
   /** Gets the producer id for the transactional id, fencing older producers with it and aborting their open transaction. */
   async initTransactions(): Promise<void> {
     await this.#transactionalSession('initTransactions').initTransactions();
@@ -215,7 +221,6 @@ export class Producer {
 
   beginTransaction(): void {
     this.#transactionalSession('beginTransaction').beginTransaction();
-    this.#txnOffsets = false;
     this.#txnBatchFailed = false;
   }
 
@@ -225,7 +230,6 @@ export class Producer {
    */
   async sendOffsetsToTransaction(offsets: readonly TransactionOffset[], group: ConsumerGroupMetadata | string): Promise<void> {
     const session = this.#transactionalSession('sendOffsetsToTransaction');
-    this.#txnOffsets = true;
     await session.sendOffsets(offsets, typeof group === 'string' ? { groupId: group } : group);
   }
 
@@ -235,7 +239,7 @@ export class Producer {
     session.startEnd(true);
     await this.#idle();
     this.#writeErrors.splice(0);
-    await session.end(true, this.#txnOffsets, this.#txnBatchFailed);
+    await session.end(true, this.#txnBatchFailed);
   }
 
   /** Waits for what is in flight, then aborts: read_committed consumers never see the transaction's records. */
@@ -244,7 +248,7 @@ export class Producer {
     session.startEnd(false);
     await this.#idle();
     this.#writeErrors.splice(0);
-    await session.end(false, this.#txnOffsets, this.#txnBatchFailed);
+    await session.end(false, this.#txnBatchFailed);
   }
 
   #transactionalSession(operation: string): ProducerSession {

@@ -80,6 +80,8 @@ export class ProducerSession {
   /** Partitions added to the current transaction ("topic\0partition"). */
   #partitions = new Set<string>();
   #v2 = false;
+  /** The current transaction sent a batch or offsets: it needs an EndTxn. */
+  #started = false;
   #initializing: Promise<void> | undefined;
   /** Set when a batch was lost for good: the next drain bumps the epoch first. */
   bumpNeeded = false;
@@ -179,6 +181,7 @@ export class ProducerSession {
     this.#requireTransactional('beginTransaction');
     if (this.#state !== 'ready') throw this.#stateError('beginTransaction');
     this.#partitions.clear();
+    this.#started = false;
     this.#state = 'in-transaction';
   }
 
@@ -194,7 +197,9 @@ export class ProducerSession {
    * makes the transaction abortable and is thrown for the batches waiting on it.
    */
   async addPartitions(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
-    if (!this.transactional || this.#v2) return;
+    if (!this.transactional) return;
+    if (partitions.length > 0) this.#started = true;
+    if (this.#v2) return; // Produce v12+ adds them (KIP-890)
     if (this.#state === 'abortable-error' || this.#state === 'fatal-error') throw this.#error!;
     const missing = partitions.filter((tp) => !this.#partitions.has(`${tp.topic}\0${tp.partition}`));
     if (missing.length === 0) return;
@@ -244,6 +249,7 @@ export class ProducerSession {
     this.#requireTransactional('sendOffsetsToTransaction');
     if (this.#state === 'abortable-error' || this.#state === 'fatal-error') throw this.#error!;
     if (this.#state !== 'in-transaction') throw this.#stateError('sendOffsetsToTransaction');
+    this.#started = true;
     try {
       if (!this.#v2) {
         await this.#core.retry(
@@ -317,12 +323,13 @@ export class ProducerSession {
   }
 
   /**
-   * EndTxn. A transaction that never touched a partition or group needs no EndTxn in the
-   * classic flow (the coordinator has nothing open); Java skips it too.
+   * EndTxn. A transaction that never sent a batch or offsets needs none (the coordinator
+   * has nothing open, and answers a commit of nothing with INVALID_TXN_STATE); Java skips
+   * it too.
    */
-  async end(commit: boolean, touchedOffsets: boolean, batchFailed: boolean): Promise<void> {
+  async end(commit: boolean, batchFailed: boolean): Promise<void> {
     try {
-      if (this.#v2 || this.#partitions.size > 0 || touchedOffsets) {
+      if (this.#started) {
         await this.#core.retry(
           'endTxn',
           async () => {
