@@ -1,10 +1,11 @@
 // Consumer groups with our consumer: partitions shared without overlap, committed offsets
 // where the next member resumes, range and cooperative-sticky assignors, and a mixed group
 // of our consumers and kafkajs consumers; the KIP-848 consumer protocol (coordinator-side
-// assignment, leave, fencing after an expired session).
+// assignment, leave, fencing after an expired session, joining a kafkajs classic group).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Consumer, KafkaError, Producer, roundRobinAssignor, type ConsumerRecord } from '../../src/client/index.ts';
 import { spawnBrokerProcess, startTestBroker, tempDir } from '../helpers/broker.ts';
@@ -205,4 +206,40 @@ test('group, consumer protocol: a member whose session expired is fenced, joins 
   const state = consumer.groupState()!;
   assert.equal(state.memberId, before.memberId, 'the same member id');
   assert.notEqual(state.generationId, before.generationId, 'a new member epoch');
+});
+
+test('group, consumer protocol: our KIP-848 consumer joins a kafkajs (classic) group, which the coordinator upgrades; they share the partitions', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'group.consumer.heartbeat.interval.ms': '100', 'group.consumer.session.timeout.ms': '10000' } });
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'upgrade', numPartitions: 4 }]);
+
+  const kafka = new Kafka({ clientId: 'kafkajs-member', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const js = kafka.consumer({ groupId: 'upgrade-group', heartbeatInterval: 100, sessionTimeout: 10_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100 });
+  await js.connect();
+  t.after(() => js.disconnect());
+  await js.subscribe({ topics: ['upgrade'], fromBeginning: true });
+  const jsSeen: string[] = [];
+  let jsPartitions: number[] = [];
+  js.on(js.events.GROUP_JOIN, (e) => {
+    jsPartitions = (e.payload.memberAssignment['upgrade'] ?? []).slice().sort();
+  });
+  await js.run({ eachMessage: async ({ message }) => void jsSeen.push(message.value!.toString()) });
+  // kafkajs alone first: a classic group with all four partitions.
+  for (const deadline = Date.now() + 30_000; jsPartitions.length !== 4; ) {
+    if (Date.now() > deadline) throw new Error('kafkajs never got the partitions');
+    await sleep(50);
+  }
+
+  const ours = new Consumer({ bootstrapServers: broker.bootstrap, groupId: 'upgrade-group', groupProtocol: 'consumer', autoOffsetReset: 'earliest', maxWaitMs: 100 });
+  t.after(() => ours.close());
+  ours.subscribe(['upgrade']);
+  await readUntil([ours], () => ours.assignment().length === 2 && jsPartitions.length === 2);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap });
+  t.after(() => producer.close());
+  await producer.sendBatch(Array.from({ length: 40 }, (_, i) => ({ topic: 'upgrade', partition: i % 4, value: `u${i}` })));
+  const got = await readUntil([ours], (g) => g[0]!.length + jsSeen.length >= 40);
+  const oursPartitions = ours.assignment().map((tp) => tp.partition).sort();
+  assert.deepEqual([...oursPartitions, ...jsPartitions].sort(), [0, 1, 2, 3], 'disjoint and complete');
+  assert.deepEqual([...values(got[0]!), ...jsSeen].sort(), Array.from({ length: 40 }, (_, i) => `u${i}`).sort(), 'every record once');
 });
