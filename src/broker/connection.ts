@@ -22,6 +22,7 @@ import type { Broker } from './broker.ts';
 import { isSasl, principalFromCertificate, type ListenerSpec } from './listeners.ts';
 import type { RequestContext } from './dispatch.ts';
 import { FrameDecoder } from './frame-decoder.ts';
+import { readBuffers } from './read-buffers.ts';
 import { applyClientQuotas } from './quotas/throttle.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -272,8 +273,14 @@ export class Connection {
   #send(chunks: Buffer[]): void {
     if (this.#closed) return;
     const socket = this.#socket;
+    // Fetch responses carry segment bytes in pooled buffers by reference (the response header,
+    // then the bytes as read, in one writev); they go back to the pool once written.
+    const pooled = readBuffers.holdsAny(chunks);
     socket.cork();
-    for (const chunk of chunks) socket.write(chunk);
+    for (let i = 0; i < chunks.length; i++) {
+      if (pooled && i === chunks.length - 1) socket.write(chunks[i]!, () => readBuffers.release(chunks));
+      else socket.write(chunks[i]!);
+    }
     socket.uncork();
   }
 

@@ -26,10 +26,13 @@ import type { Broker } from '../broker.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { FETCH_SESSIONS, FINAL_EPOCH, INITIAL_EPOCH, type FetchSession, type SessionPartition } from '../fetch-sessions.ts';
+import { readBuffers } from '../read-buffers.ts';
 
 const LEADER_EPOCH = 0;
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
+/** Segment bytes go into pooled buffers, which the connection puts back once it has written them (read-buffers.ts). */
+const take = (size: number): Buffer => readBuffers.take(size);
 
 type FetchResponse = ReturnType<typeof API.Fetch.createResponse>;
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -155,7 +158,7 @@ export const fetchHandler = defineHandler(API.Fetch, {
         const limit = Math.max(Math.min(target.partitionMaxBytes, remaining), 0);
         let read;
         try {
-          read = log.read(target.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: readCommitted ? log.lastStableOffset : log.highWatermark });
+          read = log.read(target.fetchOffset, limit, { minOneBatch: total === 0, maxOffset: readCommitted ? log.lastStableOffset : log.highWatermark, allocate: take });
         } catch (err) {
           // The topic may have been deleted while this request waited.
           anyError = true;
@@ -184,6 +187,8 @@ export const fetchHandler = defineHandler(API.Fetch, {
         response.responses = buildResponses(targets, results, session, incremental);
         return response;
       }
+      // Not enough yet: these reads are dropped, their buffers go back to the pool.
+      for (const data of results) if (Array.isArray(data.records)) readBuffers.release(data.records);
       await broker.appends.wait(logs, waitMs, ctx.signal);
     }
   },

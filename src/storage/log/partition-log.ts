@@ -36,7 +36,7 @@ import { appendAbortedTxn, readTxnIndex, type AbortedTxn } from './txn-index.ts'
 import { decodeRecordBatch } from '../../protocol/records/record-batch.ts';
 import { CONTROL_RECORD_TYPE, decodeControlRecordKey } from '../../protocol/records/control-record.ts';
 import { ProducerStateManager, type ProducerBatch, type ProducerCheck, type ProducerEntry } from './producer-state.ts';
-import type { BatchInfo } from './scan.ts';
+import type { Allocate, BatchInfo } from './scan.ts';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -65,6 +65,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Exclusive: no batch starting at or after this offset (the high watermark). */
   maxOffset?: number;
+  /** Gives the buffers the segment bytes are read into (fetch reuses them; default: new ones). */
+  allocate?: Allocate | undefined;
 }
 
 export interface ReadResult {
@@ -588,7 +590,7 @@ export class PartitionLog {
     let offset = fetchOffset;
     for (let i = this.#segmentIndexFor(fetchOffset); i < this.#segments.length; i++) {
       const seg = this.#segments[i]!;
-      const r = seg.read(offset, maxBytes - bytes, maxOffset, options.minOneBatch === true && bytes === 0);
+      const r = seg.read(offset, maxBytes - bytes, maxOffset, options.minOneBatch === true && bytes === 0, options.allocate);
       if (r !== null) {
         if (r.chunk.length > 0) {
           chunks.push(r.chunk);

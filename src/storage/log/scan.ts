@@ -101,9 +101,14 @@ export function scanBatches(fs: FileSystem, fd: number, from: number, to: number
   return { end: pos, defect: null, stopped: false };
 }
 
-/** Reads `length` bytes at `position` (fewer at the end of the file). */
-export function readAt(fs: FileSystem, fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+/** Gives the buffer a read goes into: at least `size` bytes, contents undefined. */
+export type Allocate = (size: number) => Buffer;
+
+const allocUnsafe: Allocate = (size) => Buffer.allocUnsafe(size);
+
+/** Reads `length` bytes at `position` (fewer at the end of the file), into a buffer from `allocate`. */
+export function readAt(fs: FileSystem, fd: number, position: number, length: number, allocate: Allocate = allocUnsafe): Buffer {
+  const buf = allocate(length);
   const n = fs.read(fd, buf, 0, length, position);
-  return n === length ? buf : buf.subarray(0, n);
+  return n === buf.length ? buf : buf.subarray(0, n);
 }

@@ -8,7 +8,7 @@
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, batchSizeAt, readInt64Number, type BatchDefect } from '../../protocol/records/batch-header.ts';
 import type { FileSystem } from '../fs.ts';
 import { NO_TIMESTAMP, OFFSET_ENTRY_SIZE, OffsetIndex, TIME_ENTRY_SIZE, TimeIndex } from './indexes.ts';
-import { readAt, scanBatches, type BatchInfo, type BatchVisitor } from './scan.ts';
+import { readAt, scanBatches, type Allocate, type BatchInfo, type BatchVisitor } from './scan.ts';
 import type { LogConfig } from './config.ts';
 import { join } from 'node:path';
 
@@ -214,9 +214,9 @@ export class LogSegment {
   /**
    * Whole batches from the one containing `offset`: at most `maxBytes` (the first batch
    * whole anyway if `minOneBatch`), none starting at or past `maxOffset`. Null if the
-   * segment holds nothing at or after `offset`.
+   * segment holds nothing at or after `offset`. The bytes go into a buffer from `allocate`.
    */
-  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): SegmentRead | null {
+  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, allocate?: Allocate): SegmentRead | null {
     const first = this.findBatch(offset);
     if (!first) return null;
     const empty = { chunk: Buffer.alloc(0), reachedEnd: false };
@@ -226,7 +226,7 @@ export class LogSegment {
       if (!minOneBatch) return empty;
       want = first.size;
     }
-    const data = readAt(this.#fs, this.#fd, first.position, want);
+    const data = readAt(this.#fs, this.#fd, first.position, want, allocate);
     let at = 0;
     let hitMax = false;
     while (at + LOG_OVERHEAD <= data.length) {
