@@ -52,7 +52,9 @@ export class Connection {
     this.listener = listener;
     this.#sasl = isSasl(listener.securityProtocol) ? new Authenticator(broker, listener.name) : undefined;
     this.#transportPrincipal = listener.securityProtocol === 'SSL' ? principalFromCertificate((socket as TLSSocket).getPeerCertificate?.()) : 'User:ANONYMOUS';
-    this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'));
+    // Produce frames are joined into one reused buffer: the handler has copied the batches
+    // into the log by the time it answers (frame-decoder.ts).
+    this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'), (apiKey) => apiKey === API.Produce.apiKey);
     this.clientHost = socket.remoteAddress ?? 'unknown';
     socket.setNoDelay(true);
     // Kafka closes connections idle for connections.max.idle.ms (a request in progress, such
@@ -116,7 +118,11 @@ export class Connection {
         const frame = this.#queue.shift()!;
         this.#queuedBytes -= frame.length;
         if (this.#queuedBytes <= MAX_QUEUED_BYTES && this.#socket.isPaused()) this.#socket.resume();
-        await this.#handle(frame);
+        try {
+          await this.#handle(frame);
+        } finally {
+          this.#decoder.release(frame);
+        }
         if (this.#socket.writableLength > MAX_UNSENT_BYTES) await this.#drained();
       }
     } finally {
@@ -216,7 +222,16 @@ export class Connection {
     }
     const throttleMs = applyClientQuotas(this.#broker, { principal: this.principal, clientId: header.clientId, apiKey, requestBytes: frame.length + 4, request, handlerMs }, response);
     if (response !== null && !this.#closed) {
-      this.#send(encodeResponseFrame(apiKey, apiVersion, correlationId, (w) => handler.api.encodeResponse(w, apiVersion, response)));
+      let encoded;
+      try {
+        encoded = encodeResponseFrame(apiKey, apiVersion, correlationId, (w) => handler.api.encodeResponse(w, apiVersion, response));
+      } catch (err) {
+        // A response the codec refuses is a handler's fault: it costs this connection, never the process.
+        this.#broker.logger.error(`${handler.api.name} v${apiVersion} response could not be encoded; closing the connection`, { client: this.clientHost, cause: err });
+        this.close();
+        return;
+      }
+      this.#send(encoded);
     }
     if (closeReason !== undefined) {
       this.#broker.logger.info(`closing connection: ${closeReason}`, { client: this.clientHost });

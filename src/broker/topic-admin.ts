@@ -25,10 +25,25 @@ export type CreateTopicResult =
 
 const fail = (errorCode: number, errorMessage: string): CreateTopicResult => ({ errorCode, errorMessage });
 
+/**
+ * Kafka's controller writes at most this many metadata records for one request
+ * (QuorumController.MAX_RECORDS_PER_USER_OP) and refuses a larger one whole with
+ * POLICY_VIOLATION, so that one request cannot make a broker create a million partitions.
+ */
+export const MAX_RECORDS_PER_USER_OP = 10_000;
+export const EXCESSIVE_BATCH_MESSAGE = 'Unable to perform excessively large batch operation.';
+
+/** The metadata records creating a topic writes: the topic, its partitions and its configs. */
+export function topicRecords(broker: Broker, spec: TopicSpec): number {
+  const partitions = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions === -1 ? broker.config.number('num.partitions') : Math.max(spec.numPartitions, 0);
+  return 1 + partitions + spec.configs.length;
+}
+
 /** Validates a topic and, unless validateOnly, creates it. */
 export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = false): CreateTopicResult {
   const nameProblem = validateTopicName(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+  if (topicRecords(broker, spec) > MAX_RECORDS_PER_USER_OP) return fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH_MESSAGE);
   if (broker.logs.topic(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   const collision = findCollision(broker, spec.name);
   if (collision) {

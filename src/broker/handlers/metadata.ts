@@ -55,6 +55,13 @@ export const metadataHandler = defineHandler(API.Metadata, {
   handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.Metadata.createResponse();
+    // Topic ids are asked for from v12 only; before, a null name or a topic id is
+    // INVALID_REQUEST for every topic named, with "" for a null name (KafkaApis, and
+    // MetadataRequest.getErrorResponse: those versions cannot carry a null name back).
+    if (apiVersion < 12 && request.topics !== null && request.topics.some((t) => t.name === null || (apiVersion >= 10 && t.topicId !== ZERO_UUID))) {
+      response.topics = request.topics.map((t) => ({ errorCode: ErrorCode.INVALID_REQUEST, name: t.name ?? '', topicId: t.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPERATIONS }));
+      return response;
+    }
     const { host, port } = broker.advertisedFor(ctx.listenerName);
     response.brokers = [{ nodeId: broker.nodeId, host, port, rack: null }];
     response.clusterId = broker.clusterId;

@@ -7,10 +7,13 @@
 // partitions."); manual assignments must give one list per new partition naming only this
 // broker (INVALID_REPLICA_ASSIGNMENT); a topic named twice is INVALID_REQUEST. ValidateOnly
 // checks without creating. ACLs (issue 6): ALTER on the topic, checked after the duplicate
-// check and before existence (TOPIC_AUTHORIZATION_FAILED), as KafkaApis.
+// check and before existence (TOPIC_AUTHORIZATION_FAILED), as KafkaApis. More than 10,000 new
+// partitions in one request is POLICY_VIOLATION for every topic, as Kafka's controller bounds
+// one request's metadata records (topic-admin.ts).
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import { defineHandler } from '../dispatch.ts';
+import { EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP } from '../topic-admin.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 
 export const createPartitionsHandler = defineHandler(API.CreatePartitions, {
@@ -19,6 +22,11 @@ export const createPartitionsHandler = defineHandler(API.CreatePartitions, {
     const response = API.CreatePartitions.createResponse();
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const added = request.topics.reduce((sum, t) => sum + Math.max(t.count - (broker.logs.topic(t.name)?.partitions ?? t.count), 0), 0);
+    if (added > MAX_RECORDS_PER_USER_OP) {
+      response.results = request.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_BATCH_MESSAGE }));
+      return response;
+    }
     response.results = request.topics.map((t) => {
       const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
       if (counts.get(t.name)! > 1) return fail(ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');

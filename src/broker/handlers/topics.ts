@@ -16,7 +16,7 @@ import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
-import { createTopic, topicDeleted } from '../topic-admin.ts';
+import { createTopic, EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP, topicDeleted, topicRecords } from '../topic-admin.ts';
 
 export const createTopicsHandler = defineHandler(API.CreateTopics, {
   handle(request, ctx) {
@@ -24,10 +24,17 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
     const response = API.CreateTopics.createResponse();
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    // One request, one bounded batch of metadata records, as Kafka's controller (topic-admin.ts).
+    const records = request.topics.reduce((sum, t) => sum + topicRecords(broker, t), 0);
 
     response.topics = request.topics.map((t) => {
       const result = CreateTopics.createCreatableTopicResult();
       result.name = t.name;
+      if (records > MAX_RECORDS_PER_USER_OP) {
+        result.errorCode = ErrorCode.POLICY_VIOLATION;
+        result.errorMessage = EXCESSIVE_BATCH_MESSAGE;
+        return result;
+      }
       if (counts.get(t.name)! > 1) {
         result.errorCode = ErrorCode.INVALID_REQUEST;
         result.errorMessage = `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`;
