@@ -3,11 +3,11 @@
 // append them faster than a plain file takes them. These numbers drift by ±30% from minute to
 // minute on shared machines, which is why they are measured every run and not stored.
 
+import { spawn } from 'node:child_process';
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 const MiB = 1 << 20;
 
@@ -16,7 +16,7 @@ export interface Throughput {
   seconds: number;
   /** MB = 10^6 bytes. */
   mbPerSec: number;
-  /** CPU seconds (user + system) of the receiving or writing thread per GB (10^9 bytes). */
+  /** CPU seconds (user + system) of the receiving or writing process per GB (10^9 bytes). */
   cpuSecondsPerGb: number;
 }
 
@@ -25,13 +25,14 @@ function throughput(bytes: number, milliseconds: number, cpu: NodeJS.CpuUsage): 
   return { bytes, seconds, mbPerSec: bytes / 1e6 / seconds, cpuSecondsPerGb: (cpu.user + cpu.system) / 1e6 / (bytes / 1e9) };
 }
 
-// The sender runs in a worker thread, so the main thread only receives, as a broker does.
+// The sender is a separate Node process, so that this process only receives, as a broker
+// does, and its CPU time (main thread, garbage collector threads, kernel) is the receiver's.
 const senderSource = `
 const { connect } = require('node:net');
-const { workerData, parentPort } = require('node:worker_threads');
+const [port, milliseconds] = process.argv.slice(1).map(Number);
 const chunk = Buffer.alloc(${MiB}, 0x61);
-const socket = connect(workerData.port, '127.0.0.1', () => {
-  const end = performance.now() + workerData.milliseconds;
+const socket = connect(port, '127.0.0.1', () => {
+  const end = performance.now() + milliseconds;
   const pump = () => {
     while (performance.now() < end) {
       if (!socket.write(chunk)) return socket.once('drain', pump);
@@ -40,10 +41,9 @@ const socket = connect(workerData.port, '127.0.0.1', () => {
   };
   pump();
 });
-socket.on('close', () => parentPort.postMessage('done'));
 `;
 
-/** A worker thread writes 1 MiB buffers to a loopback TCP socket; this thread counts what arrives. */
+/** Another process writes 1 MiB buffers to a loopback TCP socket; this one counts what arrives. */
 export async function loopbackSocket(milliseconds: number): Promise<Throughput> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,17 +52,16 @@ export async function loopbackSocket(milliseconds: number): Promise<Throughput> 
     return await new Promise<Throughput>((resolve, reject) => {
       let received = 0;
       let started = 0;
-      let cpu = process.threadCpuUsage();
+      let cpu = process.cpuUsage();
       server.once('connection', (socket) => {
         started = performance.now();
-        cpu = process.threadCpuUsage();
+        cpu = process.cpuUsage();
         socket.on('data', (chunk: Buffer) => (received += chunk.length));
-        socket.on('end', () => resolve(throughput(received, performance.now() - started, process.threadCpuUsage(cpu))));
+        socket.on('end', () => resolve(throughput(received, performance.now() - started, process.cpuUsage(cpu))));
         socket.on('error', reject);
       });
-      const worker = new Worker(senderSource, { eval: true, workerData: { port, milliseconds } });
-      worker.on('error', reject);
-      worker.unref();
+      const sender = spawn(process.execPath, ['-e', senderSource, String(port), String(milliseconds)], { stdio: 'ignore' });
+      sender.on('error', reject);
     });
   } finally {
     server.close();
@@ -84,7 +83,7 @@ export async function fileAppend(dir: string, milliseconds: number, sync: boolea
   let total = 0;
   let inFile = 0;
   const started = performance.now();
-  const cpu = process.threadCpuUsage();
+  const cpu = process.cpuUsage();
   try {
     while (performance.now() - started < milliseconds && total < maxBytes) {
       writeSync(fd, chunk);
@@ -96,7 +95,7 @@ export async function fileAppend(dir: string, milliseconds: number, sync: boolea
         inFile = 0;
       }
     }
-    return throughput(total, performance.now() - started, process.threadCpuUsage(cpu));
+    return throughput(total, performance.now() - started, process.cpuUsage(cpu));
   } finally {
     closeSync(fd);
     await rm(path, { force: true });
