@@ -16,8 +16,18 @@
 // frame with dependent blocks (which Java refuses, but the format allows) goes to the
 // native frame decoder, within the cap's bound.
 
-import { compress, compressSync, decompressFrame, decompressFrameSync, uncompress, uncompressSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
 import { DecompressionLimitError, InvalidRecordError } from '../errors.ts';
+
+type Lz4Napi = typeof import('lz4-napi');
+let loaded: Lz4Napi | undefined;
+/**
+ * lz4-napi, loaded on first use: its native library adds a few MB of resident memory to every
+ * broker and client, most of which never meet an lz4 batch (bench: idle RSS).
+ */
+function native(): Lz4Napi {
+  return (loaded ??= createRequire(import.meta.url)('lz4-napi') as Lz4Napi);
+}
 
 const FRAME_MAGIC = 0x184d2204;
 const BLOCK_MAX_SIZES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
@@ -113,13 +123,13 @@ function decodeBlocksSync(buf: Buffer, layout: FrameLayout, maxBytes: number): B
       const capacity = Math.min(layout.blockMax, room);
       scratch.writeUInt32LE(capacity, word);
       try {
-        part = uncompressSync(scratch.subarray(word, word + 4 + size));
+        part = native().uncompressSync(scratch.subarray(word, word + 4 + size));
       } catch (err) {
         if (capacity < layout.blockMax) {
           // Either the block needs more room than the cap leaves, or it is corrupt: tell which.
           scratch.writeUInt32LE(layout.blockMax, word);
           try {
-            uncompressSync(scratch.subarray(word, word + 4 + size));
+            native().uncompressSync(scratch.subarray(word, word + 4 + size));
           } catch (err2) {
             throw invalid((err2 as Error)?.message, err2);
           }
@@ -138,7 +148,7 @@ function decodeLinkedSync(buf: Buffer, layout: FrameLayout, maxBytes: number): B
   if (layout.bound > maxBytes) throw tooLarge(maxBytes);
   let out: Buffer;
   try {
-    out = decompressFrameSync(buf);
+    out = native().decompressFrameSync(buf);
   } catch (err) {
     throw invalid((err as Error)?.message, err);
   }
@@ -159,7 +169,7 @@ export async function lz4Decompress(data: Uint8Array, maxBytes: number): Promise
     if (layout.bound > maxBytes) throw tooLarge(maxBytes);
     let out: Buffer;
     try {
-      out = await decompressFrame(buf);
+      out = await native().decompressFrame(buf);
     } catch (err) {
       throw invalid((err as Error)?.message, err);
     }
@@ -175,7 +185,7 @@ export async function lz4Decompress(data: Uint8Array, maxBytes: number): Promise
       if (layout.raw[i]) return scratch.subarray(word + 4, word + 4 + size);
       scratch.writeUInt32LE(layout.blockMax, word);
       try {
-        return await uncompress(scratch.subarray(word, word + 4 + size));
+        return await native().uncompress(scratch.subarray(word, word + 4 + size));
       } catch (err) {
         throw invalid((err as Error)?.message, err);
       }
@@ -222,10 +232,10 @@ function chunks(input: Buffer): Buffer[] {
 
 export function lz4CompressSync(data: Uint8Array): Buffer {
   const input = toBuffer(data);
-  return writeFrame(input, chunks(input).map((chunk) => compressSync(chunk)));
+  return writeFrame(input, chunks(input).map((chunk) => native().compressSync(chunk)));
 }
 
 export async function lz4Compress(data: Uint8Array): Promise<Buffer> {
   const input = toBuffer(data);
-  return writeFrame(input, await Promise.all(chunks(input).map((chunk) => compress(chunk))));
+  return writeFrame(input, await Promise.all(chunks(input).map((chunk) => native().compress(chunk))));
 }

@@ -17,8 +17,18 @@
 // `copyOutputData`: on these machines (Node 24) snappy's default external output buffers
 // cost 5-8x the copy they avoid (18 KiB: 90 µs against 17 µs), so we take the copy.
 
-import { compress, compressSync, uncompress, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
 import { DecompressionLimitError, InvalidRecordError } from '../errors.ts';
+
+type Snappy = typeof import('snappy');
+let loaded: Snappy | undefined;
+/**
+ * snappy, loaded on first use: its native library adds a few MB of resident memory to every
+ * broker and client, most of which never meet a snappy batch (bench: idle RSS).
+ */
+function native(): Snappy {
+  return (loaded ??= createRequire(import.meta.url)('snappy') as Snappy);
+}
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_SIZE = 16;
@@ -93,7 +103,7 @@ function xerialBlocks(data: Uint8Array, maxBytes: number): XerialBlocks {
 
 function rawUncompressSync(block: Buffer): Buffer {
   try {
-    return uncompressSync(block, COPY_OUT) as Buffer;
+    return native().uncompressSync(block, COPY_OUT) as Buffer;
   } catch (err) {
     throw snappyFailure(err);
   }
@@ -101,7 +111,7 @@ function rawUncompressSync(block: Buffer): Buffer {
 
 async function rawUncompress(block: Buffer): Promise<Buffer> {
   try {
-    return (await uncompress(block, COPY_OUT)) as Buffer;
+    return (await native().uncompress(block, COPY_OUT)) as Buffer;
   } catch (err) {
     throw snappyFailure(err);
   }
@@ -173,7 +183,7 @@ export function snappyCompressSync(data: Uint8Array): Buffer {
   const blocks: Buffer[] = [];
   let at = 0;
   do {
-    blocks.push(compressSync(data.subarray(at, at + XERIAL_BLOCK_SIZE), COPY_OUT));
+    blocks.push(native().compressSync(data.subarray(at, at + XERIAL_BLOCK_SIZE), COPY_OUT));
     at += XERIAL_BLOCK_SIZE;
   } while (at < data.length);
   return writeXerial(blocks);
@@ -186,5 +196,5 @@ export async function snappyCompress(data: Uint8Array): Promise<Buffer> {
     inputs.push(data.subarray(at, at + XERIAL_BLOCK_SIZE));
     at += XERIAL_BLOCK_SIZE;
   } while (at < data.length);
-  return writeXerial(await Promise.all(inputs.map((input) => compress(input, COPY_OUT))));
+  return writeXerial(await Promise.all(inputs.map((input) => native().compress(input, COPY_OUT))));
 }
