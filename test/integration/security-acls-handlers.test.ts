@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { startBroker } from '../../src/index.ts';
+import { Admin, startBroker } from '../../src/index.ts';
 import { API, ErrorCode } from '../../src/protocol/index.ts';
 import { kcat } from '../helpers/kcat.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -43,6 +43,16 @@ const binding = ([resourceType, resourceName, principal, operation, resourcePatt
   permissionType,
 });
 
+/** Groups made to exist (Empty, with an offset) by the super user, through our own admin client. */
+async function commitAsAdmin(bootstrap: string, groups: string[], topic: string): Promise<void> {
+  const ours = new Admin({ bootstrapServers: bootstrap, sasl: { mechanism: 'PLAIN', username: 'admin', password: 'admin-secret' } });
+  try {
+    for (const groupId of groups) await ours.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 0 }]);
+  } finally {
+    await ours.close();
+  }
+}
+
 const authorizationError = (code: string) => (err: Error & { type?: string; errors?: unknown[]; groups?: { error?: { type?: string } }[] }) =>
   err.type === code || /authoriz/i.test(err.message) || JSON.stringify(err.errors ?? err.groups ?? []).includes(code);
 // kafkajs asks every broker for the coordinator and reports a refusal (here
@@ -56,7 +66,7 @@ test('a principal allowed to write one topic and read one group can do exactly t
   await admin.connect();
   t.after(() => admin.disconnect());
   await admin.createTopics({ topics: [{ topic: 'orders' }, { topic: 'payments' }, { topic: 'ord-open' }, { topic: 'ord-secret' }] });
-  for (const groupId of ['billing', 'other', 'team-a', 'team-locked']) await admin.setOffsets({ groupId, topic: 'payments', partitions: [{ partition: 0, offset: '0' }] });
+  await commitAsAdmin(broker.bootstrap, ['billing', 'other', 'team-a', 'team-locked'], 'payments');
   const adminProducer = client(broker.bootstrap, 'admin', 'admin-secret').producer();
   await adminProducer.connect();
   for (const topic of ['payments', 'ord-open', 'ord-secret']) await adminProducer.send({ topic, messages: [{ value: `in-${topic}` }] });
@@ -125,7 +135,7 @@ test('each handler checks the operation Kafka checks and answers its error code'
   await admin.connect();
   t.after(() => admin.disconnect());
   await admin.createTopics({ topics: [{ topic: 'orders' }, { topic: 'mine-1' }] });
-  for (const groupId of ['team-a', 'x']) await admin.setOffsets({ groupId, topic: 'orders', partitions: [{ partition: 0, offset: '0' }] });
+  await commitAsAdmin(broker.bootstrap, ['team-a', 'x'], 'orders');
   // User:ANONYMOUS (the PLAINTEXT listener): READ on groups "team-", DESCRIBE on topic mine-1.
   await admin.createAcls({
     acl: [
