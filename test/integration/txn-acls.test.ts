@@ -66,7 +66,7 @@ test('transaction APIs: TransactionalId, topic, group and cluster ACLs; WriteTxn
     config: {
       listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
       'sasl.enabled.mechanisms': 'PLAIN',
-      'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas({ admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' }),
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas({ admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret', carol: 'carol-secret', dave: 'dave-secret' }),
       'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
       'super.users': 'User:admin',
       'num.partitions': '1',
@@ -79,18 +79,34 @@ test('transaction APIs: TransactionalId, topic, group and cluster ACLs; WriteTxn
   t.after(() => [admin, alice, bob].forEach((c) => c.close()));
   const create = { ...API.CreateTopics.createRequest(), topics: ['ta-out', 'ta-in'].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
   assert.deepEqual((await admin.request(API.CreateTopics.apiKey, 7, create)).topics.map((x: any) => x.errorCode), [0, 0]);
-  const allow = (resourceType: number, resourceName: string, operation: number) => ({ resourceType, resourceName, resourcePatternType: 3, principal: 'User:alice', host: '*', operation, permissionType: 3 });
+  const allow = (resourceType: number, resourceName: string, operation: number, principal = 'User:alice', resourcePatternType = 3, permissionType = 3) =>
+    ({ resourceType, resourceName, resourcePatternType, principal, host: '*', operation, permissionType });
   const acls = await admin.request(API.CreateAcls.apiKey, 3, {
     ...API.CreateAcls.createRequest(),
-    creations: [allow(RESOURCE.TRANSACTIONAL_ID, 'tx-ok', OP.WRITE), allow(RESOURCE.TOPIC, 'ta-out', OP.WRITE), allow(RESOURCE.TOPIC, 'ta-in', OP.READ), allow(RESOURCE.GROUP, 'g-ok', OP.READ)],
+    creations: [
+      allow(RESOURCE.TRANSACTIONAL_ID, 'tx-ok', OP.WRITE),
+      allow(RESOURCE.TOPIC, 'ta-out', OP.WRITE),
+      allow(RESOURCE.TOPIC, 'ta-in', OP.READ),
+      allow(RESOURCE.GROUP, 'g-ok', OP.READ),
+      // carol may write topics that do not exist yet; dave's prefix is covered by a deny.
+      allow(RESOURCE.TOPIC, 'future-', OP.WRITE, 'User:carol', 4),
+      allow(RESOURCE.TOPIC, 'ta-', OP.WRITE, 'User:dave', 4),
+      allow(RESOURCE.TOPIC, 'ta', OP.WRITE, 'User:dave', 4, 2),
+    ],
   });
-  assert.deepEqual(acls.results.map((r: any) => r.errorCode), [0, 0, 0, 0]);
+  assert.deepEqual(acls.results.map((r: any) => r.errorCode), [0, 0, 0, 0, 0, 0, 0]);
   assert.equal((await init(admin, 'tx-admin')).errorCode, 0);
 
   // InitProducerId: WRITE on the transactional id; without one, WRITE on some topic (alice) or IDEMPOTENT_WRITE.
   assert.equal((await init(alice, 'tx-no')).errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   assert.equal((await init(alice, null)).errorCode, 0);
   assert.equal((await init(bob, null)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  // Kafka's authorizeByResourceType: an allowed prefix counts even with no such topic, unless a deny prefix covers it.
+  const carol = await login(broker.port, 'carol');
+  const dave = await login(broker.port, 'dave');
+  t.after(() => [carol, dave].forEach((x) => x.close()));
+  assert.equal((await init(carol, null)).errorCode, 0);
+  assert.equal((await init(dave, null)).errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const p = await init(alice, 'tx-ok');
   assert.equal(p.errorCode, 0);
   const { producerId, producerEpoch } = p;

@@ -40,7 +40,8 @@
 import type { EnlistMode, TopicPartitionRef, TransactionCoordinator } from '../../coordinator/txn/index.ts';
 import { ConsumerGroup, GROUP_METADATA_TOPIC, partitionForGroup, type Group } from '../../coordinator/index.ts';
 import { API, ATTRIBUTES, CONTROL_FLAG, ErrorCode, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, type TxnOffsetCommitRequest } from '../../protocol/index.ts';
-import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
+import { ACL_OPERATION, authorized, CLUSTER_NAME, PATTERN_TYPE, PERMISSION_TYPE, RESOURCE_TYPE } from '../auth/authorizer.ts';
+import { SECURITY } from '../auth/security.ts';
 import { groupCoordinator } from './group-component.ts';
 import type { Broker } from '../broker.ts';
 import type { Component, ComponentKey } from '../component.ts';
@@ -60,6 +61,40 @@ function fenced(code: number, apiVersion: number, firstVersion: number): number 
 /** TRANSACTION_ABORTABLE for the versions that know it (KIP-890), INVALID_TXN_STATE before. */
 function abortable(code: number, apiVersion: number, firstVersion: number): number {
   return code === ErrorCode.TRANSACTION_ABORTABLE && apiVersion < firstVersion ? ErrorCode.INVALID_TXN_STATE : code;
+}
+
+/**
+ * Kafka's Authorizer.authorizeByResourceType(WRITE, TOPIC): may the principal write some topic,
+ * existing or not? A super user (or anyone, with no ACL and allow.everyone.if.no.acl.found)
+ * may; otherwise an ALLOW binding for WRITE or ALL on topics (principal or User:*, host or *)
+ * counts unless a DENY covers it: a wildcard DENY covers all, a literal DENY its own name, a
+ * prefixed DENY every name that starts with it.
+ */
+function mayWriteSomeTopic(ctx: RequestContext): boolean {
+  if (authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TOPIC, 'hardcode')) return true;
+  const principal = ctx.principal ?? 'User:ANONYMOUS';
+  const deniedLiteral = new Set<string>();
+  const deniedPrefixes: string[] = [];
+  const allowed: { name: string; literal: boolean }[] = [];
+  let wildcardAllowed = false;
+  for (const acl of ctx.broker.component(SECURITY).store.acls()) {
+    if (acl.resourceType !== RESOURCE_TYPE.TOPIC) continue;
+    if (acl.host !== '*' && acl.host !== ctx.clientHost) continue;
+    if (acl.principal !== principal && acl.principal !== 'User:*') continue;
+    if (acl.operation !== ACL_OPERATION.WRITE && acl.operation !== ACL_OPERATION.ALL) continue;
+    const literal = acl.patternType === PATTERN_TYPE.LITERAL;
+    if (!literal && acl.patternType !== PATTERN_TYPE.PREFIXED) continue;
+    if (acl.permissionType === PERMISSION_TYPE.DENY) {
+      if (literal && acl.resourceName === '*') return false;
+      if (literal) deniedLiteral.add(acl.resourceName);
+      else deniedPrefixes.push(acl.resourceName);
+    } else if (acl.permissionType === PERMISSION_TYPE.ALLOW) {
+      if (literal && acl.resourceName === '*') wildcardAllowed = true;
+      else allowed.push({ name: acl.resourceName, literal });
+    }
+  }
+  if (wildcardAllowed) return true;
+  return allowed.some((a) => !(a.literal && deniedLiteral.has(a.name)) && !deniedPrefixes.some((d) => a.name.startsWith(d)));
 }
 
 const clusterAuthorized = (ctx: RequestContext, operation: number) => authorized(ctx, operation, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME);
@@ -115,9 +150,8 @@ export const initProducerIdHandler = defineHandler(API.InitProducerId, {
       response.producerEpoch = r.producerEpoch;
       return response;
     }
-    // Kafka 4: IDEMPOTENT_WRITE on the cluster, or WRITE on some topic.
-    const topicWriter = () => ctx.broker.logs.topics().some((t) => !t.name.startsWith('__') && authorized(ctx, ACL_OPERATION.WRITE, RESOURCE_TYPE.TOPIC, t.name));
-    if (!clusterAuthorized(ctx, ACL_OPERATION.IDEMPOTENT_WRITE) && !topicWriter()) {
+    // Kafka 4 (KIP-679): IDEMPOTENT_WRITE on the cluster, or WRITE on some topic.
+    if (!clusterAuthorized(ctx, ACL_OPERATION.IDEMPOTENT_WRITE) && !mayWriteSomeTopic(ctx)) {
       response.errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
       return response;
     }
