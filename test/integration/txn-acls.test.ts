@@ -153,6 +153,8 @@ test('transaction APIs: TransactionalId, topic, group and cluster ACLs; WriteTxn
   assert.equal(await markers(admin, 1, producerId, producerEpoch, 'nowhere'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   // A marker for a producer the partition does not know is written (Kafka's leader accepts it) and ends nothing.
   assert.equal(await markers(admin, 1, 987654n, 0, 'ta-in'), 0);
+  const inProducers = await admin.request(API.DescribeProducers.apiKey, 0, { ...API.DescribeProducers.createRequest(), topics: [{ name: 'ta-in', partitionIndexes: [0] }] });
+  assert.deepEqual(inProducers.topics[0].partitions[0].activeProducers.map((p: any) => [p.producerId, p.currentTxnStartOffset]), [[987654n, -1n]]);
   assert.equal(await markers(admin, 2, producerId, producerEpoch + 1, 'ta-out', 2), 0);
   assert.equal(await markers(admin, 1, producerId, producerEpoch, 'ta-out'), ErrorCode.INVALID_PRODUCER_EPOCH, 'the partition has seen epoch + 1');
   const after = await admin.request(API.DescribeProducers.apiKey, 0, { ...API.DescribeProducers.createRequest(), topics: [{ name: 'ta-out', partitionIndexes: [0] }] });
