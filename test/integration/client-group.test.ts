@@ -161,6 +161,12 @@ test('group, consumer protocol (KIP-848): the coordinator assigns; members share
   assert.deepEqual([...p1, ...p2].sort(), [0, 1, 2, 3], 'disjoint and complete');
   assert.deepEqual(values([...got[0]!, ...got[1]!]), values(Array.from({ length: 40 }, (_, i) => ({ value: Buffer.from(`a${i}`) }) as ConsumerRecord)), 'each record once');
   assert.ok(c1.groupState()!.generationId > 0, 'a member epoch');
+  // The admin describes it with ConsumerGroupDescribe: the coordinator's assignor and each member's partitions.
+  const [described] = await admin.describeGroups(['g848']);
+  assert.equal(described!.protocolType, 'consumer');
+  assert.equal(described!.protocol, 'range');
+  assert.deepEqual(described!.members.map((m) => m.memberId).sort(), [c1.groupState()!.memberId, c2.groupState()!.memberId].sort());
+  assert.deepEqual(described!.members.flatMap((m) => m.assignment.flatMap((a) => a.partitions)).sort(), [0, 1, 2, 3]);
   assert.match(c1.groupState()!.memberId, /^[0-9a-f-]{36}$|^.{22}$/);
 
   // Commits carry the member epoch; the coordinator takes them.

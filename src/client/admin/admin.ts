@@ -420,6 +420,31 @@ export class Admin {
       out.push(
         await this.#core.retry('describeGroups', async () => {
           const connection = await this.#coordinator(groupId);
+          // A KIP-848 group first (members, assignments and assignor as the coordinator
+          // holds them), as Java's admin does; a classic or unknown group answers
+          // GROUP_ID_NOT_FOUND there and is asked with DescribeGroups.
+          if (connection.supports(API.ConsumerGroupDescribe)) {
+            const request = API.ConsumerGroupDescribe.createRequest();
+            request.groupIds = [groupId];
+            const described = (await connection.request(API.ConsumerGroupDescribe, request)).groups[0];
+            if (described !== undefined && described.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+              const error = KafkaError.fromCode(described.errorCode, { brokerMessage: described.errorMessage });
+              if (error !== null) throw error;
+              return {
+                groupId: described.groupId,
+                state: described.groupState,
+                protocolType: 'consumer',
+                protocol: described.assignorName,
+                members: described.members.map((m) => ({
+                  memberId: m.memberId,
+                  groupInstanceId: m.instanceId,
+                  clientId: m.clientId,
+                  clientHost: m.clientHost,
+                  assignment: m.assignment.topicPartitions.map((tp) => ({ topic: tp.topicName, partitions: [...tp.partitions].sort((a, b) => a - b) })),
+                })),
+              };
+            }
+          }
           const body = API.DescribeGroups.createRequest();
           body.groups = [groupId];
           const response = await connection.request(API.DescribeGroups, body);
