@@ -141,14 +141,27 @@ async function stopCleanly(broker: BrokerProcess, what: string): Promise<void> {
   if (exit.code !== 0) errors.push(`${what}: broker exited with ${exit.signal ?? `code ${exit.code}`} on SIGTERM\n${broker.output().slice(-4000)}`);
 }
 
-/** CreateTopics over a plain connection (the protocol codec only), 50 topics a request. */
+/**
+ * CreateTopics over a plain connection (the protocol codec only), in requests of at most
+ * 5,000 partitions: Kafka's controller refuses one that would write more than 10,000 records.
+ */
 async function createTopics(bootstrap: string, topics: { name: string; numPartitions: number }[]): Promise<void> {
   const client = await RawClient.connect(Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1)));
   try {
-    for (let i = 0; i < topics.length; i += 50) {
+    const requests: (typeof topics)[] = [];
+    let partitions = Infinity;
+    for (const t of topics) {
+      if (partitions + t.numPartitions > 5000) {
+        requests.push([]);
+        partitions = 0;
+      }
+      requests.at(-1)!.push(t);
+      partitions += t.numPartitions;
+    }
+    for (const batch of requests) {
       const response = await client.request<{ topics: { name: string; errorCode: number; errorMessage: string | null }[] }>(API.CreateTopics.apiKey, 7, {
         ...API.CreateTopics.createRequest(),
-        topics: topics.slice(i, i + 50).map((t) => ({ name: t.name, numPartitions: t.numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
+        topics: batch.map((t) => ({ name: t.name, numPartitions: t.numPartitions, replicationFactor: 1, assignments: [], configs: [] })),
         timeoutMs: 300_000,
       }, 300_000);
       const failed = response.topics.filter((t) => t.errorCode !== 0);
