@@ -285,7 +285,7 @@ test('100,000 malformed requests over every API and version: no crash, no hang, 
 });
 
 // What the harness found, kept as regressions.
-test('found by the harness: a Metadata v10-11 topic without a name, and requests for millions of partitions', async (t) => {
+test('found by the harness: a Metadata v10-11 topic without a name; requests for millions of partitions or ACLs', async (t) => {
   const running = await startBroker({ dataDir: 'memory', logLevel: 'silent' });
   t.after(() => running.stop());
   const client = await RawClient.connect(running.port);
@@ -303,4 +303,10 @@ test('found by the harness: a Metadata v10-11 topic without a name, and requests
   assert.equal((await create([{ name: 'small', numPartitions: 2 }])).topics[0].errorCode, 0);
   const grow = await client.request(API.CreatePartitions.apiKey, 3, Object.assign(API.CreatePartitions.createRequest(), { topics: [{ name: 'small', count: 1 << 20, assignments: null }], timeoutMs: 5000, validateOnly: false }));
   assert.equal(grow.results[0].errorCode, ErrorCode.POLICY_VIOLATION);
+  // The same bound on new ACL bindings (without an authorizer, anyone may create them).
+  const creation = (i: number) => ({ resourceType: 2, resourceName: `t-${i}`, resourcePatternType: 3, principal: 'User:x', host: '*', operation: 3, permissionType: 3 });
+  const acls = await client.request(API.CreateAcls.apiKey, 3, Object.assign(API.CreateAcls.createRequest(), { creations: [...Array.from({ length: 10_001 }, (_, i) => creation(i)), { ...creation(0), principal: 'no-colon' }] }));
+  assert.deepEqual([acls.results[0].errorCode, acls.results[10_000].errorCode, acls.results[10_001].errorCode], [ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION, ErrorCode.INVALID_REQUEST]);
+  const fewer = await client.request(API.CreateAcls.apiKey, 3, Object.assign(API.CreateAcls.createRequest(), { creations: [...Array.from({ length: 10_000 }, (_, i) => creation(i)), creation(0)] }));
+  assert.ok(fewer.results.every((r: { errorCode: number }) => r.errorCode === 0), '10,000 new ones (one twice) are fine');
 });

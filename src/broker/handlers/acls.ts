@@ -9,13 +9,15 @@
 // pattern, operation and permission, null for name, principal and host, and MATCH for the
 // pattern type (the LITERAL, "*" and PREFIXED bindings that would apply to the name).
 // Creating and deleting need ALTER on the cluster, describing DESCRIBE on the cluster
-// (CLUSTER_AUTHORIZATION_FAILED otherwise).
+// (CLUSTER_AUTHORIZATION_FAILED otherwise). A request adding more than 10,000 new bindings
+// creates none: POLICY_VIOLATION for each valid one (Kafka's controller limit per request).
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { StoredAcl } from '../../storage/meta/security-store.ts';
 import { ACL_OPERATION, AUTHORIZER, CLUSTER_NAME, PATTERN_TYPE, PERMISSION_TYPE, RESOURCE_TYPE, WILDCARD } from '../auth/authorizer.ts';
 import { SECURITY } from '../auth/security.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
+import { EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP } from '../topic-admin.ts';
 
 interface AclFilter {
   resourceTypeFilter: number;
@@ -66,7 +68,8 @@ export const createAclsHandler = defineHandler(API.CreateAcls, {
     const store = ctx.broker.component(SECURITY).store;
     const response = API.CreateAcls.createResponse();
     const allowed = clusterAllowed(ctx, ACL_OPERATION.ALTER);
-    response.results = request.creations.map((c) => {
+    type Checked = { errorCode: number; errorMessage: string | null; acl?: StoredAcl };
+    const checked = request.creations.map((c): Checked => {
       const fail = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage });
       if (!allowed) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
       if (c.resourceType < RESOURCE_TYPE.TOPIC || c.resourceType > RESOURCE_TYPE.USER) return fail(ErrorCode.INVALID_REQUEST, 'Invalid resourceType');
@@ -76,7 +79,18 @@ export const createAclsHandler = defineHandler(API.CreateAcls, {
       if (c.resourceName === '') return fail(ErrorCode.INVALID_REQUEST, 'Resource name should not be empty');
       if (!/^[^:]+:.*$/s.test(c.principal)) return fail(ErrorCode.INVALID_REQUEST, `Could not parse principal from \`${c.principal}\` (no colon is present separating the principal type from the principal name)`);
       if (c.host === '') return fail(ErrorCode.INVALID_REQUEST, 'Invalid host');
-      store.addAcl({ resourceType: c.resourceType, resourceName: c.resourceName, patternType: c.resourcePatternType, principal: c.principal, host: c.host, operation: c.operation, permissionType: c.permissionType });
+      const acl = { resourceType: c.resourceType, resourceName: c.resourceName, patternType: c.resourcePatternType, principal: c.principal, host: c.host, operation: c.operation, permissionType: c.permissionType };
+      return { errorCode: 0, errorMessage: null, acl };
+    });
+    // Kafka's controller writes at most 10,000 records for one request (topic-admin.ts): with
+    // more new bindings than that, none is created.
+    const key = (a: StoredAcl) => JSON.stringify([a.resourceType, a.resourceName, a.patternType, a.principal, a.host, a.operation, a.permissionType]);
+    const added = new Set(checked.flatMap((r) => (r.acl && !store.hasAcl(r.acl) ? [key(r.acl)] : [])));
+    const tooMany = added.size > MAX_RECORDS_PER_USER_OP;
+    response.results = checked.map(({ errorCode, errorMessage, acl }) => {
+      if (!acl) return { errorCode, errorMessage };
+      if (tooMany) return { errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: EXCESSIVE_BATCH_MESSAGE };
+      store.addAcl(acl);
       return { errorCode: 0, errorMessage: null };
     });
     return response;
