@@ -20,6 +20,9 @@ Options:
       --format <text|json>     text: the value (with --print-key: key<TAB>value); json: one object per line
       --print-key              in text format, print the key before the value
   -g, --group <group>          consume as a member of this consumer group
+      --group-protocol <p>     classic (default) or consumer (KIP-848: the broker assigns)
+      --isolation-level <l>    read_uncommitted (default) or read_committed: only committed
+                               transactions, up to the last stable offset
 ${COMMON_HELP}
 
 Examples:
@@ -27,6 +30,7 @@ Examples:
   runnel consume greetings --follow
   runnel consume orders --partition 1 --offset 100 --max-messages 10
   runnel consume events --timestamp 2026-01-01T00:00:00Z --format json
+  runnel consume payments --isolation-level read_committed --group billing --group-protocol consumer
 `;
 
 const OPTIONS = {
@@ -40,6 +44,8 @@ const OPTIONS = {
   format: { type: 'string' },
   'print-key': { type: 'boolean' },
   group: { type: 'string', short: 'g' },
+  'group-protocol': { type: 'string' },
+  'isolation-level': { type: 'string' },
 } as const;
 
 function parseTime(text: string): number {
@@ -86,11 +92,18 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     throw new UsageError('--group reads from the committed offsets of the partitions the group assigns: --offset, --timestamp and --partition do not apply');
   }
 
+  const groupProtocol = values['group-protocol'];
+  if (groupProtocol !== undefined && groupProtocol !== 'classic' && groupProtocol !== 'consumer') throw new UsageError('--group-protocol must be classic or consumer');
+  if (groupProtocol !== undefined && group === undefined) throw new UsageError('--group-protocol needs --group');
+  const isolationLevel = values['isolation-level'] ?? 'read_uncommitted';
+  if (isolationLevel !== 'read_uncommitted' && isolationLevel !== 'read_committed') throw new UsageError('--isolation-level must be read_uncommitted or read_committed');
+
   const { Admin, Consumer } = await import('../client/index.ts');
   const consumer = new Consumer({
     ...clientOptions(values),
     maxWaitMs: 500,
-    ...(group === undefined ? {} : { groupId: group, autoOffsetReset: start === 'latest' ? 'latest' : 'earliest', heartbeatIntervalMs: 1000 }),
+    isolationLevel,
+    ...(group === undefined ? {} : { groupId: group, autoOffsetReset: start === 'latest' ? 'latest' : 'earliest', heartbeatIntervalMs: 1000, ...(groupProtocol === undefined ? {} : { groupProtocol }) }),
   });
   let stopping = false;
   const stop = () => {
@@ -112,7 +125,8 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     if (!values.follow) {
       const admin = new Admin(clientOptions(values));
       try {
-        for (const o of await admin.listOffsets(topic, 'latest')) if (partition === undefined || o.partition === partition) ends.set(o.partition, o.offset);
+        // read_committed ends at the last stable offset: an open transaction is not waited for.
+        for (const o of await admin.listOffsets(topic, 'latest', isolationLevel)) if (partition === undefined || o.partition === partition) ends.set(o.partition, o.offset);
       } finally {
         await admin.close();
       }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Producer } from '../../src/client/index.ts';
 import { startBroker } from '../../src/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { createScramUser, makeCertificates } from './security-support.ts';
@@ -262,4 +263,44 @@ test('cli: --tls-ca and SASL flags against the broker TLS listeners; untrusted c
   assert.match(noUser.stderr, /^runnel: --sasl-mechanism needs --sasl-username/);
   assertOneLineFailure(wrongPassword, /^runnel: .*(SASL_AUTHENTICATION_FAILED|[Aa]uthentication failed)/);
   assert.equal((await runnel(['topics', 'list', ...sasl], overSasl('erin-secret'))).stdout, 'secure\n');
+});
+
+test('cli: consume --isolation-level read_committed skips aborted transactions; --group-protocol consumer reads as a KIP-848 member', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { 'group.initial.rebalance.delay.ms': '0', 'group.consumer.heartbeat.interval.ms': '100' } });
+  const b = { bootstrap: broker.bootstrap };
+  assert.equal((await runnel(['topics', 'create', 'ledger', '--partitions', '1'], b)).code, 0);
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, transactionalId: 'cli-ledger' });
+  t.after(() => producer.close());
+  await producer.initTransactions();
+  for (const [values, commit] of [[['t1', 't2'], true], [['gone'], false], [['t3'], true]] as const) {
+    producer.beginTransaction();
+    await producer.sendBatch(values.map((value) => ({ topic: 'ledger', value })));
+    if (commit) await producer.commitTransaction();
+    else await producer.abortTransaction();
+  }
+  // An open transaction: read_committed stops before it instead of waiting.
+  producer.beginTransaction();
+  await producer.send({ topic: 'ledger', value: 'open' });
+
+  const committed = await runnel(['consume', 'ledger', '--isolation-level', 'read_committed'], b);
+  assert.equal(committed.code, 0, committed.stderr);
+  assert.equal(committed.stdout, 't1\nt2\nt3\n');
+  const all = await runnel(['consume', 'ledger'], b);
+  assert.equal(all.stdout, 't1\nt2\ngone\nt3\nopen\n');
+  await producer.abortTransaction();
+
+  const member = await runnel(['consume', 'ledger', '--group', 'kip848-cli', '--group-protocol', 'consumer', '--isolation-level', 'read_committed', '--json'], b);
+  assert.equal(member.code, 0, member.stderr);
+  assert.deepEqual(member.stdout.trim().split('\n').map((l) => JSON.parse(l).value), ['t1', 't2', 't3']);
+  const groups = await runnel(['groups', 'list', '--json'], b);
+  assert.deepEqual((JSON.parse(groups.stdout) as { groupId: string; type: string }[]).filter((g) => g.groupId === 'kip848-cli').map((g) => g.type), ['consumer']);
+  const described = await runnel(['groups', 'describe', 'kip848-cli'], b);
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(described.stdout, /assignor uniform/); // the broker's default, from ConsumerGroupDescribe
+  assert.match(described.stdout, /ledger\s+0\s+9\s+9\s+0/, described.stdout); // committed past the last marker: no lag
+
+  for (const bad of [['--group-protocol', 'eager', '--group', 'g'], ['--group-protocol', 'consumer'], ['--isolation-level', 'dirty']]) {
+    const r = await runnel(['consume', 'ledger', ...bad], b);
+    assert.equal(r.code, 2, `${bad.join(' ')}: ${r.stderr}`);
+  }
 });
