@@ -269,6 +269,20 @@ export class LogManager {
     return this.#store.alterBrokerConfigs(entity, changes);
   }
 
+  /** Group config overrides kept in the metadata log (KIP-848/KIP-932 GROUP resources). */
+  groupConfigs(group: string): Readonly<Record<string, string>> {
+    return this.#store.groupConfigs(group);
+  }
+
+  configuredGroups(): string[] {
+    return this.#store.configuredGroups();
+  }
+
+  alterGroupConfigs(group: string, changes: Readonly<Record<string, string | null>>): Readonly<Record<string, string>> {
+    this.#ensureOpen();
+    return this.#store.alterGroupConfigs(group, changes);
+  }
+
   clientQuotas(): ClientQuota[] {
     return this.#store.clientQuotas();
   }

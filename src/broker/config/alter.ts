@@ -4,12 +4,15 @@
 //
 // Topics (Kafka's ControllerConfigurationValidator and LogConfig.validate): an unknown name
 // or a bad value is INVALID_CONFIG; APPEND/SUBTRACT on a non-list config is INVALID_CONFIG.
+// Groups (Kafka's GroupConfig.validate): as topics, "Unknown group config name"; the
+// cross-checks against the broker's bounds are in group-configs.ts.
 // Brokers (Kafka's DynamicBrokerConfig.validate): a config that cannot change at run time or
 // a bad value is INVALID_REQUEST, "Invalid config value for resource ...", as Kafka wraps
 // its ConfigException; unknown names are accepted and stored, as Kafka does. Either way,
 // duplicate keys and a null value for SET/APPEND/SUBTRACT are INVALID_REQUEST.
 
 import { ErrorCode } from '../../protocol/index.ts';
+import { GROUP_CONFIG_BY_NAME } from './group-configs.ts';
 import { BROKER_CONFIG_BY_NAME, DYNAMIC_BROKER_CONFIGS, TOPIC_CONFIG_BY_NAME, checkConfigValue, type ConfigDefinition } from './definitions.ts';
 
 export const ALTER_OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -28,7 +31,7 @@ export type AlterPlan =
 const refuse = (errorCode: number, errorMessage: string): AlterPlan => ({ ok: false, errorCode, errorMessage });
 
 export interface AlterTarget {
-  kind: 'topic' | 'broker';
+  kind: 'topic' | 'broker' | 'group';
   /** For messages: ConfigResource(type=TOPIC, name='x'). */
   resource: string;
   /** The resource's current overrides (topic configs, or one dynamic broker layer). */
@@ -37,14 +40,14 @@ export interface AlterTarget {
   replace: boolean;
 }
 
-function definitionOf(kind: 'topic' | 'broker', name: string): ConfigDefinition | undefined {
-  return kind === 'topic' ? TOPIC_CONFIG_BY_NAME.get(name) : BROKER_CONFIG_BY_NAME.get(name);
+function definitionOf(kind: AlterTarget['kind'], name: string): ConfigDefinition | undefined {
+  return kind === 'topic' ? TOPIC_CONFIG_BY_NAME.get(name) : kind === 'group' ? GROUP_CONFIG_BY_NAME.get(name) : BROKER_CONFIG_BY_NAME.get(name);
 }
 
 export function planAlter(target: AlterTarget, ops: readonly AlterOp[]): AlterPlan {
   const { kind } = target;
   const invalid = (message: string): AlterPlan =>
-    kind === 'topic' ? refuse(ErrorCode.INVALID_CONFIG, message) : refuse(ErrorCode.INVALID_REQUEST, `Invalid config value for resource ${target.resource}: ${message}`);
+    kind !== 'broker' ? refuse(ErrorCode.INVALID_CONFIG, message) : refuse(ErrorCode.INVALID_REQUEST, `Invalid config value for resource ${target.resource}: ${message}`);
   const names = ops.map((o) => o.name);
   if (new Set(names).size !== names.length) return refuse(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
 
@@ -60,7 +63,7 @@ export function planAlter(target: AlterTarget, ops: readonly AlterOp[]): AlterPl
     }
     const d = definitionOf(kind, name);
     if (!d) {
-      if (kind === 'topic') return refuse(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`);
+      if (kind !== 'broker') return refuse(ErrorCode.INVALID_CONFIG, `Unknown ${kind} config name: ${name}`);
     } else if (kind === 'broker' && !DYNAMIC_BROKER_CONFIGS.has(name)) {
       nonDynamic.push(name);
       continue;

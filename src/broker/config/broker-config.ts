@@ -26,6 +26,8 @@ export const CONFIG_SOURCE = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  /** A group config override (KIP-848). */
+  GROUP_CONFIG: 8,
 } as const;
 
 export interface ConfigSynonym {

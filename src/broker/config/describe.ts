@@ -17,7 +17,7 @@ export interface ConfigEntry {
   documentation: string | null;
 }
 
-function entry(d: ConfigDefinition | undefined, name: string, value: string | null, synonyms: ConfigSynonym[], readOnly: boolean): ConfigEntry {
+export function configEntry(d: ConfigDefinition | undefined, name: string, value: string | null, synonyms: ConfigSynonym[], readOnly: boolean): ConfigEntry {
   const isSensitive = d?.type === 'password';
   return {
     name,
@@ -39,7 +39,7 @@ export function describeTopicConfigs(config: BrokerConfig, overrides: Readonly<R
     if (set !== undefined) synonyms.push({ name: d.name, value: set, source: CONFIG_SOURCE.TOPIC_CONFIG });
     if (d.synonym) synonyms.push(...config.synonyms(d.synonym));
     const value = set ?? (d.synonym ? config.topicDefault(d.name) : d.default);
-    return entry(d, d.name, value, synonyms, false);
+    return configEntry(d, d.name, value, synonyms, false);
   });
 }
 
@@ -48,8 +48,8 @@ export function describeBrokerConfigs(config: BrokerConfig, perBroker: boolean):
   if (!perBroker) {
     return [...config.dynamic('default')].map(([name, value]) => {
       const d = BROKER_CONFIG_BY_NAME.get(name);
-      return entry(d, name, value, config.synonyms(name, false), !DYNAMIC_BROKER_CONFIGS.has(name));
+      return configEntry(d, name, value, config.synonyms(name, false), !DYNAMIC_BROKER_CONFIGS.has(name));
     });
   }
-  return BROKER_CONFIGS.map((d) => entry(d, d.name, config.get(d.name), config.synonyms(d.name), !DYNAMIC_BROKER_CONFIGS.has(d.name)));
+  return BROKER_CONFIGS.map((d) => configEntry(d, d.name, config.get(d.name), config.synonyms(d.name), !DYNAMIC_BROKER_CONFIGS.has(d.name)));
 }

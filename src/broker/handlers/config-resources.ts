@@ -2,8 +2,9 @@
 //
 // v0 lists client metrics resources only: none here. v1 lists the resources of the types
 // asked for, or of every supported type when the list is empty: TOPIC (every topic), BROKER
-// and BROKER_LOGGER (this broker's id), CLIENT_METRICS and GROUP (none: client metrics
-// subscriptions are not served, group configs belong to the group coordinator). An unknown
+// and BROKER_LOGGER (this broker's id), GROUP (every group with config overrides, as Kafka
+// lists the GROUP config resources of its metadata) and CLIENT_METRICS (none: client metrics
+// subscriptions are not served). An unknown
 // type is UNSUPPORTED_VERSION, as Kafka answers it. ACLs (issue 6): DESCRIBE_CONFIGS on the
 // cluster, else CLUSTER_AUTHORIZATION_FAILED, as KafkaApis.
 
@@ -34,6 +35,8 @@ export const listConfigResourcesHandler = defineHandler(API.ListConfigResources,
         for (const t of broker.logs.topics()) response.configResources.push({ resourceName: t.name, resourceType: type });
       } else if (type === RESOURCE_TYPE.BROKER || type === RESOURCE_TYPE.BROKER_LOGGER) {
         response.configResources.push({ resourceName: String(broker.nodeId), resourceType: type });
+      } else if (type === RESOURCE_TYPE.GROUP) {
+        for (const group of broker.logs.configuredGroups()) response.configResources.push({ resourceName: group, resourceType: type });
       }
     }
     return response;

@@ -1,5 +1,5 @@
 // DescribeConfigs (key 32) v0-4, AlterConfigs (key 33) v0-2 and IncrementalAlterConfigs
-// (key 44) v0-1, for TOPIC (2) and BROKER (4) resources.
+// (key 44) v0-1, for TOPIC (2), BROKER (4) and GROUP (32) resources.
 //
 // DescribeConfigs: a topic lists every topic config with its effective value; a broker
 // (its own id) lists every broker config; the broker resource "" lists the cluster-wide
@@ -7,20 +7,24 @@
 // (src/broker/config/describe.ts); IncludeSynonyms and IncludeDocumentation are honoured;
 // ConfigurationKeys filters. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION; another broker id or a
 // non-numeric broker name: INVALID_REQUEST. BROKER_LOGGER (8) answers with no entries.
-// v0 reports IsDefault instead of a source.
+// v0 reports IsDefault instead of a source. A group (it need not exist, as in Kafka) lists
+// every group config (src/broker/config/group-configs.ts): GROUP_CONFIG where overridden, else
+// the broker's group.* default; an empty group name is INVALID_REQUEST.
 //
 // AlterConfigs replaces the resource's whole set of overrides; IncrementalAlterConfigs
 // applies SET, DELETE, APPEND and SUBTRACT. Validation and error codes: see
 // src/broker/config/alter.ts. Topic configs are persisted in the metadata log and applied
 // to the topic's logs at once; broker configs are persisted as dynamic configs (per broker
-// id, or cluster-wide under "") and applied live (src/broker/config/dynamic.ts).
+// id, or cluster-wide under "") and applied live (src/broker/config/dynamic.ts). Group
+// configs are validated as Kafka's GroupConfig (INVALID_CONFIG), persisted in the metadata
+// log and read by the coordinators when they use them.
 // ValidateOnly checks without changing anything. Other resource types: INVALID_REQUEST.
 // ACLs (issue 6), as KafkaApis: DESCRIBE_CONFIGS (describe) or ALTER_CONFIGS (alter) on the
 // topic, or on the cluster for BROKER, BROKER_LOGGER and CLIENT_METRICS resources, else
 // TOPIC_/CLUSTER_AUTHORIZATION_FAILED for that resource; GROUP resources need the operation
 // on the group (GROUP_AUTHORIZATION_FAILED).
 // Omitted: alter.config.policy.class.name (so no POLICY_VIOLATION), BROKER_LOGGER changes,
-// GROUP and CLIENT_METRICS resources.
+// CLIENT_METRICS resources.
 
 import { API, DescribeConfigs, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE as ACL_RESOURCE } from '../auth/authorizer.ts';
@@ -28,13 +32,14 @@ import { CONFIG_SOURCE } from '../config/broker-config.ts';
 import { planAlter, ALTER_OP, type AlterOp } from '../config/alter.ts';
 import { describeBrokerConfigs, describeTopicConfigs, type ConfigEntry } from '../config/describe.ts';
 import { DYNAMIC_CONFIGS } from '../config/dynamic.ts';
+import { describeGroupConfigs, validateGroupConfigs } from '../config/group-configs.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
 import type { Broker } from '../broker.ts';
 
 export const RESOURCE_TYPE = { TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
 
 function resourceLabel(type: number, name: string): string {
-  const kind = type === RESOURCE_TYPE.TOPIC ? 'TOPIC' : type === RESOURCE_TYPE.BROKER ? 'BROKER' : type === RESOURCE_TYPE.BROKER_LOGGER ? 'BROKER_LOGGER' : String(type);
+  const kind = type === RESOURCE_TYPE.TOPIC ? 'TOPIC' : type === RESOURCE_TYPE.BROKER ? 'BROKER' : type === RESOURCE_TYPE.BROKER_LOGGER ? 'BROKER_LOGGER' : type === RESOURCE_TYPE.GROUP ? 'GROUP' : String(type);
   return `ConfigResource(type=${kind}, name='${name}')`;
 }
 
@@ -89,6 +94,13 @@ export const describeConfigsHandler = defineHandler(API.DescribeConfigs, {
           return result;
         }
         entries = res.resourceType === RESOURCE_TYPE.BROKER_LOGGER ? [] : describeBrokerConfigs(broker.config, target.entity !== '');
+      } else if (res.resourceType === RESOURCE_TYPE.GROUP) {
+        if (res.resourceName === '') {
+          result.errorCode = ErrorCode.INVALID_REQUEST;
+          result.errorMessage = 'Group name must not be empty';
+          return result;
+        }
+        entries = describeGroupConfigs(broker.config, broker.logs.groupConfigs(res.resourceName));
       } else {
         result.errorCode = ErrorCode.INVALID_REQUEST;
         result.errorMessage = `Unsupported resource type: ${res.resourceType}`;
@@ -146,6 +158,24 @@ function alterResource(ctx: RequestContext, res: AlterResource, replace: boolean
     if (!validateOnly) {
       broker.component(DYNAMIC_CONFIGS).alter(target.entity, plan.changes);
       broker.logger.info(`altered dynamic broker configs of '${target.entity}'`, { changes: plan.changes });
+    }
+    return { errorCode: 0, errorMessage: null };
+  }
+  if (res.resourceType === RESOURCE_TYPE.GROUP) {
+    if (res.resourceName === '') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty' };
+    const current = broker.logs.groupConfigs(res.resourceName);
+    const plan = planAlter({ kind: 'group', resource: label, current, replace }, res.ops);
+    if (!plan.ok) return { errorCode: plan.errorCode, errorMessage: plan.errorMessage };
+    const next: Record<string, string> = { ...current };
+    for (const [name, value] of Object.entries(plan.changes)) {
+      if (value === null) delete next[name];
+      else next[name] = value;
+    }
+    const problem = validateGroupConfigs(broker.config, next);
+    if (problem) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
+    if (!validateOnly && Object.keys(plan.changes).length > 0) {
+      broker.logs.alterGroupConfigs(res.resourceName, plan.changes);
+      broker.logger.info(`altered configs of group ${res.resourceName}`, { changes: plan.changes });
     }
     return { errorCode: 0, errorMessage: null };
   }

@@ -4,6 +4,7 @@
 // with it (timers cleared, parked JoinGroup/SyncGroup requests answered).
 
 import { GroupCoordinator, ShareCoordinator, ShareStateCoordinator } from '../../coordinator/index.ts';
+import { groupConfigValue } from '../config/group-configs.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
 
@@ -17,6 +18,7 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
   const coordinator: GroupCoordinator = new GroupCoordinator({
     logs: broker.logs,
     config: (name) => broker.config.number(name),
+    groupConfig: (groupId, name) => groupConfig(broker, groupId, name),
     assignors: () => (broker.config.get('group.consumer.assignors') ?? 'uniform,range').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     migrationPolicy: () => broker.config.get('group.consumer.migration.policy') ?? 'bidirectional',
     log: (level, message, fields) => broker.logger[level](message, fields),
@@ -37,6 +39,7 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     state: shareState,
     logs: broker.logs,
     config: (name) => broker.config.number(name),
+    groupConfig: (groupId, name) => groupConfig(broker, groupId, name),
     log: (message) => broker.logger.info(message),
     persist: (groupId, records) => coordinator.appendGroupRecords(groupId, records),
     otherGroupExists: (groupId) => {
@@ -59,6 +62,11 @@ export const GROUP_COORDINATOR: ComponentKey<GroupCoordinatorComponent> = define
     },
   };
 });
+
+/** A group config's effective value for `groupId`: its override (IncrementalAlterConfigs on the GROUP resource), else the broker's default. */
+export function groupConfig(broker: Broker, groupId: string, name: string): string {
+  return groupConfigValue(broker.config, broker.logs.groupConfigs(groupId), name);
+}
 
 export function groupCoordinator(broker: Broker): GroupCoordinator {
   return broker.component(GROUP_COORDINATOR).coordinator;

@@ -25,7 +25,7 @@ import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { authorizedOperations, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
-import { groupCoordinator, shareCoordinator } from './group-component.ts';
+import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const MEMBER_TYPE_CLASSIC = 0;
 const MEMBER_TYPE_CONSUMER = 1;
@@ -34,7 +34,7 @@ export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHear
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.ConsumerGroupHeartbeat.createResponse();
-    response.heartbeatIntervalMs = broker.config.number('group.consumer.heartbeat.interval.ms');
+    response.heartbeatIntervalMs = Number(groupConfig(broker, request.groupId, 'consumer.heartbeat.interval.ms'));
     const invalid = (message: string) => {
       response.errorCode = ErrorCode.INVALID_REQUEST;
       response.errorMessage = message;

@@ -33,7 +33,8 @@ import type { Broker } from '../broker.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
 import { authorizedNames, authorizedOperations, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
-import { groupCoordinator, shareCoordinator } from './group-component.ts';
+import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
+import { parseShareAutoOffsetReset } from '../config/group-configs.ts';
 
 const LEADER_EPOCH = 0;
 /** ShareFetch v2's ShareAcquireMode: 0 batch-optimized, 1 record-limit. */
@@ -44,7 +45,7 @@ export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat,
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.ShareGroupHeartbeat.createResponse();
-    response.heartbeatIntervalMs = broker.config.number('group.share.heartbeat.interval.ms');
+    response.heartbeatIntervalMs = Number(groupConfig(broker, request.groupId, 'share.heartbeat.interval.ms'));
     if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
       response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
       return response;
@@ -125,11 +126,27 @@ export const shareGroupDescribeHandler = defineHandler(API.ShareGroupDescribe, {
   },
 });
 
-/** Batch boundaries of a partition log, for acquisition. */
-function shareLog(log: PartitionLog) {
+/**
+ * Where a share group starts on a partition it has no state for: its share.auto.offset.reset
+ * (latest: the high watermark; earliest: the log start; by_duration: the first record at or
+ * after now minus the duration, else the high watermark), as Kafka's SharePartition does.
+ */
+function initialShareOffset(broker: Broker, groupId: string, log: PartitionLog): number {
+  const reset = parseShareAutoOffsetReset(groupConfig(broker, groupId, 'share.auto.offset.reset'));
+  if (reset?.kind === 'earliest') return log.logStartOffset;
+  if (reset?.kind === 'by_duration') return log.offsetForTimestamp(Date.now() - reset.ms)?.offset ?? log.highWatermark;
+  return log.highWatermark;
+}
+
+/**
+ * Batch boundaries of a partition log, for acquisition: up to the high watermark, or under
+ * share.isolation.level=read_committed up to the last stable offset (no record of an open
+ * transaction is acquired).
+ */
+function shareLog(log: PartitionLog, readCommitted: boolean) {
   return {
     get highWatermark() {
-      return log.highWatermark;
+      return readCommitted ? Math.min(log.lastStableOffset, log.highWatermark) : log.highWatermark;
     },
     get logStartOffset() {
       return log.logStartOffset;
@@ -195,8 +212,8 @@ export const shareFetchHandler = defineHandler(API.ShareFetch, {
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.ShareFetch.createResponse();
-    response.acquisitionLockTimeoutMs = broker.config.number('group.share.record.lock.duration.ms');
     const groupId = request.groupId ?? '';
+    response.acquisitionLockTimeoutMs = Number(groupConfig(broker, groupId, 'share.record.lock.duration.ms'));
     const memberId = request.memberId ?? '';
     const top = (errorCode: number, errorMessage: string | null = null) => {
       response.errorCode = errorCode;
@@ -255,9 +272,10 @@ export const shareFetchHandler = defineHandler(API.ShareFetch, {
           }
           logs.push(log);
           if (acquiredCount >= maxRecords) continue;
-          const sp = share.partition(groupId, topicId, partition, log.highWatermark);
+          const sp = share.partition(groupId, topicId, partition, log.highWatermark, () => initialShareOffset(broker, groupId, log));
           if (!sp) continue;
-          const ranges = share.acquire(sp, memberId, maxRecords - acquiredCount, shareLog(log), ctx.apiVersion >= 2 && request.shareAcquireMode === SHARE_ACQUIRE_RECORD_LIMIT);
+          const readCommitted = groupConfig(broker, groupId, 'share.isolation.level') === 'read_committed';
+          const ranges = share.acquire(sp, memberId, maxRecords - acquiredCount, shareLog(log, readCommitted), ctx.apiVersion >= 2 && request.shareAcquireMode === SHARE_ACQUIRE_RECORD_LIMIT);
           if (ranges.length === 0) continue;
           const p = out(topicId, partition);
           p.records = batchesFor(log, ranges);
@@ -281,8 +299,8 @@ export const shareAcknowledgeHandler = defineHandler(API.ShareAcknowledge, {
     const { broker } = ctx;
     const share = shareCoordinator(broker);
     const response = API.ShareAcknowledge.createResponse();
-    response.acquisitionLockTimeoutMs = broker.config.number('group.share.record.lock.duration.ms');
     const groupId = request.groupId ?? '';
+    response.acquisitionLockTimeoutMs = Number(groupConfig(broker, groupId, 'share.record.lock.duration.ms'));
     const memberId = request.memberId ?? '';
     if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, groupId)) {
       response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;

@@ -117,7 +117,8 @@ export interface HeartbeatResult {
 
 export interface ConsumerGroupHost {
   now(): number;
-  sessionTimeoutMs(): number;
+  /** The group's session timeout (its consumer.session.timeout.ms, else the broker's). */
+  sessionTimeoutMs(groupId: string): number;
   maxSize(): number;
   assignors(): string[];
   /** Existing topics by name (for subscriptions). */
@@ -470,7 +471,7 @@ export class ConsumerGroup {
         this.#flush();
         this.#host.membersRemoved?.(this);
       }
-    }, member.classic?.sessionTimeoutMs ?? this.#host.sessionTimeoutMs());
+    }, member.classic?.sessionTimeoutMs ?? this.#host.sessionTimeoutMs(this.groupId));
     member.sessionTimer.unref();
   }
 

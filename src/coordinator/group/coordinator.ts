@@ -45,6 +45,8 @@ export interface CoordinatorOptions {
   config(name: string): number;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** A group config (consumer.session.timeout.ms, ...): the group's override, else the broker's default. */
+  groupConfig?: (groupId: string, name: string) => string;
   /** group.consumer.assignors (default uniform, range). */
   assignors?: () => string[];
   /** group.consumer.migration.policy: disabled, upgrade, downgrade or bidirectional (the default). */
@@ -109,7 +111,7 @@ export class GroupCoordinator {
     };
     this.#consumerHost = {
       now: this.#now,
-      sessionTimeoutMs: () => options.config('group.consumer.session.timeout.ms'),
+      sessionTimeoutMs: (groupId) => Number(options.groupConfig?.(groupId, 'consumer.session.timeout.ms') ?? options.config('group.consumer.session.timeout.ms')),
       maxSize: () => options.config('group.consumer.max.size'),
       assignors: () => options.assignors?.() ?? ['uniform', 'range'],
       topics: () => options.logs.topics().filter((t) => !t.name.startsWith('__')).map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions })),

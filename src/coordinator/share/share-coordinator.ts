@@ -15,8 +15,9 @@
 // had acquired. A member that leaves or expires releases its records too.
 // Share-partition state is durable: each SharePartition starts from what the share
 // coordinator (state-coordinator.ts, __share_group_state) kept for it, or, the first time,
-// is initialized there at the log end (share.auto.offset.reset=latest), and writes every
-// change back.
+// is initialized where the group's share.auto.offset.reset says (latest: the log end, by
+// default), and writes every change back. Session timeouts and lock durations are the
+// group's configs (share.session.timeout.ms, share.record.lock.duration.ms) when set.
 
 import { ErrorCode, type RecordInput } from '../../protocol/index.ts';
 import type { LogManager } from '../../storage/index.ts';
@@ -30,6 +31,8 @@ const LEADER_EPOCH = 0;
 export interface ShareCoordinatorOptions {
   logs: LogManager;
   config(name: string): number;
+  /** A group config (share.session.timeout.ms, ...): the group's override, else the broker's default. */
+  groupConfig?: (groupId: string, name: string) => string;
   log?: (message: string) => void;
   /** Whether a group of another type (classic, consumer) holds this id. */
   otherGroupExists(groupId: string): boolean;
@@ -276,8 +279,14 @@ export class ShareCoordinator {
     }
     member.sessionTimer = setTimeout(() => {
       if (group.members.get(member.memberId) === member) this.#remove(group, member, 'session timeout expired');
-    }, this.#options.config('group.share.session.timeout.ms'));
+    }, this.#groupNumber(group.groupId, 'share.session.timeout.ms', 'group.share.session.timeout.ms'));
     member.sessionTimer.unref();
+  }
+
+  /** A numeric group config of `groupId`, else the broker config `brokerName`. */
+  #groupNumber(groupId: string, name: string, brokerName: string): number {
+    const value = this.#options.groupConfig?.(groupId, name);
+    return value === undefined ? this.#options.config(brokerName) : Number(value);
   }
 
   #remove(group: ShareGroup, member: ShareMember, reason: string): void {
@@ -338,10 +347,11 @@ export class ShareCoordinator {
 
   /**
    * The share partition: from its stored state, or, the first time the group fetches it,
-   * initialized at the log end (share.auto.offset.reset=latest). Undefined for an unknown
-   * group or when the state cannot be read or written.
+   * initialized at `initialOffset()` (the group's share.auto.offset.reset; the log end,
+   * latest, when not given). Undefined for an unknown group or when the state cannot be read
+   * or written.
    */
-  partition(groupId: string, topicId: string, partition: number, logEnd: number): SharePartition | undefined {
+  partition(groupId: string, topicId: string, partition: number, logEnd: number, initialOffset: () => number = () => logEnd): SharePartition | undefined {
     const group = this.#groups.get(groupId);
     if (!group) return undefined;
     const key = `${topicId}:${partition}`;
@@ -353,7 +363,7 @@ export class ShareCoordinator {
     if (read.errorCode !== 0) return undefined;
     let stored = read.state;
     if (!stored || stored.startOffset < 0) {
-      if (state.initialize(id, (stored?.stateEpoch ?? -1) + 1, logEnd) !== 0) return undefined;
+      if (state.initialize(id, (stored?.stateEpoch ?? -1) + 1, initialOffset()) !== 0) return undefined;
       stored = state.state(groupId, topicId, partition)!;
     }
     this.#markInitialized(group, topicId, partition);
@@ -361,7 +371,7 @@ export class ShareCoordinator {
     sp = new SharePartition(
       stored.startOffset,
       {
-        lockDurationMs: () => this.#options.config('group.share.record.lock.duration.ms'),
+        lockDurationMs: () => this.#groupNumber(groupId, 'share.record.lock.duration.ms', 'group.share.record.lock.duration.ms'),
         deliveryCountLimit: () => this.#options.config('group.share.delivery.count.limit'),
         maxInFlight: () => this.#options.config('group.share.partition.max.record.locks'),
       },

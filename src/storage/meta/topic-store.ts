@@ -1,9 +1,10 @@
 // Cluster metadata of a single broker, kept in the local metadata log (metadata-log.ts):
 // topic names, topic ids, partition counts and config overrides; dynamic broker configs
-// (per broker id, and the cluster-wide default under the entity ""); client quotas. Record
+// (per broker id, and the cluster-wide default under the entity ""); client quotas; group
+// configs (KIP-848/KIP-932, Kafka keeps them as ConfigRecords of GROUP resources). Record
 // types are replayed in order on start; the compacting rewrite turns the state back into
-// one TOPIC record per live topic, one BROKER_CONFIGS record per entity and one
-// CLIENT_QUOTAS record per quota entity.
+// one TOPIC record per live topic, one BROKER_CONFIGS record per entity, one CLIENT_QUOTAS
+// record per quota entity and one GROUP_CONFIGS record per configured group.
 
 import { CorruptLogError, StorageError } from '../../errors.ts';
 import type { FileSystem } from '../fs.ts';
@@ -31,6 +32,8 @@ export const RECORD_TYPE = {
   BROKER_CONFIGS: 5,
   /** { entity: [[entityType, entityName | null], ...] sorted by type, quotas: { key: number | null } }. */
   CLIENT_QUOTAS: 6,
+  /** { group, configs: { key: value | null } }, null removes the override. */
+  GROUP_CONFIGS: 7,
 } as const;
 
 /** A client quota entity: (entity type, name) pairs, sorted by type; a null name is the default entity. */
@@ -63,6 +66,7 @@ export class TopicStore {
   #byId = new Map<string, TopicMetadata>();
   #brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
   #quotas = new Map<string, ClientQuota>();
+  #groupConfigs = new Map<string, Readonly<Record<string, string>>>();
 
   private constructor(log: MetadataLog) {
     this.#log = log;
@@ -125,6 +129,13 @@ export class TopicStore {
         else this.#quotas.set(key, Object.freeze({ entity: entity as QuotaEntity, quotas: Object.freeze(merged) }));
         return;
       }
+      case RECORD_TYPE.GROUP_CONFIGS: {
+        if (typeof p['group'] !== 'string' || !isStringMap(p['configs'], true)) fail(path, 'malformed GROUP_CONFIGS record', p);
+        const merged = mergeConfigs(this.#groupConfigs.get(p['group']) ?? {}, p['configs'] as Record<string, string | null>);
+        if (Object.keys(merged).length === 0) this.#groupConfigs.delete(p['group']);
+        else this.#groupConfigs.set(p['group'], Object.freeze(merged));
+        return;
+      }
       default:
         throw new StorageError(`${path}: unknown metadata record type ${r.type}`);
     }
@@ -155,11 +166,12 @@ export class TopicStore {
       ...[...this.#byName.values()].map((t) => topicRecord(t)),
       ...[...this.#brokerConfigs].map(([entity, configs]) => ({ type: RECORD_TYPE.BROKER_CONFIGS, payload: { entity, configs } })),
       ...[...this.#quotas.values()].map((q) => ({ type: RECORD_TYPE.CLIENT_QUOTAS, payload: { entity: q.entity, quotas: q.quotas } })),
+      ...[...this.#groupConfigs].map(([group, configs]) => ({ type: RECORD_TYPE.GROUP_CONFIGS, payload: { group, configs } })),
     ];
   }
 
   #maybeCompact(): void {
-    if (this.#log.recordCount <= this.#byName.size + this.#brokerConfigs.size + this.#quotas.size + COMPACT_SLACK) return;
+    if (this.#log.recordCount <= this.#byName.size + this.#brokerConfigs.size + this.#quotas.size + this.#groupConfigs.size + COMPACT_SLACK) return;
     this.#log.rewrite(this.#snapshot());
   }
 
@@ -176,6 +188,21 @@ export class TopicStore {
   alterBrokerConfigs(entity: string, changes: Readonly<Record<string, string | null>>): Readonly<Record<string, string>> {
     this.#commit({ type: RECORD_TYPE.BROKER_CONFIGS, payload: { entity, configs: changes } });
     return this.brokerConfigs(entity);
+  }
+
+  /** A group's config overrides (only those set on the group). */
+  groupConfigs(group: string): Readonly<Record<string, string>> {
+    return this.#groupConfigs.get(group) ?? {};
+  }
+
+  /** The groups with config overrides. */
+  configuredGroups(): string[] {
+    return [...this.#groupConfigs.keys()];
+  }
+
+  alterGroupConfigs(group: string, changes: Readonly<Record<string, string | null>>): Readonly<Record<string, string>> {
+    this.#commit({ type: RECORD_TYPE.GROUP_CONFIGS, payload: { group, configs: changes } });
+    return this.groupConfigs(group);
   }
 
   clientQuotas(): ClientQuota[] {
