@@ -7,6 +7,7 @@
 // transactions, so that after an aborted round the output still holds each result once.
 
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { API, type DescribeProducersRequest } from '../../src/protocol/index.ts';
@@ -46,22 +47,31 @@ test('idempotent producer (the default) across a kill -9 and restart: no duplica
   assert.equal(producer.idempotent, true);
   const count = 3000;
   const chunk = 30;
+  let acknowledged = 0;
   const producing = (async () => {
     const offsets: number[] = [];
     const all: Promise<void>[] = [];
     for (let i = 0; i < count; i += chunk) {
       all.push(producer.sendBatch(Array.from({ length: chunk }, (_, j) => ({ topic: 'idem-kill', partition: 0, value: `v-${i + j}` }))).then((m) => {
         offsets[i / chunk] = m[0]!.offset;
+        acknowledged++;
       }));
-      await sleep(5);
+      await sleep(10);
     }
     await Promise.all(all);
     return offsets;
   })();
-  await sleep(700);
+  // Kill the broker a third of the way in, with sends still in flight and to come.
+  while (acknowledged < count / chunk / 3) await sleep(5);
+  let disconnects = 0;
+  const onDisconnect = () => void disconnects++;
+  diagnostics.subscribe('runnel:client:disconnect', onDisconnect);
+  t.after(() => diagnostics.unsubscribe('runnel:client:disconnect', onDisconnect));
   await broker.kill9();
   broker = await spawnBrokerProcess({ dataDir, port, t, config: { 'num.partitions': '1' } });
   const offsets = await producing;
+  assert.ok(disconnects > 0, 'the producer lost its connection');
+  assert.ok(acknowledged === count / chunk);
   assert.deepEqual(offsets, Array.from({ length: count / chunk }, (_, i) => i * chunk));
   const values = await readAll(broker.bootstrap, 'idem-kill', 'read_uncommitted');
   assert.equal(values.length, count);
