@@ -146,6 +146,13 @@ test('group configs applied: a KIP-848 member gets the group heartbeat interval 
   const joined = await hb({ memberId: 'k1', memberEpoch: 0, subscribedTopicNames: ['kc'] });
   assert.equal(joined.errorCode, 0);
   assert.equal(joined.heartbeatIntervalMs, 250);
+  // DescribeGroups describes classic groups only, as Kafka: a KIP-848 group is Dead, and from
+  // v6 GROUP_ID_NOT_FOUND (admins use ConsumerGroupDescribe for it, and fall back on that code).
+  const v5: any = await c.request(ApiKey.DescribeGroups, 5, { ...API.DescribeGroups.createRequest(), groups: ['kcg'] });
+  assert.deepEqual([v5.groups[0].errorCode, v5.groups[0].groupState, v5.groups[0].members.length], [0, 'Dead', 0]);
+  const v6: any = await c.request(ApiKey.DescribeGroups, 6, { ...API.DescribeGroups.createRequest(), groups: ['kcg'] });
+  assert.deepEqual([v6.groups[0].errorCode, v6.groups[0].errorMessage], [ErrorCode.GROUP_ID_NOT_FOUND, 'Group kcg is not a classic group.']);
+
   // The member stops heartbeating: the group's 800 ms session (not the broker's 45 s) removes it.
   const members = async (): Promise<number> => {
     const described: any = await c.request(ApiKey.ConsumerGroupDescribe, 1, { ...API.ConsumerGroupDescribe.createRequest(), groupIds: ['kcg'] });

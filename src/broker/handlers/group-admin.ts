@@ -3,7 +3,10 @@
 //
 // DescribeGroups: members' metadata and assignments only while the group is Stable, and
 // protocolData (the selected protocol) likewise, as Kafka's group summary. An unknown group
-// is described as Dead with no error before v6 and with GROUP_ID_NOT_FOUND from v6.
+// is described as Dead with no error before v6 and with GROUP_ID_NOT_FOUND from v6. So is a
+// consumer (KIP-848) group, as Kafka's GroupMetadataManager.describeGroups only describes
+// classic groups ("Group g is not a classic group."): Kafka's admin describes those with
+// ConsumerGroupDescribe and falls back to DescribeGroups on GROUP_ID_NOT_FOUND.
 // ACLs (issue 6), as KafkaApis: DescribeGroups needs DESCRIBE on each group
 // (GROUP_AUTHORIZATION_FAILED for that group) and reports the operations allowed on it (v3+);
 // ListGroups lists every group to a principal with DESCRIBE on the cluster, else only the
@@ -48,20 +51,7 @@ export const describeGroupsHandler = defineHandler(API.DescribeGroups, {
           return apiVersion >= 6 ? { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` } : base;
         }
         if (group instanceof ClassicGroup) return { ...base, ...group.describe() };
-        // A consumer (KIP-848) group seen through the classic API: its state and members.
-        return {
-          ...base,
-          groupState: group.state,
-          protocolType: 'consumer',
-          members: [...group.members.values()].map((m) => ({
-            memberId: m.memberId,
-            groupInstanceId: m.instanceId,
-            clientId: m.clientId,
-            clientHost: m.clientHost,
-            memberMetadata: Buffer.alloc(0),
-            memberAssignment: Buffer.alloc(0),
-          })),
-        };
+        return apiVersion >= 6 ? { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a classic group.` } : base;
       });
       response.groups.push(described);
     }
