@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
+import { Kafka, logLevel } from 'kafkajs';
 import { API, ApiKey, ErrorCode, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -205,6 +206,54 @@ test('group configs applied: share.auto.offset.reset=earliest delivers records w
   ]);
   assert.equal(set.responses[0].errorCode, 0, set.responses[0].errorMessage);
   assert.deepEqual(await shareFirst('early'), { acquired: 3, lockMs: 20000 });
+});
+
+test('group configs applied: share.isolation.level=read_committed acquires nothing of an open transaction (kafkajs transactional producer)', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'transaction.state.log.num.partitions': '1' } });
+  const c = await RawClient.connect(broker.port);
+  t.after(() => c.close());
+  const kafka = new Kafka({ clientId: 'group-configs-txn', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'txq', numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer({ transactionalId: 'gc-tx', idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  const committed = await producer.transaction();
+  await committed.send({ topic: 'txq', messages: [{ partition: 0, value: 'c0' }, { partition: 0, value: 'c1' }] });
+  await committed.commit();
+  const open = await producer.transaction(); // left open: its records stay above the last stable offset
+  await open.send({ topic: 'txq', messages: [{ partition: 0, value: 'o0' }, { partition: 0, value: 'o1' }] });
+
+  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'txq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
+  const topicId: string = md.topics[0].topicId;
+  const lastAcquired = async (group: string, isolation: string | null): Promise<number> => {
+    const configs = [{ name: 'share.auto.offset.reset', op: SET, value: 'earliest' }];
+    if (isolation) configs.push({ name: 'share.isolation.level', op: SET, value: isolation });
+    assert.equal((await incremental(c, group, configs)).responses[0].errorCode, 0);
+    const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['txq'] });
+    assert.equal(joined.errorCode, 0);
+    const fetched: any = await c.request(ApiKey.ShareFetch, 1, {
+      ...API.ShareFetch.createRequest(),
+      groupId: group,
+      memberId: `${group}-m`,
+      shareSessionEpoch: 0,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxRecords: 100,
+      batchSize: 100,
+      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+    });
+    assert.equal(fetched.errorCode, 0);
+    const ranges = fetched.responses[0]?.partitions[0]?.acquiredRecords ?? [];
+    return Math.max(-1, ...ranges.map((r: any) => Number(r.lastOffset)));
+  };
+  // c0 c1 at 0-1, the commit marker at 2, o0 o1 at 3-4 (open).
+  assert.ok((await lastAcquired('uncommitted-reader', null)) >= 4, 'read_uncommitted acquires the open transaction');
+  const committedOnly = await lastAcquired('committed-reader', 'read_committed');
+  assert.ok(committedOnly >= 1 && committedOnly < 3, `read_committed stops at the last stable offset (last acquired ${committedOnly})`);
+  await open.abort();
 });
 
 test('group configs: GROUP DESCRIBE_CONFIGS / ALTER_CONFIGS ACLs', async (t) => {
