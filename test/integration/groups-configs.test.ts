@@ -208,7 +208,7 @@ test('group configs applied: share.auto.offset.reset=earliest delivers records w
   assert.deepEqual(await shareFirst('early'), { acquired: 3, lockMs: 20000 });
 });
 
-test('group configs applied: share.isolation.level=read_committed acquires nothing of an open transaction (kafkajs transactional producer)', async (t) => {
+test('group configs applied: share.isolation.level=read_committed acquires nothing of an open transaction and archives an aborted one (kafkajs transactional producer)', async (t) => {
   const broker = await startTestBroker(t, { dataDir: 'memory', config: { ...CONFIG, 'transaction.state.log.num.partitions': '1' } });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
@@ -228,17 +228,19 @@ test('group configs applied: share.isolation.level=read_committed acquires nothi
 
   const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'txq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
   const topicId: string = md.topics[0].topicId;
-  const lastAcquired = async (group: string, isolation: string | null): Promise<number> => {
-    const configs = [{ name: 'share.auto.offset.reset', op: SET, value: 'earliest' }];
-    if (isolation) configs.push({ name: 'share.isolation.level', op: SET, value: isolation });
-    assert.equal((await incremental(c, group, configs)).responses[0].errorCode, 0);
-    const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['txq'] });
-    assert.equal(joined.errorCode, 0);
+  const acquiredOffsets = async (group: string, isolation: string | null, epoch = 0): Promise<number[]> => {
+    if (epoch === 0) {
+      const configs = [{ name: 'share.auto.offset.reset', op: SET, value: 'earliest' }];
+      if (isolation) configs.push({ name: 'share.isolation.level', op: SET, value: isolation });
+      assert.equal((await incremental(c, group, configs)).responses[0].errorCode, 0);
+      const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['txq'] });
+      assert.equal(joined.errorCode, 0);
+    }
     const fetched: any = await c.request(ApiKey.ShareFetch, 1, {
       ...API.ShareFetch.createRequest(),
       groupId: group,
       memberId: `${group}-m`,
-      shareSessionEpoch: 0,
+      shareSessionEpoch: epoch,
       maxWaitMs: 0,
       minBytes: 1,
       maxRecords: 100,
@@ -247,13 +249,20 @@ test('group configs applied: share.isolation.level=read_committed acquires nothi
     });
     assert.equal(fetched.errorCode, 0);
     const ranges = fetched.responses[0]?.partitions[0]?.acquiredRecords ?? [];
-    return Math.max(-1, ...ranges.map((r: any) => Number(r.lastOffset)));
+    return ranges.flatMap((r: any) => Array.from({ length: Number(r.lastOffset - r.firstOffset) + 1 }, (_, i) => Number(r.firstOffset) + i));
   };
   // c0 c1 at 0-1, the commit marker at 2, o0 o1 at 3-4 (open).
-  assert.ok((await lastAcquired('uncommitted-reader', null)) >= 4, 'read_uncommitted acquires the open transaction');
-  const committedOnly = await lastAcquired('committed-reader', 'read_committed');
-  assert.ok(committedOnly >= 1 && committedOnly < 3, `read_committed stops at the last stable offset (last acquired ${committedOnly})`);
+  assert.ok((await acquiredOffsets('uncommitted-reader', null)).includes(4), 'read_uncommitted acquires the open transaction');
+  const committedOnly = await acquiredOffsets('committed-reader', 'read_committed');
+  assert.ok(committedOnly.includes(0) && committedOnly.includes(1) && Math.max(...committedOnly) < 3, `read_committed stops at the last stable offset (acquired ${committedOnly})`);
+  // The open transaction aborts (marker at 5); a committed one follows (6-7, marker at 8).
   await open.abort();
+  const after = await producer.transaction();
+  await after.send({ topic: 'txq', messages: [{ partition: 0, value: 'c2' }, { partition: 0, value: 'c3' }] });
+  await after.commit();
+  const next = await acquiredOffsets('committed-reader', 'read_committed', 1);
+  assert.ok(next.includes(6) && next.includes(7), `the next committed records are acquired (${next})`);
+  assert.ok(!next.includes(3) && !next.includes(4), `the aborted records are archived, never delivered (${next})`);
 });
 
 test('group configs: GROUP DESCRIBE_CONFIGS / ALTER_CONFIGS ACLs', async (t) => {

@@ -141,7 +141,7 @@ function initialShareOffset(broker: Broker, groupId: string, log: PartitionLog):
 /**
  * Batch boundaries of a partition log, for acquisition: up to the high watermark, or under
  * share.isolation.level=read_committed up to the last stable offset (no record of an open
- * transaction is acquired).
+ * transaction is acquired), with the batches of aborted transactions marked to be archived.
  */
 function shareLog(log: PartitionLog, readCommitted: boolean) {
   return {
@@ -155,7 +155,12 @@ function shareLog(log: PartitionLog, readCommitted: boolean) {
       const read = log.read(offset, 1, { minOneBatch: true, maxOffset: log.highWatermark });
       if (read.errorCode !== 0 || read.bytes === 0) return null;
       const header = readBatchHeader(read.chunks[0]!, 0);
-      return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta };
+      const archive =
+        readCommitted &&
+        header.isTransactional &&
+        !header.isControl &&
+        log.abortedTransactions(header.baseOffset, header.baseOffset + 1).some((a) => a.producerId === BigInt(header.producerId));
+      return { baseOffset: header.baseOffset, lastOffset: header.baseOffset + header.lastOffsetDelta, archive };
     },
   };
 }

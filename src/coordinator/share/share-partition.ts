@@ -64,8 +64,12 @@ export interface SharePartitionChange {
 export interface ShareLog {
   readonly highWatermark: number;
   readonly logStartOffset: number;
-  /** [baseOffset, lastOffset] of the batch holding `offset`, or null past the end. */
-  batchAt(offset: number): { baseOffset: number; lastOffset: number } | null;
+  /**
+   * [baseOffset, lastOffset] of the batch holding `offset`, or null past the end. `archive`:
+   * records the group must never deliver (an aborted transaction's, under
+   * share.isolation.level=read_committed), archived as they are reached, as Kafka does.
+   */
+  batchAt(offset: number): { baseOffset: number; lastOffset: number; archive?: boolean } | null;
 }
 
 export class SharePartition {
@@ -147,10 +151,20 @@ export class SharePartition {
       r.deliveryCount++;
       acquired.push(offset);
     }
+    const archived: number[] = [];
     while (acquired.length < maxRecords && this.nextOffset < log.highWatermark && this.#records.size < this.#limits.maxInFlight()) {
       const batch = log.batchAt(this.nextOffset);
       if (!batch) break;
       const first = Math.max(batch.baseOffset, this.nextOffset);
+      if (batch.archive) {
+        const end = Math.min(batch.lastOffset, log.highWatermark - 1);
+        for (let o = first; o <= end; o++) {
+          this.#records.set(o, { state: 'ARCHIVED', deliveryCount: 0, owner: null, lock: null });
+          archived.push(o);
+        }
+        this.nextOffset = end + 1;
+        continue;
+      }
       const last = Math.min(batch.lastOffset, log.highWatermark - 1, recordLimit ? first + (maxRecords - acquired.length) - 1 : Infinity);
       for (let o = first; o <= last; o++) {
         this.#records.set(o, { state: 'ACQUIRED', deliveryCount: 1, owner: member, lock: null });
@@ -158,6 +172,7 @@ export class SharePartition {
       }
       this.nextOffset = last + 1;
     }
+    if (archived.length > 0) this.#advanceAndPersist(archived);
     if (acquired.length === 0) return [];
     this.#lock(acquired);
     return this.#ranges(acquired);
