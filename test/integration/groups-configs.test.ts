@@ -164,20 +164,19 @@ test('group configs applied: a KIP-848 member gets the group heartbeat interval 
   assert.equal((await hb({ memberId: 'k1', memberEpoch: joined.memberEpoch })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
 });
 
-test('group configs applied: share.auto.offset.reset=earliest delivers records written before the group, with its lock duration', async (t) => {
+test('group configs applied: share.auto.offset.reset (earliest, by_duration) starts a share group before the log end; its lock duration', async (t) => {
   const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
   await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sq', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
   const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'sq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
   const topicId: string = md.topics[0].topicId;
-  const produced: any = await c.request(ApiKey.Produce, 9, {
-    ...API.Produce.createRequest(),
-    acks: -1,
-    timeoutMs: 5000,
-    topicData: [{ name: 'sq', partitionData: [{ index: 0, records: encodeRecordBatch(['a', 'b', 'c'].map((value) => ({ value }))) }] }],
-  });
-  assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  // Three records written two hours ago (CreateTime), then one now.
+  const twoHoursAgo = Date.now() - 2 * 3600_000;
+  for (const records of [encodeRecordBatch(['a', 'b', 'c'].map((value) => ({ value, timestamp: twoHoursAgo }))), encodeRecordBatch([{ value: 'd' }])]) {
+    const produced: any = await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: 'sq', partitionData: [{ index: 0, records }] }] });
+    assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  }
 
   const shareFirst = async (group: string): Promise<{ acquired: number; lockMs: number }> => {
     const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['sq'] });
@@ -205,7 +204,10 @@ test('group configs applied: share.auto.offset.reset=earliest delivers records w
     { name: 'share.record.lock.duration.ms', op: SET, value: '20000' },
   ]);
   assert.equal(set.responses[0].errorCode, 0, set.responses[0].errorMessage);
-  assert.deepEqual(await shareFirst('early'), { acquired: 3, lockMs: 20000 });
+  assert.deepEqual(await shareFirst('early'), { acquired: 4, lockMs: 20000 });
+  // by_duration:PT1H: from the first record of the last hour.
+  assert.equal((await incremental(c, 'recent', [{ name: 'share.auto.offset.reset', op: SET, value: 'by_duration:PT1H' }])).responses[0].errorCode, 0);
+  assert.deepEqual(await shareFirst('recent'), { acquired: 1, lockMs: 30000 });
 });
 
 test('group configs applied: share.isolation.level=read_committed acquires nothing of an open transaction and archives an aborted one (kafkajs transactional producer)', async (t) => {
