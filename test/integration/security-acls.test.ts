@@ -116,3 +116,22 @@ test('ACL APIs: create, describe with filters, delete; only a cluster ALTER/DESC
   await admin2.disconnect();
   await broker.stop();
 });
+
+test('without an authorizer the ACL APIs answer SECURITY_DISABLED, as Kafka does, and keep nothing', { timeout: 30_000 }, async (t) => {
+  const broker = await startBroker({ dataDir: 'memory', port: 0 });
+  t.after(() => broker.stop());
+  const admin = new Kafka({ clientId: 'acl-test', brokers: [broker.bootstrap], retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  const binding = { resourceType: AclResourceTypes.TOPIC, resourceName: 'orders', resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:alice', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW };
+  await assert.rejects(admin.createAcls({ acl: [binding] }), (e: { type?: string }) => e.type === 'SECURITY_DISABLED');
+
+  const raw = await RawClient.connect(broker.port);
+  t.after(() => raw.close());
+  const filter = { resourceTypeFilter: AclResourceTypes.ANY, resourceNameFilter: null, patternTypeFilter: ResourcePatternTypes.ANY, principalFilter: null, hostFilter: null, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY };
+  const described = await raw.request(API.DescribeAcls.apiKey, 3, Object.assign(API.DescribeAcls.createRequest(), filter));
+  assert.equal(described.errorCode, ErrorCode.SECURITY_DISABLED);
+  assert.deepEqual(described.resources, []);
+  const deleted = await raw.request(API.DeleteAcls.apiKey, 3, Object.assign(API.DeleteAcls.createRequest(), { filters: [filter] }));
+  assert.deepEqual(deleted.filterResults.map((r: { errorCode: number }) => r.errorCode), [ErrorCode.SECURITY_DISABLED]);
+});

@@ -11,6 +11,8 @@
 // Creating and deleting need ALTER on the cluster, describing DESCRIBE on the cluster
 // (CLUSTER_AUTHORIZATION_FAILED otherwise). A request adding more than 10,000 new bindings
 // creates none: POLICY_VIOLATION for each valid one (Kafka's controller limit per request).
+// Without an authorizer (authorizer.class.name empty) the three APIs answer SECURITY_DISABLED,
+// as Kafka's KafkaApis does, rather than keep bindings that nothing would enforce.
 
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { StoredAcl } from '../../storage/meta/security-store.ts';
@@ -59,6 +61,12 @@ export function filterMatches(f: AclFilter, a: StoredAcl): boolean {
   return true;
 }
 
+const NO_AUTHORIZER = { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'No Authorizer is configured.' } as const;
+
+function authorizerEnabled(ctx: RequestContext): boolean {
+  return ctx.broker.component(AUTHORIZER).enabled;
+}
+
 function clusterAllowed(ctx: RequestContext, operation: number): boolean {
   return ctx.broker.component(AUTHORIZER).authorize(ctx.principal, operation, { type: RESOURCE_TYPE.CLUSTER, name: CLUSTER_NAME }, ctx.clientHost);
 }
@@ -68,6 +76,10 @@ export const createAclsHandler = defineHandler(API.CreateAcls, {
     const store = ctx.broker.component(SECURITY).store;
     const response = API.CreateAcls.createResponse();
     const allowed = clusterAllowed(ctx, ACL_OPERATION.ALTER);
+    if (allowed && !authorizerEnabled(ctx)) {
+      response.results = request.creations.map(() => ({ ...NO_AUTHORIZER }));
+      return response;
+    }
     type Checked = { errorCode: number; errorMessage: string | null; acl?: StoredAcl };
     const checked = request.creations.map((c): Checked => {
       const fail = (errorCode: number, errorMessage: string) => ({ errorCode, errorMessage });
@@ -105,6 +117,7 @@ export const describeAclsHandler = defineHandler(API.DescribeAcls, {
       response.errorMessage = 'Cluster authorization failed.';
       return response;
     }
+    if (!authorizerEnabled(ctx)) return Object.assign(response, NO_AUTHORIZER);
     const bad = invalidFilter(request);
     if (bad) {
       response.errorCode = ErrorCode.INVALID_REQUEST;
@@ -134,6 +147,7 @@ export const deleteAclsHandler = defineHandler(API.DeleteAcls, {
     const allowed = clusterAllowed(ctx, ACL_OPERATION.ALTER);
     response.filterResults = request.filters.map((f) => {
       if (!allowed) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', matchingAcls: [] };
+      if (!authorizerEnabled(ctx)) return { ...NO_AUTHORIZER, matchingAcls: [] };
       const bad = invalidFilter(f);
       if (bad) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: bad, matchingAcls: [] };
       const matching = store.acls().filter((a) => filterMatches(f, a));
