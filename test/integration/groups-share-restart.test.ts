@@ -301,6 +301,15 @@ test('share state from the wire is checked and bounded: bad batches get INVALID_
   assert.equal(await write(0n, [5n, 4n, 0, 1]), ErrorCode.INVALID_REQUEST, 'last offset before first');
   assert.equal(await write(0n, [0n, 4n, 1, 1]), ErrorCode.INVALID_REQUEST, 'ACQUIRED is never persisted');
   assert.equal(await write(-2n, [0n, 4n, 0, 1]), ErrorCode.INVALID_REQUEST);
+  // Offsets past 2^53 - 1 (no log reaches them; the fuzz harness sent them) are refused, not a fault.
+  assert.equal(await write(9_223_372_036_854_775_807n, [0n, 4n, 0, 1]), ErrorCode.INVALID_REQUEST);
+  assert.equal(await write(0n, [0n, 9_223_372_036_854_775_807n, 0, 1]), ErrorCode.INVALID_REQUEST);
+  const init: any = await c.request(ApiKey.InitializeShareGroupState, 0, {
+    ...API.InitializeShareGroupState.createRequest(),
+    groupId: 'wire-init',
+    topics: [{ topicId, partitions: [{ partition: 0, stateEpoch: 0, startOffset: 9_223_372_036_854_775_807n }] }],
+  });
+  assert.equal(init.results[0].partitions[0].errorCode, ErrorCode.INVALID_REQUEST);
   // Records 0-999999999999 AVAILABLE after one delivery: a share consumer sees the three
   // records that exist, each on its second delivery, and nothing beyond the log.
   assert.equal(await write(0n, [0n, 999_999_999_999n, 0, 1]), 0);

@@ -9,7 +9,8 @@
 // As Kafka: CLUSTER_ACTION on the cluster is required (CLUSTER_AUTHORIZATION_FAILED for
 // every partition otherwise); an empty group id, a start offset below -1 or a state batch
 // with offsets out of order or a delivery state other than 0, 2 or 4 is INVALID_REQUEST
-// (for that partition); a state that was never
+// (for that partition), as is an offset past 2^53 - 1, which no log here can reach and the
+// state records (offsets kept as numbers) could not encode; a state that was never
 // initialized reads as start offset -1 with no batches; fencing errors are per partition
 // (FENCED_LEADER_EPOCH, FENCED_STATE_EPOCH).
 
@@ -36,8 +37,9 @@ export const initializeShareGroupStateHandler = defineHandler(API.InitializeShar
     response.results = request.topics.map((t) => ({
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
-        const errorCode = refused || (p.startOffset < -1n ? ErrorCode.INVALID_REQUEST : state.initialize({ groupId: request.groupId, topicId: t.topicId, partition: p.partition }, p.stateEpoch, Number(p.startOffset)));
-        return { partition: p.partition, errorCode, errorMessage: message(errorCode) };
+        const invalid = !refused && !validStartOffset(p.startOffset);
+        const errorCode = refused || (invalid ? ErrorCode.INVALID_REQUEST : state.initialize({ groupId: request.groupId, topicId: t.topicId, partition: p.partition }, p.stateEpoch, Number(p.startOffset)));
+        return { partition: p.partition, errorCode, errorMessage: invalid ? 'Invalid start offset.' : message(errorCode) };
       }),
     }));
     return response;
@@ -70,8 +72,13 @@ export const readShareGroupStateHandler = defineHandler(API.ReadShareGroupState,
 });
 
 /** A state batch a share partition could have written: ordered offsets, a persisted delivery state. */
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A start offset as the APIs take it: -1 (unknown) or a reachable offset. */
+const validStartOffset = (offset: bigint) => offset >= -1n && offset <= MAX_OFFSET;
+
 function validBatch(b: { firstOffset: bigint; lastOffset: bigint; deliveryState: number; deliveryCount: number }): boolean {
-  return b.firstOffset >= 0n && b.lastOffset >= b.firstOffset && (b.deliveryState === 0 || b.deliveryState === 2 || b.deliveryState === 4) && b.deliveryCount >= 0;
+  return b.firstOffset >= 0n && b.lastOffset >= b.firstOffset && b.lastOffset <= MAX_OFFSET && (b.deliveryState === 0 || b.deliveryState === 2 || b.deliveryState === 4) && b.deliveryCount >= 0;
 }
 
 export const writeShareGroupStateHandler = defineHandler(API.WriteShareGroupState, {
@@ -82,7 +89,7 @@ export const writeShareGroupStateHandler = defineHandler(API.WriteShareGroupStat
     response.results = request.topics.map((t) => ({
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
-        const invalid = p.startOffset < -1n || !p.stateBatches.every(validBatch) ? ErrorCode.INVALID_REQUEST : 0;
+        const invalid = !validStartOffset(p.startOffset) || !p.stateBatches.every(validBatch) ? ErrorCode.INVALID_REQUEST : 0;
         const errorCode =
           refused ||
           invalid ||
