@@ -85,6 +85,24 @@ export interface ConsumerMember {
   classic: ClassicMemberMetadata | null;
 }
 
+/** A member as it joins (epoch 0, nothing subscribed or assigned yet), whichever protocol it speaks. */
+function newMember(who: Pick<ConsumerMember, 'memberId' | 'instanceId' | 'rackId' | 'clientId' | 'clientHost' | 'rebalanceTimeoutMs'>): ConsumerMember {
+  return {
+    ...who,
+    memberEpoch: 0,
+    previousMemberEpoch: -1,
+    state: 'STABLE',
+    subscribedTopicNames: [],
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    assigned: new Map(),
+    pendingRevocation: new Map(),
+    sessionTimer: null,
+    revocationTimer: null,
+    classic: null,
+  };
+}
+
 /** The classic-protocol requests a group answers (a ClassicGroup, or the classic members of a ConsumerGroup). */
 export interface ClassicMembership {
   join(req: JoinRequest): Promise<JoinResult> | JoinResult;
@@ -275,25 +293,7 @@ export class ConsumerGroup {
         this.#removed.delete(member.memberId);
       }
       if (this.members.size >= this.#host.maxSize()) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.#host.maxSize()} members.`);
-      member = {
-        memberId: req.memberId,
-        instanceId: req.instanceId,
-        rackId: req.rackId,
-        clientId: req.clientId,
-        clientHost: req.clientHost,
-        memberEpoch: 0,
-        previousMemberEpoch: -1,
-        state: 'STABLE',
-        subscribedTopicNames: [],
-        subscribedTopicRegex: null,
-        serverAssignor: null,
-        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-        assigned: new Map(),
-        pendingRevocation: new Map(),
-        sessionTimer: null,
-        revocationTimer: null,
-        classic: null,
-      };
+      member = newMember({ memberId: req.memberId, instanceId: req.instanceId, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: req.rebalanceTimeoutMs });
       this.members.set(member.memberId, member);
       if (req.instanceId !== null) this.staticMembers.set(req.instanceId, member.memberId);
       joined = true;
@@ -568,25 +568,7 @@ export class ConsumerGroup {
     const names = [...new Set(subscription.topics)].sort();
     let changed = false;
     if (!member) {
-      member = {
-        memberId,
-        instanceId: req.groupInstanceId,
-        rackId: null,
-        clientId: req.clientId,
-        clientHost: req.clientHost,
-        memberEpoch: 0,
-        previousMemberEpoch: -1,
-        state: 'STABLE',
-        subscribedTopicNames: [],
-        subscribedTopicRegex: null,
-        serverAssignor: null,
-        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-        assigned: new Map(),
-        pendingRevocation: new Map(),
-        sessionTimer: null,
-        revocationTimer: null,
-        classic: null,
-      };
+      member = newMember({ memberId, instanceId: req.groupInstanceId, rackId: null, clientId: req.clientId, clientHost: req.clientHost, rebalanceTimeoutMs: req.rebalanceTimeoutMs });
       this.members.set(memberId, member);
       if (req.groupInstanceId !== null) this.staticMembers.set(req.groupInstanceId, memberId);
       changed = true;
