@@ -34,6 +34,7 @@ import {
   encodeShareSnapshotValue,
   encodeShareStateKey,
   encodeShareUpdateValue,
+  type ShareSnapshotValue,
   type StateBatch,
 } from './state-records.ts';
 
@@ -48,16 +49,8 @@ export interface ShareStateOptions {
   appended?: (log: PartitionLog) => void;
 }
 
-/** The stored state of one share partition. */
-export interface ShareState {
-  snapshotEpoch: number;
-  stateEpoch: number;
-  leaderEpoch: number;
-  startOffset: number;
-  deliveryCompleteCount: number;
-  createTimestamp: number;
-  writeTimestamp: number;
-  stateBatches: StateBatch[];
+/** The stored state of one share partition: its last snapshot with the updates since applied. */
+export interface ShareState extends ShareSnapshotValue {
   /** Updates written since the last snapshot. */
   updates: number;
   /** Offset of the last snapshot record in __share_group_state (for pruning). */
