@@ -52,24 +52,30 @@ function python(mode: 'produce' | 'consume', input: object, timeoutMs: number): 
   const child = spawn(PYTHON, [script, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  // Lines are kept until asked for: a script may print its result before the caller waits.
+  const lines: string[] = [];
   const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  const deliver = (): void => {
+    for (const w of waiters.splice(0)) {
+      const at = lines.findIndex(w.match);
+      if (at === -1) waiters.push(w);
+      else w.resolve(lines.splice(at, 1)[0]!);
+    }
+  };
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8');
     let at: number;
     while ((at = stdout.indexOf('\n')) !== -1) {
-      const line = stdout.slice(0, at);
+      lines.push(stdout.slice(0, at));
       stdout = stdout.slice(at + 1);
-      for (const w of waiters.splice(0)) {
-        if (w.match(line)) w.resolve(line);
-        else waiters.push(w);
-      }
     }
+    deliver();
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-20_000)));
   child.stdin.end(`${JSON.stringify(input)}\n`);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const done = new Promise<void>((resolve, reject) => {
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`latency.py ${mode} exited with ${signal ?? code}\n${stderr}`));
@@ -77,8 +83,14 @@ function python(mode: 'produce' | 'consume', input: object, timeoutMs: number): 
   });
   return {
     done,
-    line: (match) =>
-      Promise.race([new Promise<string>((resolve) => waiters.push({ match, resolve })), done.then(() => Promise.reject(new Error(`latency.py ${mode} ended without the expected line`)))]),
+    line: (match) => {
+      const found = new Promise<string>((resolve) => {
+        waiters.push({ match, resolve });
+        deliver();
+      });
+      // 'close' comes after the last output, so a line printed before exiting is found first.
+      return Promise.race([found, done.then(() => Promise.reject(new Error(`latency.py ${mode} ended without the expected line`)))]);
+    },
   };
 }
 
