@@ -4,11 +4,14 @@
 // - splitAuthorized(ctx, op, type, items, nameOf): the items whose resource the principal may
 //   act on and the others, each distinct name asked once (filterByAuthorized /
 //   partitionSeqByAuthorized);
+// - heartbeatRefusal(ctx, groupId, topics): READ on the group, then DESCRIBE on every
+//   subscribed topic, as Kafka checks Consumer/ShareGroupHeartbeat;
 // - authorizedOperations(ctx, include, type, name): the bit field of the operations allowed on
 //   a resource that Describe* answers carry when asked (includeAuthorizedOperations); with
 //   the flag unset, Kafka's "omitted" value INT32_MIN. Without an authorizer every operation
 //   the resource type supports is allowed, as Kafka reports it.
 
+import { ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { ACL_OPERATION, AUTHORIZER, authorized, CLUSTER_NAME, RESOURCE_TYPE } from './authorizer.ts';
 
@@ -49,6 +52,18 @@ export function splitAuthorized<T>(ctx: Ctx, operation: number, type: number, it
   const denied: T[] = [];
   for (const item of items) (may(nameOf(item)) ? allowed : denied).push(item);
   return { allowed, denied };
+}
+
+/**
+ * Why a ConsumerGroupHeartbeat or ShareGroupHeartbeat is refused, or null: READ on the group
+ * (GROUP_AUTHORIZATION_FAILED), then DESCRIBE on each subscribed topic
+ * (TOPIC_AUTHORIZATION_FAILED naming the topics).
+ */
+export function heartbeatRefusal(ctx: Ctx, groupId: string, subscribedTopicNames: readonly string[] | null): { errorCode: number; errorMessage: string | null } | null {
+  if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+  const denied = splitAuthorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, subscribedTopicNames ?? [], (name) => name).denied;
+  if (denied.length > 0) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `Not authorized to describe topics: ${denied.join(', ')}` };
+  return null;
 }
 
 /** The operations allowed on a resource as Kafka's bit field (1 << operation code). */

@@ -23,7 +23,7 @@ import { ClassicGroup, ConsumerGroup, toWire, type Assignment } from '../../coor
 import { API, ConsumerGroupDescribe, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
-import { authorizedOperations, splitAuthorized } from '../auth/access.ts';
+import { authorizedOperations, heartbeatRefusal, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
 
@@ -42,16 +42,8 @@ export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHear
       response.memberEpoch = request.memberEpoch;
       return response;
     };
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
-      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      return response;
-    }
-    const deniedTopics = splitAuthorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, request.subscribedTopicNames ?? [], (name) => name).denied;
-    if (deniedTopics.length > 0) {
-      response.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-      response.errorMessage = `Not authorized to describe topics: ${deniedTopics.join(', ')}`;
-      return response;
-    }
+    const refused = heartbeatRefusal(ctx, request.groupId, request.subscribedTopicNames);
+    if (refused) return Object.assign(response, refused);
     let memberId = request.memberId;
     if (request.groupId === '') return invalid('GroupId can\'t be empty.');
     if (request.instanceId === '') return invalid('InstanceId can\'t be empty.');

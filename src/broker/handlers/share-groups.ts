@@ -31,7 +31,7 @@ import { API, ErrorCode, iterateBatches, readBatchHeader } from '../../protocol/
 import type { PartitionLog } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
-import { authorizedNames, authorizedOperations, splitAuthorized } from '../auth/access.ts';
+import { authorizedNames, authorizedOperations, heartbeatRefusal, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
 import { parseShareAutoOffsetReset } from '../config/group-configs.ts';
@@ -46,16 +46,8 @@ export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat,
     const share = shareCoordinator(broker);
     const response = API.ShareGroupHeartbeat.createResponse();
     response.heartbeatIntervalMs = Number(groupConfig(broker, request.groupId, 'share.heartbeat.interval.ms'));
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
-      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      return response;
-    }
-    const deniedTopics = splitAuthorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.TOPIC, request.subscribedTopicNames ?? [], (name) => name).denied;
-    if (deniedTopics.length > 0) {
-      response.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-      response.errorMessage = `Not authorized to describe topics: ${deniedTopics.join(', ')}`;
-      return response;
-    }
+    const refused = heartbeatRefusal(ctx, request.groupId, request.subscribedTopicNames);
+    if (refused) return Object.assign(response, refused);
     const result = await groupCoordinator(broker).run(request.groupId, () =>
       share.heartbeat({
         groupId: request.groupId,
