@@ -11,6 +11,8 @@ import { LogManager, type PartitionLog } from '../storage/index.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../logger.ts';
 import { AppendNotifier } from './append-notifier.ts';
+import type { OAuthBearerValidator } from './auth/oauthbearer.ts';
+import { SECURITY } from './auth/security.ts';
 import type { Component, ComponentKey } from './component.ts';
 import { BrokerConfig, type Listener } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
@@ -40,6 +42,11 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Log level of the default logger. Default 'warn' (embedded), the CLI uses 'info'. */
   logLevel?: LogLevel;
+  /**
+   * Validates SASL OAUTHBEARER tokens (Kafka's sasl.server.callback.handler.class): returns the
+   * principal name and expiry, or throws. Default: Kafka's unsecured JWS validator.
+   */
+  oauthBearerValidator?: OAuthBearerValidator;
 }
 
 export interface RunningBroker {
@@ -91,6 +98,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     decompress: (compression, data) => decompressSync(compression, data, Math.max(config.number('message.max.bytes') * 64, 64 << 20)),
   });
   const broker = new Broker(config, logs, logger);
+  if (options.oauthBearerValidator) broker.component(SECURITY).oauthBearerValidator = options.oauthBearerValidator;
   try {
     for (const key of STARTUP_COMPONENTS) await broker.component(key).start?.();
     await broker.listen();

@@ -20,6 +20,7 @@
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { SaslAuthenticateResponse, SaslHandshakeResponse } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
+import { OAuthBearerServer } from './oauthbearer.ts';
 import { PlainServer, type SaslServer } from './sasl-server.ts';
 import { isScramMechanism, ScramServer } from './scram.ts';
 import { SECURITY } from './security.ts';
@@ -133,7 +134,9 @@ export class Authenticator {
       this.#reauthenticating = false;
       this.#server = undefined;
       const reauthMs = this.#broker.config.number('connections.max.reauth.ms');
-      this.#expiresAt = reauthMs > 0 ? now + reauthMs : Infinity;
+      // A token's expiry shortens the session, but only with re-authentication on: without
+      // it Kafka keeps the connection past the token's exp.
+      this.#expiresAt = reauthMs > 0 ? Math.max(now, Math.min(now + reauthMs, step.expiresAtMs ?? Infinity)) : Infinity;
     }
     return { response: step.response };
   }
@@ -141,6 +144,10 @@ export class Authenticator {
   #createServer(mechanism: string): SaslServer {
     const security = this.#broker.component(SECURITY);
     if (isScramMechanism(mechanism)) return new ScramServer(mechanism, (user) => security.store.scramCredential(user, mechanism));
+    if (mechanism === 'OAUTHBEARER') {
+      const { validator, subClaimName, scopeClaimName } = security.sasl(this.#listener).oauthBearer;
+      return new OAuthBearerServer(validator, { listener: this.#listener, subClaimName, scopeClaimName }, (m) => this.#broker.logger.debug(m));
+    }
     return new PlainServer(security.sasl(this.#listener).plainUsers);
   }
 }

@@ -9,7 +9,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 
 export type SaslStep =
   | { response: Buffer; principal?: undefined; failure?: undefined }
-  | { response: Buffer; principal: string; failure?: undefined }
+  | { response: Buffer; principal: string; failure?: undefined; /** When the credential expires (OAUTHBEARER's token). */ expiresAtMs?: number }
   | { failure: string; response?: undefined; principal?: undefined };
 
 export interface SaslServer {
