@@ -7,9 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import kafkajs from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../src/index.ts';
-import type { BrokerOptions } from '../../src/broker/broker.ts';
-import { OAuthBearerValidationError } from '../../src/broker/auth/oauthbearer.ts';
+import { OAuthBearerValidationError, startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.ts';
 import { API, ErrorCode, ZERO_UUID } from '../../src/protocol/index.ts';
 import { kcat } from '../helpers/kcat.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -235,4 +233,27 @@ test('a bad unsecuredValidatorAllowableClockSkewMs stops the start', async () =>
     }),
     /unsecuredValidatorAllowableClockSkewMs/,
   );
+});
+
+test('SaslHandshake v0: OAUTHBEARER over raw int32-framed tokens, the error challenge included', async (t) => {
+  const broker = await oauthBroker(t);
+  const raw = async (c: RawClient, bytes: Buffer) => {
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(bytes.length);
+    c.write(Buffer.concat([size, bytes]));
+    return c.readFrame();
+  };
+  const c = await RawClient.connect(broker.sasl);
+  assert.equal((await c.request(API.SaslHandshake.apiKey, 0, handshake())).errorCode, 0);
+  assert.equal((await raw(c, initial(token('alice')))).length, 0);
+  assert.equal((await c.request(API.Metadata.apiKey, 1, metadata())).brokers.length, 1);
+  c.close();
+
+  const bad = await RawClient.connect(broker.sasl);
+  await bad.request(API.SaslHandshake.apiKey, 0, handshake());
+  assert.equal((await raw(bad, initial(token('alice', { exp: nowS() - 10, iat: nowS() - 20 })))).toString(), '{"status":"invalid_token"}');
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(1);
+  bad.write(Buffer.concat([size, Buffer.from([1])]));
+  assert.equal(await bad.waitClosed(), true);
 });

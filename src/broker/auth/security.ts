@@ -79,6 +79,7 @@ export class Security implements Component {
         const oauthJaas = jaasOf('oauthbearer');
         const options = oauthJaas === null ? new Map<string, string>() : (parseJaasConfig(oauthJaas)[0]?.options ?? new Map<string, string>());
         validator = unsecuredValidator(unsecuredValidatorOptions(options));
+        this.#broker.logger.warn(`listener ${listener}: OAUTHBEARER tokens are checked by the unsecured validator (unsigned JWS, for development only); production needs startBroker's oauthBearerValidator`);
       }
     } catch (err) {
       throw new ConfigError(`listener ${listener}: ${(err as Error).message}`);
