@@ -141,6 +141,14 @@ test('session lifetime: the token exp caps connections.max.reauth.ms; re-authent
   assert.equal(await c.waitClosed(), true);
 });
 
+test('connections.max.reauth.ms with Kafka\'s listener and mechanism prefix', async (t) => {
+  const broker = await oauthBroker(t, { 'listener.name.sasl_plaintext.oauthbearer.connections.max.reauth.ms': '600000' });
+  const { c, auth } = await firstAuth(broker.sasl, initial(token('alice', { exp: nowS() + 7200 })));
+  assert.equal(auth.errorCode, 0);
+  assert.equal(auth.sessionLifetimeMs, 600_000n);
+  c.close();
+});
+
 test('kcat (librdkafka unsecured JWT) and kafkajs (oauthBearerProvider): ACLs apply to the token principal; bad tokens fail', { timeout: 120_000 }, async (t) => {
   const broker = await oauthBroker(t, {
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',

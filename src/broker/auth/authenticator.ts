@@ -11,9 +11,9 @@
 // with a message, then the connection closes.
 //
 // Re-authentication (KIP-368): with connections.max.reauth.ms > 0 the session lasts that
-// long (SaslAuthenticate v1+ tells the client as session_lifetime_ms). A SaslHandshake on an
-// authenticated connection starts re-authentication with the same mechanism, which must
-// yield the same principal. Once the session has expired, any request other than that
+// long, or until the OAUTHBEARER token expires if sooner (SaslAuthenticate v1+ tells the
+// client as session_lifetime_ms). A SaslHandshake on an authenticated connection starts
+// re-authentication with the same mechanism, which must yield the same principal. Once the session has expired, any request other than that
 // handshake closes the connection. With re-authentication off, a SaslHandshake after
 // authentication reaches the handler, which answers ILLEGAL_SASL_STATE as Kafka does.
 
@@ -133,12 +133,24 @@ export class Authenticator {
       this.#state = 'complete';
       this.#reauthenticating = false;
       this.#server = undefined;
-      const reauthMs = this.#broker.config.number('connections.max.reauth.ms');
+      const reauthMs = this.#reauthMs(this.#mechanism!);
       // A token's expiry shortens the session, but only with re-authentication on: without
       // it Kafka keeps the connection past the token's exp.
       this.#expiresAt = reauthMs > 0 ? Math.max(now, Math.min(now + reauthMs, step.expiresAtMs ?? Infinity)) : Infinity;
     }
     return { response: step.response };
+  }
+
+  /**
+   * connections.max.reauth.ms, which Kafka also reads with the listener prefix and the
+   * mechanism's: listener.name.<l>.<mechanism>.connections.max.reauth.ms, then
+   * listener.name.<l>.connections.max.reauth.ms.
+   */
+  #reauthMs(mechanism: string): number {
+    const config = this.#broker.config;
+    const prefix = `listener.name.${this.#listener.toLowerCase()}.`;
+    const value = config.get(`${prefix}${mechanism.toLowerCase()}.connections.max.reauth.ms`) ?? config.get(`${prefix}connections.max.reauth.ms`);
+    return value === null ? config.number('connections.max.reauth.ms') : Number(value);
   }
 
   #createServer(mechanism: string): SaslServer {
