@@ -61,10 +61,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port ${values.port}`);
   }
   const logger = createLogger(values['log-level'] as LogLevel);
-  const running = await startBroker({ host: values.host, port, dataDir: values['data-dir'], config, logger });
-  process.stdout.write(`listening on ${running.host}:${running.port}\n`);
-
-  await new Promise<void>((resolve) => {
+  // Signal handlers go in before the broker starts: a SIGTERM that arrives while it starts, or
+  // right after "listening" is printed, must still stop it cleanly rather than kill it.
+  const signalled = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info(`received ${signal}, shutting down`);
       process.off('SIGINT', onSignal);
@@ -74,6 +73,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  const running = await startBroker({ host: values.host, port, dataDir: values['data-dir'], config, logger });
+  process.stdout.write(`listening on ${running.host}:${running.port}\n`);
+  await signalled;
   await running.stop();
   logger.info('stopped cleanly');
   return 0;
