@@ -290,7 +290,7 @@ test('100,000 malformed requests over every API and version: no crash, no hang, 
 test('found by the harness: a Metadata v10-11 topic without a name; requests for millions of partitions or ACLs', async (t) => {
   // An authorizer that lets anyone do what no ACL names, so that the ACL APIs are served.
   const config = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'allow.everyone.if.no.acl.found': 'true' };
-  const running = await startBroker({ dataDir: 'memory', logLevel: 'silent', config });
+  const running = await startBroker({ port: 0, dataDir: 'memory', logLevel: 'silent', config });
   t.after(() => running.stop());
   const client = await RawClient.connect(running.port);
   t.after(() => client.close());

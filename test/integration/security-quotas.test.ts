@@ -39,7 +39,7 @@ async function alterQuota(client: RawClient, entity: { entityType: string; entit
 }
 
 test('a producer over its producer_byte_rate is held to it and told so; another client is unaffected', { timeout: 120_000 }, async (t) => {
-  const broker = await startBroker({ dataDir: 'memory', config: { 'quota.window.num': '2', 'num.partitions': '1' } });
+  const broker = await startBroker({ port: 0, dataDir: 'memory', config: { 'quota.window.num': '2', 'num.partitions': '1' } });
   t.after(() => broker.stop());
   const admin = await RawClient.connect(broker.port);
   t.after(() => admin.close());
@@ -61,7 +61,7 @@ test('a producer over its producer_byte_rate is held to it and told so; another 
 });
 
 test('request_percentage and consumer_byte_rate throttle; a throttled fetch carries no data; entity precedence', { timeout: 60_000 }, async (t) => {
-  const broker = await startBroker({ dataDir: 'memory', config: { 'num.partitions': '1' } });
+  const broker = await startBroker({ port: 0, dataDir: 'memory', config: { 'num.partitions': '1' } });
   t.after(() => broker.stop());
   const client = await RawClient.connect(broker.port);
   t.after(() => client.close());

@@ -82,7 +82,7 @@ function visit(port: number, how: number): Promise<void> {
 }
 
 test('thousands of connections opening and closing leave no descriptors or memory behind', { timeout: 180_000 }, async (t) => {
-  const broker = await startBroker({ dataDir: 'memory', logLevel: 'silent', config: { 'num.partitions': '1' } });
+  const broker = await startBroker({ port: 0, dataDir: 'memory', logLevel: 'silent', config: { 'num.partitions': '1' } });
   t.after(() => broker.stop());
   const admin = await RawClient.connect(broker.port);
   const create = Object.assign(API.CreateTopics.createRequest(), { topics: [{ name: 'soak', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000 });
