@@ -108,6 +108,8 @@ interface Batch {
   attempts: number;
   timer: NodeJS.Timeout | undefined;
   encoded: Buffer | undefined;
+  /** Creation order: a partition's batches are sent, and retried, in this order. */
+  order: number;
   /** Idempotence stamp, kept through retries: -1 until the batch is first picked. */
   producerId: number;
   producerEpoch: number;
@@ -141,6 +143,8 @@ export class Producer {
   /** Closed batches waiting for a send, per partition in sending order (see #queue). */
   #ready = new Map<string, Batch[]>();
   #readyCount = 0;
+  /** Batches created so far: the next batch's creation order. */
+  #batchesCreated = 0;
   #inFlight = new Map<number, number>();
   #buffered = 0;
   #roomWaiters: (() => void)[] = [];
@@ -365,8 +369,11 @@ export class Producer {
   #accept(record: ProducerRecord, key: Buffer | null, pending: Pending): void {
     this.#buffered += pending.size;
     this.#outstanding++;
-    // Known topic, fresh metadata: place now; else look the topic up first.
-    const info = this.#core.metadata.isStale ? undefined : this.#core.metadata.topics.get(record.topic);
+    // Known topic, fresh metadata, no earlier record waiting for its lookup: place now; else
+    // look the topic up first. Records behind a lookup wait even if metadata became fresh
+    // meanwhile (another path refreshed it while the lookup is in a retry backoff), or they
+    // would overtake the waiting ones.
+    const info = this.#core.metadata.isStale || this.#awaitingTopic.has(record.topic) ? undefined : this.#core.metadata.topics.get(record.topic);
     try {
       if (info !== undefined) {
         this.#place(record, key, pending, info.partitions.length);
@@ -430,7 +437,7 @@ export class Producer {
       batch = undefined;
     }
     if (batch === undefined) {
-      batch = { topic, partition, records: [], bytes: 0, attempts: 0, timer: undefined, encoded: undefined, producerId: -1, producerEpoch: -1, sequence: -1 };
+      batch = { topic, partition, records: [], bytes: 0, attempts: 0, timer: undefined, encoded: undefined, order: this.#batchesCreated++, producerId: -1, producerEpoch: -1, sequence: -1 };
       partitions.set(partition, batch);
       const b = batch;
       b.timer = setTimeout(() => {
@@ -458,8 +465,10 @@ export class Producer {
   }
 
   /**
-   * Queues a batch for sending. Batches of a partition go in sequence order: a retried
-   * (stamped) batch goes before later stamped ones and before every unstamped one.
+   * Queues a batch for sending. Batches of a partition go in the order they were created: a
+   * retried batch goes back before every later one. Not by sequence: after an epoch bump the
+   * queue holds batches stamped with the old epoch's high sequences beside ones stamped with
+   * the new epoch's low ones, and sequence order would send later records first.
    */
   #queue(batch: Batch, front = false): void {
     const tp = `${batch.topic}\0${batch.partition}`;
@@ -470,12 +479,8 @@ export class Producer {
       list.unshift(batch); // picked but not sent: it stays first
       return;
     }
-    if (batch.sequence < 0) {
-      list.push(batch);
-      return;
-    }
-    let i = 0;
-    while (i < list.length && list[i]!.sequence >= 0 && list[i]!.sequence < batch.sequence) i++;
+    let i = list.length;
+    while (i > 0 && list[i - 1]!.order > batch.order) i--;
     list.splice(i, 0, batch);
   }
 
