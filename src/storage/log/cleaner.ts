@@ -41,9 +41,11 @@ import {
 import type { FileSystem } from '../fs.ts';
 import { NO_TIMESTAMP, OFFSET_ENTRY_SIZE, TIME_ENTRY_SIZE } from './indexes.ts';
 import { decodeRecordBatch, encodeRecordBatch, type RecordBatch } from '../../protocol/records/record-batch.ts';
+import { CleanedTransactions } from './cleaner-txns.ts';
 import type { PartitionLog } from './partition-log.ts';
 import { scanBatches } from './scan.ts';
 import { INT32_MAX, segmentFileName, type LogSegment } from './segment.ts';
+import { writeTxnIndex } from './txn-index.ts';
 import { join } from 'node:path';
 
 export interface CleanOptions {
@@ -201,6 +203,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
   }
   const result: CleanResult = { firstDirtyOffset: plan.end, segmentsBefore: log.segmentCount, segmentsAfter: 0, bytesBefore: log.size, bytesAfter: 0, recordsRemoved: 0 };
   const horizonFor = now + log.config.deleteRetentionMs;
+  const txns = new CleanedTransactions(log.abortedTransactions(plan.segments[0]!.baseOffset, plan.end));
   for (let gi = 0; gi < groups.length; gi++) {
     const group = groups[gi]!;
     const base = group[0]!.baseOffset;
@@ -214,7 +217,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
         // One batch of lookahead, to know which batch is the group's last.
         let pending: Buffer | null = null;
         const emit = async (bytes: Buffer, last: boolean): Promise<void> => {
-          const out = cleanBatch(bytes, latest, now, horizonFor, last, decode, result);
+          const out = cleanBatch(bytes, { latest, txns, now, horizonFor, last, decode }, result);
           if (out !== bytes) changed = true;
           if (out) {
             fs.write(fd, out, position);
@@ -233,13 +236,20 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions): Promis
     } finally {
       fs.close(fd);
     }
+    // The aborted-transaction entries of the markers kept, Kafka's cleaned .txnindex: an
+    // entry goes with its marker (the old segments' .txnindex files go with them).
+    const keptAborts = txns.takeKeptEntries();
     if (!changed && group.length === 1) {
       fs.unlink(cleanedPath);
       continue;
     }
-    const indexPaths = indexes.write(fs, join(log.dir, segmentFileName(base, '.index') + '.cleaned'), join(log.dir, segmentFileName(base, '.timeindex') + '.cleaned'));
+    const indexPaths = {
+      ...indexes.write(fs, join(log.dir, segmentFileName(base, '.index') + '.cleaned'), join(log.dir, segmentFileName(base, '.timeindex') + '.cleaned')),
+      txnIndex: join(log.dir, segmentFileName(base, '.txnindex') + '.cleaned'),
+    };
+    writeTxnIndex(fs, indexPaths.txnIndex, keptAborts);
     if (log.closed || !log.swapCleaned(group, cleanedPath, indexPaths)) {
-      for (const path of [cleanedPath, indexPaths.offsetIndex, indexPaths.timeIndex]) if (fs.stat(path)) fs.unlink(path);
+      for (const path of Object.values(indexPaths).concat(cleanedPath)) if (fs.stat(path)) fs.unlink(path);
       return null;
     }
     await options.afterSwap?.(gi);
@@ -324,35 +334,48 @@ class IndexBuilder {
   }
 }
 
+interface BatchCleaning {
+  /** The latest offset of each key (the offset map). */
+  latest: ReadonlyMap<string, number>;
+  txns: CleanedTransactions;
+  now: number;
+  /** The delete horizon given to a batch that needs one on this pass. */
+  horizonFor: number;
+  /** The group's last batch: kept (empty if need be) so the segment keeps its end offset. */
+  last: boolean;
+  decode: { verifyCrc: boolean; maxDecompressedBytes: number };
+}
+
 /**
  * One batch through the cleaner: the same buffer if it stays as it is, a re-encoded one, or
- * null if nothing of it stays. `last` keeps the batch (empty if need be) so the segment keeps
- * its end offset.
+ * null if nothing of it stays.
  */
-function cleanBatch(
-  bytes: Buffer,
-  latest: ReadonlyMap<string, number>,
-  now: number,
-  horizonFor: number,
-  last: boolean,
-  decode: { verifyCrc: boolean; maxDecompressedBytes: number },
-  stats: CleanResult,
-): Buffer | null {
-  const batch = decodeRecordBatch(bytes, 0, decode);
-  if (batch.isControl || (batch.attributes & CONTROL_FLAG) !== 0) return bytes;
+function cleanBatch(bytes: Buffer, c: BatchCleaning, stats: CleanResult): Buffer | null {
+  const { latest, now, last } = c;
+  const batch = decodeRecordBatch(bytes, 0, c.decode);
   const horizon = batch.hasDeleteHorizon ? batch.baseTimestamp : null;
+  if (batch.isControl || (batch.attributes & CONTROL_FLAG) !== 0) {
+    // A marker with nothing of its transaction left: first a delete horizon, then gone.
+    if (!c.txns.onMarker(batch)) return bytes;
+    if (horizon === null) return reencode(batch, batch.records, c.horizonFor);
+    if (now < horizon) return bytes;
+    stats.recordsRemoved += batch.records.length;
+    return last ? (batch.records.length === 0 ? bytes : reencode(batch, [], horizon)) : null;
+  }
+  const abortedTxn = c.txns.onDataBatch(batch);
   const kept = batch.records.filter((r) => {
+    if (abortedTxn) return false;
     if (r.key === null) return false;
     const newest = latest.get(r.key.toString('latin1'));
     if (newest !== undefined && r.offset < newest) return false;
-    if (r.value === null && horizon !== null && now > horizon) return false;
+    if (r.value === null && horizon !== null && now >= horizon) return false; // Kafka: retained while now < horizon
     return true;
   });
   stats.recordsRemoved += batch.records.length - kept.length;
   const hasTombstone = kept.some((r) => r.value === null);
   if (kept.length === batch.records.length && (!hasTombstone || horizon !== null)) return bytes;
   if (kept.length === 0 && !last) return null;
-  return reencode(batch, kept, hasTombstone ? (horizon ?? horizonFor) : undefined);
+  return reencode(batch, kept, hasTombstone ? (horizon ?? c.horizonFor) : undefined);
 }
 
 function reencode(batch: RecordBatch, kept: RecordBatch['records'], deleteHorizonMs: number | undefined): Buffer {
@@ -369,6 +392,7 @@ function reencode(batch: RecordBatch, kept: RecordBatch['records'], deleteHorizo
       logAppendTime,
       timestamp: batch.maxTimestamp,
       isTransactional: batch.isTransactional,
+      isControl: batch.isControl,
       producerId: batch.producerId,
       producerEpoch: batch.producerEpoch,
       baseSequence: batch.baseSequence,

@@ -525,7 +525,7 @@ export class PartitionLog {
    * nothing, if the group is no longer in the log (retention or DeleteRecords took segments
    * meanwhile).
    */
-  swapCleaned(group: readonly LogSegment[], cleanedPath: string, indexes?: { offsetIndex: string; timeIndex: string }): boolean {
+  swapCleaned(group: readonly LogSegment[], cleanedPath: string, indexes?: { offsetIndex: string; timeIndex: string; txnIndex?: string }): boolean {
     this.#ensureOpen();
     const at = this.#segments.indexOf(group[0]!);
     const active = this.#segments.length - 1;
@@ -543,6 +543,7 @@ export class PartitionLog {
     if (indexes) {
       fs.rename(indexes.offsetIndex, join(this.dir, segmentFileName(base, '.index')));
       fs.rename(indexes.timeIndex, join(this.dir, segmentFileName(base, '.timeindex')));
+      if (indexes.txnIndex) fs.rename(indexes.txnIndex, join(this.dir, segmentFileName(base, '.txnindex')));
     }
     fs.fsyncDir(this.dir);
     const seg = LogSegment.open(fs, this.dir, base, this.#config, this.#clock());

@@ -58,3 +58,14 @@ export function readTxnIndex(fs: FileSystem, dir: string, segmentBase: number): 
   }
   return out;
 }
+
+/** Writes `entries` as a whole index file at `path` (fsynced): a cleaned segment's index. */
+export function writeTxnIndex(fs: FileSystem, path: string, entries: readonly AbortedTxn[]): void {
+  const fd = fs.open(path, 'truncate');
+  try {
+    fs.write(fd, Buffer.concat(entries.map(encodeAbortedTxn)), 0);
+    fs.fsync(fd);
+  } finally {
+    fs.close(fd);
+  }
+}
