@@ -10,6 +10,11 @@
 // the whole frame. A produce request of 1 MB arrives in many 64 KiB socket chunks; joining
 // them took 4.5% of the event loop's busy time on 100 B records, a fresh 1 MB buffer per
 // request, and pressure on the garbage collector (see read-buffers.ts).
+//
+// With `transient` chunks (the connection reads every socket into one buffer that the next
+// read overwrites, see connection.ts), nothing may keep a view of a chunk: frames of
+// reusable keys always go to the lent buffer when it is free, other frames are copied out,
+// and detach() copies the bytes of an unfinished frame before the caller's buffer is reused.
 
 export type FrameResult = { frame: Buffer } | { invalidSize: number } | null;
 
@@ -28,9 +33,14 @@ export class FrameDecoder {
   #partialSize = 0;
   #partialFilled = 0;
 
-  constructor(maxSize: number, reusable: (apiKey: number) => boolean = () => false) {
+  readonly #transient: boolean;
+  /** The memory of the latest transient chunk, which the caller will overwrite. */
+  #transientSource: ArrayBufferLike | null = null;
+
+  constructor(maxSize: number, reusable: (apiKey: number) => boolean = () => false, options: { transient?: boolean } = {}) {
     this.#maxSize = maxSize;
     this.#reusable = reusable;
+    this.#transient = options.transient ?? false;
   }
 
   /** Bytes held that are not yet a whole frame. */
@@ -39,6 +49,7 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): void {
+    if (this.#transient) this.#transientSource = chunk.buffer;
     this.#length += chunk.length;
     if (this.#partialSize > 0 && this.#partialFilled < this.#partialSize) {
       const take = Math.min(chunk.length, this.#partialSize - this.#partialFilled);
@@ -62,12 +73,24 @@ export class FrameDecoder {
     if (this.#length < 4) return null;
     const size = this.#peekSize();
     if (size < 0 || size > this.#maxSize) return { invalidSize: size };
-    if (this.#chunks[0]!.length < 4 + size && size >= 2 && this.#length >= 6 && size <= MAX_REUSED_BYTES - 4 && !this.#lent && this.#reusable(this.#peekApiKey())) {
+    if ((this.#transient || this.#chunks[0]!.length < 4 + size) && size >= 2 && this.#length >= 6 && size <= MAX_REUSED_BYTES - 4 && !this.#lent && this.#reusable(this.#peekApiKey())) {
       this.#startPartial(4 + size);
       return this.next();
     }
     if (this.#length < 4 + size) return null;
-    return { frame: this.#take(4 + size).subarray(4) };
+    const frame = this.#take(4 + size).subarray(4);
+    // A frame joined from several chunks is already a copy; one cut from the latest chunk is not.
+    return { frame: frame.buffer === this.#transientSource ? Buffer.from(frame) : frame };
+  }
+
+  /**
+   * With transient chunks: copies the bytes held that are not yet a whole frame, because the
+   * caller is about to reuse the buffer they are in. Call it after next() has returned null.
+   */
+  detach(): void {
+    const chunks = this.#chunks;
+    for (let i = 0; i < chunks.length; i++) if (chunks[i]!.buffer === this.#transientSource) chunks[i] = Buffer.from(chunks[i]!);
+    this.#transientSource = null;
   }
 
   /** Takes back a frame that next() returned, once nothing refers to it any more. */

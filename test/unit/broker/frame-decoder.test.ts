@@ -76,6 +76,38 @@ test('a frame of a reusable key spread over chunks shares the buffer of the prev
   assert.notEqual(other.buffer, a.buffer, 'other keys never use the lent buffer');
 });
 
+test('transient chunks: every chunk arrives in one buffer that is overwritten after each read, and no frame changes', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const random = prng(seed);
+    const frames = Array.from({ length: 40 }, (_, i) => frame(random() < 0.6 ? PRODUCE : 3, Math.floor(random() * (random() < 0.3 ? 300_000 : 200)), seed * 100 + i));
+    const decoder = new FrameDecoder(1 << 30, (apiKey) => apiKey === PRODUCE, { transient: true });
+    // As a socket reading into one reused buffer: each chunk is copied into it, and the
+    // buffer is scribbled over once the decoder has had it.
+    const readBuffer = Buffer.alloc(70_000);
+    let count = 0;
+    // Frames not yet released, by index; all but the newest are released after each read.
+    const held = new Map<number, Buffer>();
+    for (const chunk of chunked(Buffer.concat(frames), random)) {
+      chunk.copy(readBuffer);
+      decoder.push(readBuffer.subarray(0, chunk.length));
+      for (let r = decoder.next(); r !== null; r = decoder.next()) {
+        assert.ok('frame' in r);
+        assert.notEqual(r.frame.buffer, readBuffer.buffer, 'a frame is never a view of the read buffer');
+        held.set(count++, r.frame);
+      }
+      decoder.detach();
+      readBuffer.fill(0xee);
+      for (const [i, h] of held) assert.deepEqual(h, frames[i]!.subarray(4), `seed ${seed}: frame ${i} changed`);
+      for (const i of [...held.keys()].slice(0, -1)) {
+        decoder.release(held.get(i)!);
+        held.delete(i);
+      }
+    }
+    assert.equal(count, frames.length, `seed ${seed}`);
+    assert.equal(decoder.buffered, 0);
+  }
+});
+
 test('sizes out of range are reported before anything is buffered', () => {
   const decoder = new FrameDecoder(100);
   const header = Buffer.alloc(4);
