@@ -34,7 +34,8 @@ export class CleanedTransactions {
   #reach(offset: number): void {
     while (this.#next < this.#pending.length && this.#pending[this.#next]!.firstOffset <= offset) {
       const txn = this.#pending[this.#next++]!;
-      if (!this.#ongoingAborted.has(txn.producerId)) this.#ongoingAborted.set(txn.producerId, { txn, batchMet: false });
+      const current = this.#ongoingAborted.get(txn.producerId);
+      if (!current || current.txn.lastOffset < txn.firstOffset) this.#ongoingAborted.set(txn.producerId, { txn, batchMet: false });
     }
   }
 
@@ -44,7 +45,8 @@ export class CleanedTransactions {
     if (!batch.isTransactional) return false;
     const producerId = BigInt(batch.producerId);
     const aborted = this.#ongoingAborted.get(producerId);
-    if (aborted) {
+    // Only inside the aborted transaction's offsets: the producer's later transactions are its own.
+    if (aborted && batch.baseOffset <= aborted.txn.lastOffset) {
       aborted.batchMet = true;
       return true;
     }
@@ -55,6 +57,10 @@ export class CleanedTransactions {
   /** A control batch, in log order: true if nothing of its transaction is left (it may go). */
   onMarker(batch: RecordBatch): boolean {
     this.#reach(batch.baseOffset + batch.lastOffsetDelta);
+    const producerId = BigInt(batch.producerId);
+    // The producer's aborted transaction ends here at the latest (its marker's offset).
+    const aborted = this.#ongoingAborted.get(producerId);
+    if (aborted && aborted.txn.lastOffset <= batch.baseOffset) this.#ongoingAborted.delete(producerId);
     const record = batch.records[0];
     if (!record) return true; // emptied by an earlier pass
     let type: number;
@@ -63,11 +69,8 @@ export class CleanedTransactions {
     } catch {
       return false; // not a marker we know: keep it
     }
-    const producerId = BigInt(batch.producerId);
     if (type === CONTROL_RECORD_TYPE.ABORT) {
-      const aborted = this.#ongoingAborted.get(producerId);
-      this.#ongoingAborted.delete(producerId);
-      if (aborted?.batchMet) {
+      if (aborted?.txn.lastOffset === batch.baseOffset && aborted.batchMet) {
         this.#kept.push(aborted.txn);
         return false;
       }

@@ -543,7 +543,15 @@ export class PartitionLog {
     if (indexes) {
       fs.rename(indexes.offsetIndex, join(this.dir, segmentFileName(base, '.index')));
       fs.rename(indexes.timeIndex, join(this.dir, segmentFileName(base, '.timeindex')));
-      if (indexes.txnIndex) fs.rename(indexes.txnIndex, join(this.dir, segmentFileName(base, '.txnindex')));
+      if (indexes.txnIndex) {
+        fs.rename(indexes.txnIndex, join(this.dir, segmentFileName(base, '.txnindex')));
+        // Aborted transactions whose marker the cleaned index no longer lists (their records
+        // are gone) are no longer listed to read_committed fetches either: a consumer would
+        // otherwise skip the producer's later batches, waiting for a marker that is gone.
+        const end = this.#segments[at + group.length]!.baseOffset;
+        const kept = readTxnIndex(fs, this.dir, base);
+        this.#aborted = this.#aborted.filter((a) => a.lastOffset < base || a.lastOffset >= end || kept.some((k) => k.producerId === a.producerId && k.lastOffset === a.lastOffset));
+      }
     }
     fs.fsyncDir(this.dir);
     const seg = LogSegment.open(fs, this.dir, base, this.#config, this.#clock());

@@ -33,13 +33,14 @@ function readLog(m: LogManager, isolation: 'committed' | 'uncommitted'): Seen {
   const log = m.partition('c', 0)!;
   const end = isolation === 'committed' ? log.lastStableOffset : log.highWatermark;
   const read = log.read(log.logStartOffset, 1 << 20, { minOneBatch: true, maxOffset: end });
-  // A read_committed consumer's rule: a transactional batch of a producer inside one of the
-  // aborted transactions the fetch listed is skipped, up to that producer's ABORT marker.
-  const aborted = isolation === 'committed' ? log.abortedTransactions(log.logStartOffset, end) : [];
+  // A read_committed consumer's rule (Kafka's fetcher): once past the first offset of an
+  // aborted transaction the fetch listed, the producer's transactional batches are skipped
+  // up to its next ABORT marker.
+  const aborted = isolation === 'committed' ? log.abortedTransactions(log.logStartOffset, end).sort((x, y) => x.firstOffset - y.firstOffset) : [];
   const skipping = new Set<number>();
   const seen: Seen = { data: [], markers: [], horizons: 0 };
   for (const b of decodeRecordBatches(Buffer.concat(read.chunks), { verifyCrc: true })) {
-    for (const a of aborted) if (a.firstOffset <= b.baseOffset && b.baseOffset <= a.lastOffset) skipping.add(Number(a.producerId));
+    while (aborted.length > 0 && aborted[0]!.firstOffset <= b.baseOffset) skipping.add(Number(aborted.shift()!.producerId));
     if (b.isControl) {
       if (b.records.length > 0) seen.markers.push(`${b.producerId}:${b.records[0]!.key!.readInt16BE(2) === 1 ? 'COMMIT' : 'ABORT'}`);
       if (b.hasDeleteHorizon) seen.horizons++;
@@ -180,4 +181,36 @@ test('records of an aborted transaction go even when its marker is past the clea
   assert.deepEqual(table(readLog(m2, 'committed').data), new Map([['k', 'plain']]));
   assert.equal(m2.partition('c', 0)!.lastStableOffset, m2.partition('c', 0)!.highWatermark);
   m2.close();
+});
+
+test('a producer that aborted, then committed: once the ABORT marker is cleaned away, read_committed still reads the commit', async () => {
+  const fs = new MemoryFileSystem();
+  let now = T0 + 1000;
+  const m = openManager(fs, '/data', { clock: () => now });
+  m.createTopic('c', { partitions: 1, configs: CONFIGS });
+  const log = m.partition('c', 0)!;
+  let fillers = 0;
+  const append = (batch: Buffer) => {
+    log.append(batch);
+    log.append(encodeRecordBatch([{ key: `f${fillers++}`, value: 'x'.repeat(120), timestamp: T0 }]));
+  };
+  const txn = (seq: number, key: string, value: string) => encodeRecordBatch([{ key, value, timestamp: T0 }], { producerId: 5, producerEpoch: 0, baseSequence: seq, isTransactional: true });
+  const marker = (commit: boolean) => encodeEndTxnMarkerBatch({ producerId: 5, producerEpoch: 0, commit, coordinatorEpoch: 0, timestamp: T0 });
+  append(txn(0, 'a', 'aborted'));
+  append(marker(false));
+  append(txn(1, 'c', 'committed'));
+  append(marker(true));
+  const expected = new Map([['c', 'committed']]);
+  assert.deepEqual(table(readLog(m, 'committed').data), expected);
+  for (let pass = 0; pass < 3; pass++) {
+    append(encodeRecordBatch([{ key: 'z', value: 'end', timestamp: T0 }]));
+    assert.equal((await m.cleanLogs()).length, 1);
+    now += DELETE_RETENTION;
+  }
+  expected.set('z', 'end');
+  assert.deepEqual(readLog(m, 'uncommitted').markers, ['5:COMMIT']);
+  // The aborted transaction is no longer listed to fetches, as its index entry is gone.
+  assert.deepEqual(log.abortedTransactions(0, log.logEndOffset), []);
+  for (const isolation of ['committed', 'uncommitted'] as const) assert.deepEqual(table(readLog(m, isolation).data), expected, isolation);
+  m.close();
 });
