@@ -97,6 +97,14 @@ export class GroupCoordinator {
   readonly #loadingConsumer = new Map<string, LoadedConsumerGroup>();
   /** Transactional offset commits awaiting their marker: producer id → group id → `topic\0partition`. */
   readonly #pendingTxnOffsets = new Map<bigint, Map<string, Map<string, PendingTxnOffset>>>();
+  /**
+   * The __consumer_offsets offset of the record each committed offset comes from. When a
+   * transaction's offsets are made visible, one replaces the partition's current offset only
+   * if its record is later in the log (Kafka's replayEndTransactionMarker): a transactional
+   * offset takes the place of its record, not of its marker. Commit timestamps would not do:
+   * two commits in the same millisecond tie, and a clock may step back.
+   */
+  readonly #recordOffsets = new WeakMap<CommittedOffset, number>();
   #stopped = false;
 
   constructor(options: CoordinatorOptions) {
@@ -333,7 +341,7 @@ export class GroupCoordinator {
       values.push(value);
       return { key: encodeOffsetCommitKey(group.groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
     });
-    const error = this.#append(group.groupId, records);
+    const error = this.#append(group.groupId, records, undefined, (base) => values.forEach((v, i) => this.#recordOffsets.set(v, base + i)));
     if (error !== 0) return error;
     entries.forEach((e, i) => {
       let partitions = group.offsets.get(e.topic);
@@ -392,7 +400,7 @@ export class GroupCoordinator {
       pending.push({ topic: e.topic, partition: e.partition, value });
       return { key: encodeOffsetCommitKey(groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
     });
-    const error = this.#append(groupId, records, { producerId, producerEpoch });
+    const error = this.#append(groupId, records, { producerId, producerEpoch }, (base) => pending.forEach((p, i) => this.#recordOffsets.set(p.value, base + i)));
     if (error !== 0) return error;
     for (const p of pending) this.#holdTxnOffset(producerId, groupId, p);
     return 0;
@@ -412,9 +420,10 @@ export class GroupCoordinator {
       for (const p of offsets.values()) {
         let map = group.offsets.get(p.topic);
         if (!map) group.offsets.set(p.topic, (map = new Map()));
-        // A plain commit made after the transactional one wins, as Kafka keeps the newer record.
+        // The later record wins: a plain commit written after the transactional record (even
+        // before its marker) stays; one written before it is replaced.
         const existing = map.get(p.partition);
-        if (!existing || existing.commitTimestamp <= p.value.commitTimestamp) map.set(p.partition, p.value);
+        if (!existing || (this.#recordOffsets.get(p.value) ?? -1) > (this.#recordOffsets.get(existing) ?? -1)) map.set(p.partition, p.value);
       }
     }
     if (byGroup.size === 0) this.#pendingTxnOffsets.delete(producerId);
@@ -498,7 +507,8 @@ export class GroupCoordinator {
     return error;
   }
 
-  #append(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }): number {
+  /** `appended` gets the base offset of the batch written. */
+  #append(groupId: string, records: RecordInput[], txn?: { producerId: bigint; producerEpoch: number }, appended?: (baseOffset: number) => void): number {
     if (this.#stopped) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (!this.ensureOffsetsTopic()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const { logs } = this.#options;
@@ -513,7 +523,8 @@ export class GroupCoordinator {
       return records.some((r) => decodeKey(r.key as Buffer).type === 'group') ? ErrorCode.UNKNOWN_SERVER_ERROR : ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     }
     try {
-      log.append(batch);
+      const { baseOffset } = log.append(batch);
+      appended?.(baseOffset);
     } catch (err) {
       this.#options.log?.('error', `append to ${log.topic}-${log.partition} failed`, { cause: err });
       return ErrorCode.NOT_COORDINATOR;
@@ -530,8 +541,8 @@ export class GroupCoordinator {
       GROUP_METADATA_TOPIC,
       (record, batch) => {
         if (!record.key) return;
-        if (batch.isTransactional) this.#replayTxnOffset(BigInt(batch.producerId), record.key, record.value);
-        else this.#replay(record.key, record.value);
+        if (batch.isTransactional) this.#replayTxnOffset(BigInt(batch.producerId), record.key, record.value, record.offset);
+        else this.#replay(record.key, record.value, record.offset);
       },
       (partition, producerId, commit) => this.completeTransaction(BigInt(producerId), commit, partition),
     );
@@ -555,17 +566,19 @@ export class GroupCoordinator {
   }
 
   /** A record of a transactional batch: an offset commit held until its marker (replayed later, or written by recovery). */
-  #replayTxnOffset(producerId: bigint, keyBytes: Buffer, value: Buffer | null): void {
+  #replayTxnOffset(producerId: bigint, keyBytes: Buffer, value: Buffer | null, recordOffset: number): void {
     try {
       const key = decodeKey(keyBytes);
       if (key.type !== 'offset' || value === null) return;
-      this.#holdTxnOffset(producerId, key.group, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(value) });
+      const committed = decodeOffsetCommitValue(value);
+      this.#recordOffsets.set(committed, recordOffset);
+      this.#holdTxnOffset(producerId, key.group, { topic: key.topic, partition: key.partition, value: committed });
     } catch (err) {
       this.#options.log?.('warn', `skipping an undecodable transactional ${GROUP_METADATA_TOPIC} record`, { cause: err });
     }
   }
 
-  #replay(keyBytes: Buffer, value: Buffer | null): void {
+  #replay(keyBytes: Buffer, value: Buffer | null, recordOffset: number): void {
     let key;
     try {
       key = decodeKey(keyBytes);
@@ -602,7 +615,9 @@ export class GroupCoordinator {
         }
         let map = group.offsets.get(key.topic);
         if (!map) group.offsets.set(key.topic, (map = new Map()));
-        map.set(key.partition, decodeOffsetCommitValue(value));
+        const committed = decodeOffsetCommitValue(value);
+        this.#recordOffsets.set(committed, recordOffset);
+        map.set(key.partition, committed);
         return;
       }
       if (value === null) {
