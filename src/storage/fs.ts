@@ -31,6 +31,13 @@ export interface FileSystem {
   /** Writes all of `data` at `position`. */
   write(fd: number, data: Uint8Array, position: number): void;
   fsync(fd: number): void;
+  /**
+   * Writes a file's dirty pages to disk off the event loop (through its own handle, so the
+   * caller's may close meanwhile); a later fsync then has little left to do. Never rejects:
+   * it only makes that fsync cheaper, the fsync is what counts. Optional: a file system
+   * without it gets the fsync alone.
+   */
+  flushInBackground?(path: string): Promise<void>;
   ftruncate(fd: number, length: number): void;
   fsize(fd: number): number;
   close(fd: number): void;
@@ -97,6 +104,19 @@ export class NodeFileSystem implements FileSystem {
 
   fsync(fd: number): void {
     nodeFs.fsyncSync(fd);
+  }
+
+  async flushInBackground(path: string): Promise<void> {
+    try {
+      const handle = await nodeFs.promises.open(path, 'r');
+      try {
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // Deleted meanwhile, or the disk refused: the fsync that follows will tell.
+    }
   }
 
   ftruncate(fd: number, length: number): void {

@@ -197,6 +197,21 @@ for (const kind of FS_KINDS) {
     assert.equal(log.recoveryPoint, 4);
   });
 
+  test(name('a roll flushes the rolled segments after the append returns, and the recovery point moves to the new segment'), async (t) => {
+    const { fs, dir } = kind.make(t);
+    const batch = buildBatch({ records: 2 });
+    const log = openLog(fs, dir, { segmentBytes: batch.length * 2 + 10 });
+    t.after(() => log.close());
+    for (let i = 0; i < 3; i++) log.append(buildBatch({ records: 2, tag: i }));
+    assert.deepEqual(log.segmentBaseOffsets, [0, 4]);
+    assert.equal(log.recoveryPoint, 0, 'not flushed inside the append');
+    // On disk the rolled segment is written out off the event loop first, then fsynced.
+    while (log.recoveryPoint === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(log.recoveryPoint, 4);
+    log.append(buildBatch({ records: 2, tag: 9 }));
+    assert.equal(log.recoveryPoint, 4, 'appends to the active segment do not flush');
+  });
+
   test(name('setHighWatermark is clamped to the log'), (t) => {
     const { fs, dir } = kind.make(t);
     const log = openLog(fs, dir);
