@@ -4,7 +4,8 @@
 // A pass looks at the inactive segments only. The cleanable range ends before the first
 // segment holding a record newer than min.compaction.lag.ms (or reaching past the high
 // watermark). Its dirty part starts at the first dirty offset (the cleaner checkpoint); the
-// log is cleaned when dirty bytes / cleanable bytes reach min.cleanable.dirty.ratio, or when
+// log is cleaned when dirty bytes / cleanable bytes exceed min.cleanable.dirty.ratio (strictly,
+// as Kafka's LogCleanerManager: a ratio of 1 never triggers a pass by itself), or when
 // the oldest dirty record is older than max.compaction.lag.ms.
 //
 // 1. Offset map: the latest offset of every key in the dirty part (records of aborted or
@@ -109,7 +110,7 @@ export function planClean(log: PartitionLog, firstDirtyOffset: number, now: numb
   const ratio = totalBytes === 0 ? 0 : dirtyBytes / totalBytes;
   const firstBatch = firstDirty?.findBatch(dirtyFrom);
   const overdue = firstBatch != null && firstBatch.maxTimestamp >= 0 && now - firstBatch.maxTimestamp > c.maxCompactionLagMs;
-  if (ratio < c.minCleanableDirtyRatio && !overdue) return null;
+  if (ratio <= c.minCleanableDirtyRatio && !overdue) return null;
   return { end, segments, dirtyFrom };
 }
 
