@@ -22,7 +22,7 @@
 // online migration, see src/coordinator/group/consumer-group.ts).
 
 import { API, ErrorCode, ERRORS } from '../../protocol/index.ts';
-import { defineHandler } from '../dispatch.ts';
+import { defineHandler, type RequestContext } from '../dispatch.ts';
 import { clusterAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { groupCoordinator, shareCoordinator, shareStateCoordinator } from './group-component.ts';
@@ -30,6 +30,13 @@ import { groupCoordinator, shareCoordinator, shareStateCoordinator } from './gro
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 const KEY_TYPE_SHARE = 2;
+
+/** The error that refuses a JoinGroup, SyncGroup, Heartbeat or LeaveGroup before the group is looked at, or 0. */
+function membershipRefusal(ctx: RequestContext, groupId: string): number {
+  if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, groupId)) return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+  return 0;
+}
 
 function errorMessage(code: number): string | null {
   return code === 0 ? null : (ERRORS.get(code)?.message ?? null);
@@ -86,8 +93,8 @@ export const joinGroupHandler = defineHandler(API.JoinGroup, {
       return response;
     };
     const fail = (errorCode: number) => answer({ errorCode, generationId: -1, memberId: request.memberId, protocolName: null, protocolType: null, leader: '' });
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
-    if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const refused = membershipRefusal(ctx, request.groupId);
+    if (refused !== 0) return fail(refused);
     const sessionTimeoutMs = request.sessionTimeoutMs;
     if (sessionTimeoutMs < broker.config.number('group.min.session.timeout.ms') || sessionTimeoutMs > broker.config.number('group.max.session.timeout.ms')) {
       return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
@@ -124,14 +131,8 @@ export const syncGroupHandler = defineHandler(API.SyncGroup, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.SyncGroup.createResponse();
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
-      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      return response;
-    }
-    if (request.groupId === '') {
-      response.errorCode = ErrorCode.INVALID_GROUP_ID;
-      return response;
-    }
+    response.errorCode = membershipRefusal(ctx, request.groupId);
+    if (response.errorCode !== 0) return response;
     const coordinator = groupCoordinator(broker);
     const pending = await coordinator.run(request.groupId, () => {
       const group = coordinator.classicMembership(request.groupId);
@@ -164,14 +165,8 @@ export const heartbeatHandler = defineHandler(API.Heartbeat, {
   async handle(request, ctx) {
     const { broker, apiVersion } = ctx;
     const response = API.Heartbeat.createResponse();
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
-      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      return response;
-    }
-    if (request.groupId === '') {
-      response.errorCode = ErrorCode.INVALID_GROUP_ID;
-      return response;
-    }
+    response.errorCode = membershipRefusal(ctx, request.groupId);
+    if (response.errorCode !== 0) return response;
     const coordinator = groupCoordinator(broker);
     response.errorCode = await coordinator.run(request.groupId, () => {
       const group = coordinator.classicMembership(request.groupId);
@@ -187,14 +182,8 @@ export const leaveGroupHandler = defineHandler(API.LeaveGroup, {
     const { broker, apiVersion } = ctx;
     const response = API.LeaveGroup.createResponse();
     const members = apiVersion >= 3 ? request.members : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];
-    if (!authorized(ctx, ACL_OPERATION.READ, RESOURCE_TYPE.GROUP, request.groupId)) {
-      response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
-      return response;
-    }
-    if (request.groupId === '') {
-      response.errorCode = ErrorCode.INVALID_GROUP_ID;
-      return response;
-    }
+    response.errorCode = membershipRefusal(ctx, request.groupId);
+    if (response.errorCode !== 0) return response;
     const coordinator = groupCoordinator(broker);
     await coordinator.run(request.groupId, () => {
       const group = coordinator.classicMembership(request.groupId);
