@@ -31,11 +31,11 @@ import {
 import { ClientCore, type ClientOptions } from '../client.ts';
 import { KafkaError } from '../errors.ts';
 import { listOffsets, type OffsetSpec } from '../offsets.ts';
-import type { Assignor } from './assignors.ts';
-import { GroupMember, type CommitOffset } from './group.ts';
+import { GroupMember, type CommitOffset, type GroupOptions } from './group.ts';
 import type { ConsumerGroupMetadata } from '../producer/transactions.ts';
 
-export interface ConsumerOptions extends ClientOptions {
+/** Client, fetch and group options; the group ones (session, assignors, commits, protocol) as group.ts documents them. */
+export interface ConsumerOptions extends ClientOptions, Omit<GroupOptions, 'groupId'> {
   /** Where to start when there is no position (no commit, or out of range). Default 'latest'. */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
   /** How long the broker may hold a fetch waiting for data. Default 500. */
@@ -50,20 +50,6 @@ export interface ConsumerOptions extends ClientOptions {
   isolationLevel?: 'read_uncommitted' | 'read_committed';
   /** A consumer group to join on subscribe(). */
   groupId?: string;
-  /** Group options (see group.ts): defaults 45000, 60000, 3000. */
-  sessionTimeoutMs?: number;
-  rebalanceTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  /** Assignors in order of preference: 'range', 'roundrobin', 'cooperative-sticky' or custom. Default ['range', 'cooperative-sticky']. */
-  assignors?: (string | Assignor)[];
-  /** Commit positions every autoCommitIntervalMs, on rebalance and on close. Default true. */
-  autoCommit?: boolean;
-  autoCommitIntervalMs?: number;
-  groupInstanceId?: string;
-  /** 'classic' (default) or 'consumer': the KIP-848 protocol, assignments made by the coordinator. */
-  groupProtocol?: 'classic' | 'consumer';
-  /** With groupProtocol 'consumer': the coordinator's assignor ('uniform', 'range'); default the broker's. */
-  groupRemoteAssignor?: string;
 }
 
 const GROUP_OPTION_KEYS = ['groupId', 'sessionTimeoutMs', 'rebalanceTimeoutMs', 'heartbeatIntervalMs', 'assignors', 'autoCommit', 'autoCommitIntervalMs', 'groupInstanceId', 'groupProtocol', 'groupRemoteAssignor'] as const;
