@@ -3,7 +3,7 @@
 // coordinator of __share_group_state.
 
 export { GroupCoordinator, GROUP_METADATA_TOPIC, type CoordinatorOptions, type Group, type OffsetCommitEntry } from './group/coordinator.ts';
-export { ConsumerGroup, toWire, type ConsumerGroupState, type ConsumerMember } from './group/consumer-group.ts';
+export { ConsumerGroup, toWire, type ConsumerGroupState, type ConsumerMember, type HeartbeatResult } from './group/consumer-group.ts';
 export { ASSIGNORS, rangeAssignor, uniformAssignor, type Assignment, type Assignor } from './group/assignors.ts';
 export { ClassicGroup, decodeSubscriptionTopics, type ClassicGroupState, type CommittedOffset, type JoinResult, type SyncResult } from './group/classic-group.ts';
 export { partitionForGroup, javaStringHashCode } from './group/records.ts';

@@ -3,7 +3,7 @@
 // broker accepts clients (it loads __consumer_offsets and __share_group_state) and stopped
 // with it (timers cleared, parked JoinGroup/SyncGroup requests answered).
 
-import { GroupCoordinator, ShareCoordinator, ShareStateCoordinator } from '../../coordinator/index.ts';
+import { GroupCoordinator, ShareCoordinator, ShareStateCoordinator, type HeartbeatResult } from '../../coordinator/index.ts';
 import { groupConfigValue } from '../config/group-configs.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component, type ComponentKey } from '../component.ts';
@@ -78,4 +78,23 @@ export function shareCoordinator(broker: Broker): ShareCoordinator {
 
 export function shareStateCoordinator(broker: Broker): ShareStateCoordinator {
   return broker.component(GROUP_COORDINATOR).shareState;
+}
+
+/** The fields ConsumerGroupHeartbeat and ShareGroupHeartbeat responses share. */
+interface HeartbeatResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  assignment: { topicPartitions: { topicId: string; partitions: number[] }[] } | null;
+}
+
+/** Fills a Consumer/ShareGroupHeartbeat response from the coordinator's answer. */
+export function answerHeartbeat<R extends HeartbeatResponse>(response: R, result: HeartbeatResult): R {
+  response.errorCode = result.errorCode;
+  response.errorMessage = result.errorMessage;
+  response.memberId = result.memberId;
+  response.memberEpoch = result.memberEpoch;
+  response.assignment = result.assignment === null ? null : { topicPartitions: result.assignment };
+  return response;
 }

@@ -25,7 +25,7 @@ import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { authorizedOperations, heartbeatRefusal, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
-import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
+import { answerHeartbeat, groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
 
 const MEMBER_TYPE_CLASSIC = 0;
 const MEMBER_TYPE_CONSUMER = 1;
@@ -99,12 +99,7 @@ export const consumerGroupHeartbeatHandler = defineHandler(API.ConsumerGroupHear
         clientHost: `/${ctx.clientHost}`,
       });
     });
-    response.errorCode = result.errorCode;
-    response.errorMessage = result.errorMessage;
-    response.memberId = result.memberId;
-    response.memberEpoch = result.memberEpoch;
-    response.assignment = result.assignment === null ? null : { topicPartitions: result.assignment };
-    return response;
+    return answerHeartbeat(response, result);
   },
 });
 

@@ -33,7 +33,7 @@ import type { Broker } from '../broker.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
 import { authorizedNames, authorizedOperations, heartbeatRefusal, splitAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
-import { groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
+import { answerHeartbeat, groupConfig, groupCoordinator, shareCoordinator } from './group-component.ts';
 import { parseShareAutoOffsetReset } from '../config/group-configs.ts';
 
 const LEADER_EPOCH = 0;
@@ -59,12 +59,7 @@ export const shareGroupHeartbeatHandler = defineHandler(API.ShareGroupHeartbeat,
         clientHost: `/${ctx.clientHost}`,
       }),
     );
-    response.errorCode = result.errorCode;
-    response.errorMessage = result.errorMessage;
-    response.memberId = result.memberId;
-    response.memberEpoch = result.memberEpoch;
-    response.assignment = result.assignment === null ? null : { topicPartitions: result.assignment };
-    return response;
+    return answerHeartbeat(response, result);
   },
 });
 

@@ -21,6 +21,7 @@
 
 import { ErrorCode, type RecordInput } from '../../protocol/index.ts';
 import type { LogManager } from '../../storage/index.ts';
+import type { HeartbeatResult } from '../group/consumer-group.ts';
 import { SharePartition, type AcquiredRange, type ShareLog } from './share-partition.ts';
 import type { ShareStateCoordinator } from './state-coordinator.ts';
 import { groupDeletionRecords, memberChangeRecords, memberRemovalRecords, ShareGroupLoader, statePartitionRecord } from './share-group-records.ts';
@@ -64,13 +65,8 @@ export interface ShareHeartbeatRequest {
   clientHost: string;
 }
 
-export interface ShareHeartbeatResult {
-  errorCode: number;
-  errorMessage: string | null;
-  memberId: string | null;
-  memberEpoch: number;
-  assignment: { topicId: string; partitions: number[] }[] | null;
-}
+/** A share member's heartbeat answer: the same fields as a consumer group member's. */
+export type ShareHeartbeatResult = HeartbeatResult;
 
 export class ShareGroup {
   readonly type = 'share';
