@@ -16,8 +16,8 @@ import { API, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../sr
 import { DEFAULT_LOG_DEFAULTS, LogManager } from '../../src/storage/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { produceTransactional, readCommitted } from '../helpers/txn-wire.ts';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const CONFIG = { 'node.id': '1', 'transaction.state.log.num.partitions': '3', 'offsets.topic.num.partitions': '3' };
 
 /** A classic transactional producer through our codec: AddPartitions, Produce, AddOffsets, TxnOffsetCommit. */
@@ -30,9 +30,7 @@ async function transaction(c: RawClient, tid: string, producerId: bigint, produc
     v3AndBelowTopics: [{ name: 'or-out', partitions: [0] }],
   });
   assert.equal(add.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, 0);
-  const records = encodeRecordBatch([{ key: null, value }], { producerId, producerEpoch, baseSequence: sequence, isTransactional: true });
-  const produced = await c.request(API.Produce.apiKey, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: tid, topicData: [{ name: 'or-out', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] });
-  assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  assert.equal(await produceTransactional(c, tid, 'or-out', producerId, producerEpoch, sequence, [value], 9), 0);
   const addOffsets = await c.request(API.AddOffsetsToTxn.apiKey, 3, { ...API.AddOffsetsToTxn.createRequest(), transactionalId: tid, producerId, producerEpoch, groupId });
   assert.equal(addOffsets.errorCode, 0);
   const committed = await c.request(API.TxnOffsetCommit.apiKey, 3, {
@@ -52,26 +50,6 @@ async function transaction(c: RawClient, tid: string, producerId: bigint, produc
 async function committedOffset(c: RawClient, groupId: string) {
   const r = await c.request(API.OffsetFetch.apiKey, 7, { ...API.OffsetFetch.createRequest(), groupId, topics: [{ name: 'or-in', partitionIndexes: [0] }] });
   return Number(r.topics[0].partitions[0].committedOffset);
-}
-
-async function readCommitted(c: RawClient) {
-  const request = {
-    ...API.Fetch.createRequest(),
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    topics: [{ topic: 'or-out', topicId: ZERO_UUID, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
-  };
-  const p = (await c.request(API.Fetch.apiKey, 11, request)).responses[0].partitions[0];
-  const bytes = Buffer.concat(Array.isArray(p.records) ? p.records : p.records ? [p.records] : []);
-  const aborted = (p.abortedTransactions ?? []) as { producerId: bigint; firstOffset: bigint }[];
-  const values: string[] = [];
-  for (const b of decodeRecordBatches(bytes, { verifyCrc: false })) {
-    const dropped = b.isTransactional && aborted.some((a) => a.producerId === BigInt(b.producerId) && Number(a.firstOffset) <= b.baseOffset);
-    if (!b.isControl && !dropped) for (const r of b.records) values.push(r.value!.toString());
-  }
-  return values;
 }
 
 /** Appends `tid`'s last __transaction_state record again with another status, as the coordinator would. */
@@ -121,7 +99,7 @@ test('transactional offsets outlive restarts: committed, PrepareCommit without m
   broker = await startTestBroker(t, { dataDir, config: CONFIG });
   c = await RawClient.connect(broker.port);
   assert.deepEqual([await committedOffset(c, 'g-a'), await committedOffset(c, 'g-b'), await committedOffset(c, 'g-d')], [5, 6, -1]);
-  assert.deepEqual(await readCommitted(c), ['one', 'two']);
+  assert.deepEqual((await readCommitted(c, 'or-out')).values, ['one', 'two']);
   const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-a', 'tx-b', 'tx-d'] });
   assert.deepEqual(described.transactionStates.map((s: any) => s.transactionState), ['CompleteCommit', 'CompleteCommit', 'CompleteAbort']);
 
@@ -131,7 +109,7 @@ test('transactional offsets outlive restarts: committed, PrepareCommit without m
   broker = await startTestBroker(t, { dataDir, config: CONFIG });
   c = await RawClient.connect(broker.port);
   assert.deepEqual([await committedOffset(c, 'g-a'), await committedOffset(c, 'g-b'), await committedOffset(c, 'g-d')], [5, 6, -1]);
-  assert.deepEqual(await readCommitted(c), ['one', 'two']);
+  assert.deepEqual((await readCommitted(c, 'or-out')).values, ['one', 'two']);
   c.close();
   await broker.stop(); // before the data directory goes (after hooks run in registration order)
 });
@@ -142,11 +120,7 @@ test('transactions v2 outlive a restart: the committed one stays (records, offse
   let c = await RawClient.connect(broker.port);
   const create = { ...API.CreateTopics.createRequest(), topics: ['or-in', 'or-out'].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
   await c.request(API.CreateTopics.apiKey, 7, create);
-  const produce = async (producerId: bigint, producerEpoch: number, value: string) => {
-    const records = encodeRecordBatch([{ key: null, value }], { producerId, producerEpoch, baseSequence: 0, isTransactional: true });
-    const r = await c.request(API.Produce.apiKey, 12, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: 'tx-v2', topicData: [{ name: 'or-out', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] });
-    return r.responses[0].partitionResponses[0].errorCode as number;
-  };
+  const produce = (producerId: bigint, producerEpoch: number, value: string) => produceTransactional(c, 'tx-v2', 'or-out', producerId, producerEpoch, 0, [value], 12);
   const offsets = async (producerId: bigint, producerEpoch: number, offset: bigint) => {
     const r = await c.request(API.TxnOffsetCommit.apiKey, 5, {
       ...API.TxnOffsetCommit.createRequest(),
@@ -179,7 +153,7 @@ test('transactions v2 outlive a restart: the committed one stays (records, offse
 
   broker = await startTestBroker(t, { dataDir, config: CONFIG });
   c = await RawClient.connect(broker.port);
-  assert.deepEqual(await readCommitted(c), ['v2-one']);
+  assert.deepEqual((await readCommitted(c, 'or-out')).values, ['v2-one']);
   assert.equal(await committedOffset(c, 'g-v2'), 8);
   const described = await c.request(API.DescribeTransactions.apiKey, 0, { ...API.DescribeTransactions.createRequest(), transactionalIds: ['tx-v2'] });
   const state = described.transactionStates[0];

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { API, ErrorCode, decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { API, ErrorCode, ZERO_UUID, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { produceTransactional, readCommitted } from '../helpers/txn-wire.ts';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 async function initTxn(c: RawClient, transactionalId: string, timeoutMs = 60000, version = 4) {
   const r = await c.request(API.InitProducerId.apiKey, version, { ...API.InitProducerId.createRequest(), transactionalId, transactionTimeoutMs: timeoutMs });
@@ -34,38 +34,8 @@ async function endTxn(c: RawClient, transactionalId: string, producerId: bigint,
   return r.errorCode as number;
 }
 
-async function produce(c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 9) {
-  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: true });
-  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
-  const r = await c.request(API.Produce.apiKey, version, request);
-  return r.responses[0].partitionResponses[0].errorCode as number;
-}
-
-async function fetchCommitted(c: RawClient, topic: string) {
-  const request = {
-    ...API.Fetch.createRequest(),
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ ...API.Fetch.createRequest().topics[0]?.partitions[0], partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
-  };
-  const r = await c.request(API.Fetch.apiKey, 11, request);
-  const p = r.responses[0].partitions[0];
-  const chunks: Buffer[] = Array.isArray(p.records) ? p.records : p.records ? [p.records] : [];
-  const bytes = Buffer.concat(chunks);
-  // What a read_committed consumer keeps: no control batches, nothing of an aborted
-  // transaction (from its first offset to its marker, by producer id).
-  const aborted = (p.abortedTransactions ?? []) as { producerId: bigint; firstOffset: bigint }[];
-  const values: string[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    const b = decodeRecordBatch(bytes, at, { verifyCrc: false });
-    const dropped = b.isTransactional && aborted.some((a) => a.producerId === BigInt(b.producerId) && Number(a.firstOffset) <= Number(b.baseOffset));
-    if (!b.isControl && !dropped) for (const rec of b.records) values.push(rec.value!.toString());
-    at += 12 + bytes.readInt32BE(at + 8);
-  }
-  return { highWatermark: Number(p.highWatermark), lastStableOffset: Number(p.lastStableOffset), aborted: p.abortedTransactions as { producerId: bigint; firstOffset: bigint }[], values };
-}
+const produce = (c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 9) =>
+  produceTransactional(c, transactionalId, topic, producerId, producerEpoch, baseSequence, values, version);
 
 test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka codes', { timeout: 60_000 }, async (t) => {
   const broker = await startTestBroker(t, {
@@ -95,7 +65,7 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   const plain = encodeRecordBatch([{ key: null, value: 'plain' }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 3 });
   const plainRequest = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'txr', topicId: ZERO_UUID, partitionData: [{ index: 0, records: plain }] }] };
   assert.equal((await c.request(API.Produce.apiKey, 9, plainRequest)).responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_TXN_STATE);
-  let f = await fetchCommitted(c, 'txr');
+  let f = await readCommitted(c, 'txr');
   assert.equal(f.highWatermark, 4);
   assert.equal(f.lastStableOffset, 3);
   assert.deepEqual(f.values, ['c1', 'c2']);
@@ -109,7 +79,7 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr'), ErrorCode.PRODUCER_FENCED);
   assert.equal(await addPartitions(c, 'tx-a', p.producerId, p.producerEpoch, 'txr', 1), ErrorCode.INVALID_PRODUCER_EPOCH);
   assert.equal(await produce(c, 'tx-a', 'txr', p.producerId, p.producerEpoch, 3, ['zombie']), ErrorCode.INVALID_PRODUCER_EPOCH);
-  f = await fetchCommitted(c, 'txr');
+  f = await readCommitted(c, 'txr');
   assert.equal(f.lastStableOffset, f.highWatermark);
   assert.deepEqual(f.values, ['c1', 'c2']);
   assert.deepEqual(f.aborted.map((a) => [a.producerId, Number(a.firstOffset)]), [[p.producerId, 3]]);
@@ -119,7 +89,7 @@ test('timeouts abort, LSO holds at an open transaction, bad input gets Kafka cod
   assert.equal(await addPartitions(c, 'tx-slow', q.producerId, q.producerEpoch, 'txr'), 0);
   assert.equal(await produce(c, 'tx-slow', 'txr', q.producerId, q.producerEpoch, 0, ['late-1', 'late-2']), 0);
   for (let i = 0; i < 200; i++) {
-    f = await fetchCommitted(c, 'txr');
+    f = await readCommitted(c, 'txr');
     if (f.lastStableOffset === f.highWatermark) break;
     await sleep(50);
   }

@@ -8,12 +8,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { API, ErrorCode, decodeRecordBatch, encodeRecordBatch } from '../../src/protocol/index.ts';
+import { API, ErrorCode, ZERO_UUID, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { produceTransactional, readCommitted } from '../helpers/txn-wire.ts';
 import { FAST_GROUPS, joinSilentMember } from './groups-support.ts';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 async function createTopics(c: RawClient, names: string[]) {
   const create = { ...API.CreateTopics.createRequest(), topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
@@ -27,12 +27,8 @@ async function initTxn(c: RawClient, transactionalId: string, version = 5) {
   return { producerId: r.producerId as bigint, producerEpoch: r.producerEpoch as number };
 }
 
-async function produce(c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 12) {
-  const records = encodeRecordBatch(values.map((value) => ({ key: null, value })), { producerId, producerEpoch, baseSequence, isTransactional: true });
-  const request = { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, transactionalId, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }] };
-  const r = await c.request(API.Produce.apiKey, version, request);
-  return r.responses[0].partitionResponses[0].errorCode as number;
-}
+const produce = (c: RawClient, transactionalId: string | null, topic: string, producerId: bigint, producerEpoch: number, baseSequence: number, values: string[], version = 12) =>
+  produceTransactional(c, transactionalId, topic, producerId, producerEpoch, baseSequence, values, version);
 
 async function txnOffsetCommit(c: RawClient, transactionalId: string, producerId: bigint, producerEpoch: number, groupId: string, offset: bigint, version = 5) {
   const r = await c.request(API.TxnOffsetCommit.apiKey, version, {
@@ -66,29 +62,6 @@ async function stableOffset(c: RawClient, groupId: string) {
   const p7 = v7.topics[0].partitions[0];
   const p8 = v8.groups[0].topics[0].partitions[0];
   return [[Number(p7.committedOffset), p7.errorCode], [Number(p8.committedOffset), p8.errorCode]];
-}
-
-/** What a read_committed consumer keeps of partition 0, with the partition's offsets. */
-async function readCommitted(c: RawClient, topic: string) {
-  const fetch = API.Fetch.createRequest();
-  const request = {
-    ...fetch,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
-  };
-  const p = (await c.request(API.Fetch.apiKey, 11, request)).responses[0].partitions[0];
-  const bytes = Buffer.concat(Array.isArray(p.records) ? p.records : p.records ? [p.records] : []);
-  const aborted = (p.abortedTransactions ?? []) as { producerId: bigint; firstOffset: bigint }[];
-  const values: string[] = [];
-  for (let at = 0; at < bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
-    const b = decodeRecordBatch(bytes, at, { verifyCrc: false });
-    const dropped = b.isTransactional && aborted.some((a) => a.producerId === BigInt(b.producerId) && Number(a.firstOffset) <= Number(b.baseOffset));
-    if (!b.isControl && !dropped) for (const r of b.records) values.push(r.value!.toString());
-  }
-  return { values, highWatermark: Number(p.highWatermark), lastStableOffset: Number(p.lastStableOffset) };
 }
 
 test('ApiVersions advertises transaction.version finalized at 2 (KIP-584/890)', async (t) => {
