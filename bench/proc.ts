@@ -12,16 +12,35 @@ export interface CpuTimes {
   system: number;
 }
 
-/** User and system CPU seconds the process (all its threads) has used so far; NaN if it is gone. */
-export function cpuTimes(pid: number): CpuTimes {
+/** The fields of /proc/<pid>/stat after the command name, or undefined if the process is gone. */
+function statFields(pid: number | 'self'): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces; the fields after its closing paren are fixed.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return { user: Number.NaN, system: Number.NaN };
+    return undefined;
   }
+}
+
+/** Fields `user` and `user + 1` (counted from the state, field 3, as 0) in seconds. */
+function times(fields: string[] | undefined, user: number): CpuTimes {
+  if (fields === undefined) return { user: Number.NaN, system: Number.NaN };
+  return { user: Number(fields[user]) / TICKS_PER_SECOND, system: Number(fields[user + 1]) / TICKS_PER_SECOND };
+}
+
+/** User and system CPU seconds the process (all its threads) has used so far; NaN if it is gone. */
+export function cpuTimes(pid: number): CpuTimes {
+  return times(statFields(pid), 11); // utime, stime: fields 14 and 15
+}
+
+/**
+ * User and system CPU seconds of this process's children that have exited and been waited
+ * for (cutime, cstime): across a run that starts and reaps one client process, the
+ * difference is that client's whole CPU time, to its last instruction.
+ */
+export function reapedChildrenCpuTimes(): CpuTimes {
+  return times(statFields('self'), 13); // cutime, cstime: fields 16 and 17
 }
 
 /** User plus system CPU seconds the process has used so far, or NaN if it is gone. */

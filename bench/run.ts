@@ -7,7 +7,8 @@
 //   npm run bench -- --json           the summary as JSON on stdout (progress goes to stderr)
 //   npm run bench -- --save           also keep it in bench/results/<date>-<commit>.json and redraw the chart
 //   npm run bench -- --limits-only    only the machine's limits, no broker
-//   npm run bench -- --only produce   only the throughput workloads whose name matches (no other sections)
+//   npm run bench -- --only produce   only the throughput workloads whose name matches (no other sections);
+//                                     --only latency, recovery, start or 10k: only that section
 //   npm run bench -- --cpu-prof DIR   run the broker under node --cpu-prof, profiles written to DIR
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -47,6 +48,8 @@ if (flags.help) {
 
 const quick = flags.quick;
 const full = flags.only === undefined;
+/** Whether a section other than the throughput matrix runs: all of them, or the one `--only` names. */
+const section = (name: 'latency' | 'recovery' | 'start' | '10k'): boolean => full || flags.only === name;
 const limitMs = quick ? 1_000 : 3_000;
 const kcatTimeoutMs = quick ? 180_000 : 600_000;
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -57,9 +60,10 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 type Acks = '1' | 'all';
 type Codec = 'none' | 'lz4' | 'zstd';
 const SIZES = [
-  { label: '100 B', bytes: 100, records: quick ? 150_000 : 500_000 },
-  { label: '1 KiB', bytes: 1024, records: quick ? 40_000 : 100_000 },
-  { label: '16 KiB', bytes: 16_384, records: quick ? 2_500 : 6_000 },
+  // About 100-300 MB each: the broker's CPU time comes in 10 ms ticks, 0.05-0.1 CPU s/GB here.
+  { label: '100 B', bytes: 100, records: quick ? 1_000_000 : 2_000_000 },
+  { label: '1 KiB', bytes: 1024, records: quick ? 100_000 : 300_000 },
+  { label: '16 KiB', bytes: 16_384, records: quick ? 6_000 : 18_000 },
 ] as const;
 type Size = (typeof SIZES)[number];
 
@@ -108,6 +112,48 @@ interface Recovery {
   logBytes: number;
   cleanStartMs: number;
   killStartMs: number;
+  /** The broker's CPU per GB produced near the start of the fill and near its end. */
+  flatCost: FlatCost | null;
+}
+
+/** Whether a produced GB costs more as the retained log grows (the issue: it must not). */
+interface FlatCost {
+  emptyGb: number;
+  emptyCpuSecondsPerGb: number;
+  fullGb: number;
+  fullCpuSecondsPerGb: number;
+  /** The data directory's size after the fill. */
+  logGb: number;
+  /** full / empty: 1 is flat. */
+  ratio: number;
+}
+
+/**
+ * The broker's CPU per GB over the first fills that add up to `windowBytes` and over the last
+ * ones (each window at most half of the fills, so they never overlap).
+ */
+function flatCost(fills: WorkloadResult[], windowBytes: number, logBytes: number): FlatCost | null {
+  if (fills.length < 2) return null;
+  const window = (list: WorkloadResult[]) => {
+    let gb = 0;
+    let cpu = 0;
+    for (const f of list.slice(0, Math.floor(fills.length / 2))) {
+      gb += f.bytes / 1e9;
+      cpu += f.brokerCpuSeconds;
+      if (gb * 1e9 >= windowBytes) break;
+    }
+    return { gb, cpuSecondsPerGb: cpu / gb };
+  };
+  const empty = window(fills);
+  const full = window([...fills].reverse());
+  return {
+    emptyGb: empty.gb,
+    emptyCpuSecondsPerGb: empty.cpuSecondsPerGb,
+    fullGb: full.gb,
+    fullCpuSecondsPerGb: full.cpuSecondsPerGb,
+    logGb: logBytes / 1e9,
+    ratio: full.cpuSecondsPerGb / empty.cpuSecondsPerGb,
+  };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'runnel-bench-'));
@@ -172,6 +218,22 @@ async function createTopics(bootstrap: string, topics: { name: string; numPartit
   }
 }
 
+async function deleteTopics(bootstrap: string, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const client = await RawClient.connect(Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1)));
+  try {
+    const response = await client.request<{ responses: { name: string; errorCode: number }[] }>(API.DeleteTopics.apiKey, 5, {
+      ...API.DeleteTopics.createRequest(),
+      topicNames: names,
+      timeoutMs: 300_000,
+    }, 300_000);
+    const failed = response.responses.filter((t) => t.errorCode !== 0);
+    if (failed.length > 0) throw new Error(`DeleteTopics: ${failed.map((t) => `${t.name} error ${t.errorCode}`).join(', ')}`);
+  } finally {
+    client.close();
+  }
+}
+
 async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
   try {
     return await run();
@@ -208,7 +270,7 @@ try {
 
   if (!flags['limits-only']) {
     for (const size of SIZES) {
-      if (!matrixRuns.some((w) => w.size === size) && !(full && size.bytes === 1024)) continue;
+      if (!matrixRuns.some((w) => w.size === size) && !(section('recovery') && size.bytes === 1024)) continue;
       log(`writing ${size.records.toLocaleString('en-US')} records of ${size.label} ...`);
       await writeRecordFile(fileOf(dir, size), size.records, size.bytes);
     }
@@ -245,7 +307,7 @@ try {
       }
     }
 
-    if (full) {
+    if (section('latency')) {
       const rates = [5, 50];
       await createTopics(broker.bootstrap, rates.map((r) => ({ name: `bench-latency-${r}`, numPartitions: 1 })));
       for (const mbPerSec of rates) {
@@ -257,12 +319,18 @@ try {
     }
     loadRss = peakRssMb(pid);
 
-    if (full) recovery = await attempt('recovery', () => measureRecovery(broker, dataDir));
+    if (section('recovery')) {
+      // The recovery log starts empty: the workloads' topics go first (several GB in a full run).
+      await deleteTopics(broker.bootstrap, [...new Set(matrixRuns.map(topicOf))]);
+      recovery = await attempt('recovery', () => measureRecovery(broker, dataDir));
+    }
     else await stopCleanly(broker, 'main');
 
-    if (full) {
+    if (section('start')) {
       log('startBroker() in a fresh process ...');
       startInProcess = await attempt('in-process start', inProcessStart);
+    }
+    if (section('10k')) {
       log(`10,000 partitions ...`);
       partitions10k = await attempt('10,000 partitions', () => manyPartitions(10_000));
     }
@@ -290,10 +358,12 @@ async function measureRecovery(broker: BrokerProcess, dataDir: string): Promise<
     log(`recovery: disk space is short, filling to ${targetBytes / 1e9} GB instead`);
   }
   await createTopics(broker.bootstrap, [{ name: 'bench-recovery', numPartitions: 1 }]);
-  const fill: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-recovery', file, records: size.records, recordBytes: size.bytes, label: 'recovery fill', timeoutMs: kcatTimeoutMs, acks: '1' };
+  const fill: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-recovery', file, records: size.records, recordBytes: size.bytes, label: 'recovery fill', timeoutMs: kcatTimeoutMs, acks: '1', brokerPid: broker.process.pid! };
   log(`recovery: filling the log to ${(targetBytes / 1e9).toFixed(1)} GB ...`);
-  while (directoryBytes(dataDir) < targetBytes) await produceWithKcat(fill);
+  const fills: WorkloadResult[] = [];
+  while (directoryBytes(dataDir) < targetBytes) fills.push(await produceWithKcat(fill));
   const logBytes = directoryBytes(dataDir);
+  const growth = flatCost(fills, Math.min(1e9, targetBytes / 5), logBytes);
   await stopCleanly(broker, 'recovery');
 
   log(`recovery: restart after a clean stop (${(logBytes / 1e9).toFixed(2)} GB) ...`);
@@ -306,7 +376,7 @@ async function measureRecovery(broker: BrokerProcess, dataDir: string): Promise<
   // signal sent at once can still meet Node's default action (seen here once in a few runs).
   await new Promise((r) => setTimeout(r, 200));
   await stopCleanly(killed.broker, 'recovery after kill -9');
-  return { logBytes, cleanStartMs: clean.ms, killStartMs: killed.ms };
+  return { logBytes, cleanStartMs: clean.ms, killStartMs: killed.ms, flatCost: growth };
 }
 
 /**
@@ -368,6 +438,8 @@ const summary = {
   recovery_log_gb: recovery ? recovery.logBytes / 1e9 : null,
   recovery_clean_ms: recovery?.cleanStartMs ?? null,
   recovery_kill9_ms: recovery?.killStartMs ?? null,
+  produce_cost_growth_ratio: recovery?.flatCost?.ratio ?? null,
+  flat_cost: recovery?.flatCost ?? null,
   limits: limits!,
   workloads: results.map((r) => ({ ...r, ratioToSocket: r.mbPerSec / limits!.loopbackSocket.mbPerSec, ratioToAppend: r.mbPerSec / limits!.fileAppend.mbPerSec })),
   latency: latencies,
@@ -423,12 +495,12 @@ function table(): string {
     `  raw cost of receiving and appending a GB: ${n(s.raw_cpu_s_per_gb, 2)} CPU s`,
   ];
   if (s.workloads.length > 0) {
-    const widths = [38, 9, 7, 10, 7, 7, 7, 8, 6, 6];
-    lines.push('', row(['workload', 'records', 'seconds', 'records/s', 'MB/s', '/socket', '/append', 'cpu s/GB', 'user', 'sys'], widths));
+    const widths = [38, 9, 7, 10, 7, 7, 7, 8, 6, 6, 6, 7];
+    lines.push('', row(['workload', 'records', 'seconds', 'records/s', 'MB/s', '/socket', '/append', 'cpu s/GB', 'user', 'sys', '/raw', 'client'], widths));
     for (const w of s.workloads) {
       lines.push(row([
         w.name, n(w.records), n(w.seconds, 2), n(w.recordsPerSec), n(w.mbPerSec, 1), n(w.ratioToSocket, 3), n(w.ratioToAppend, 3),
-        n(w.cpuSecondsPerGb, 2), n(w.userCpuSecondsPerGb, 2), n(w.systemCpuSecondsPerGb, 2),
+        n(w.cpuSecondsPerGb, 2), n(w.userCpuSecondsPerGb, 2), n(w.systemCpuSecondsPerGb, 2), w.op === 'produce' ? n(w.cpuSecondsPerGb / s.raw_cpu_s_per_gb, 2) : '', n(w.clientCpuSecondsPerGb, 2),
       ], widths));
     }
   }
@@ -443,6 +515,15 @@ function table(): string {
   if (s.start_cli_ms !== null) lines.push(`start: CLI to "listening" ${n(s.start_cli_ms)} ms; startBroker() in memory ${s.startInProcess ? `${n(s.startInProcess.firstMs, 1)} ms first, ${n(s.startInProcess.warmMedianMs, 1)} ms after` : '-'}`);
   if (s.idle_rss_mb !== null) lines.push(`memory: idle RSS ${n(s.idle_rss_mb)} MB, peak under load ${n(s.load_rss_mb)} MB${s.partitions10k ? `; ${n(s.partitions10k.partitions)} partitions: RSS ${n(s.partitions10k.rssMb)} MB (created in ${n(s.partitions10k.createSeconds, 1)} s)` : ''}`);
   if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);
-  lines.push('', 'MB = 10^6 value bytes; /socket, /append: MB/s divided by that limit of this run; cpu s/GB: broker CPU seconds per 10^9 value bytes.');
+  if (s.flat_cost) {
+    const f = s.flat_cost;
+    lines.push(`cost as the log grows (recovery fill, 1 KiB acks=1): ${n(f.emptyCpuSecondsPerGb, 2)} broker CPU s/GB over the first ${n(f.emptyGb, 1)} GB, ${n(f.fullCpuSecondsPerGb, 2)} over the last ${n(f.fullGb, 1)} GB (log at ${n(f.logGb, 1)} GB): ratio ${n(f.ratio, 2)}`);
+  }
+  lines.push(
+    '',
+    'MB = 10^6 value bytes; /socket, /append: MB/s divided by that limit of this run; cpu s/GB: broker CPU seconds per 10^9 value bytes;',
+    '/raw: cpu s/GB divided by the raw cost of receiving and appending a GB; client: the kcat process\'s CPU seconds per GB.',
+    'produce: records/s and MB/s from kcat start to exit; consume: from the first record that arrives to the last (see bench/README.md).',
+  );
   return lines.join('\n');
 }

@@ -1,15 +1,19 @@
 // Produce and consume workloads driven by kcat (librdkafka), timed from outside the broker.
 //
-// kcat is a C client, so the client side is rarely the bottleneck and the numbers describe the
-// broker. Each run is a whole kcat process: the wall time includes its start, the metadata round
-// trip and, for produce, waiting for every acknowledgement. The broker's CPU time over the same
-// span comes from /proc (bench/proc.ts).
+// kcat is a C client, but on two cores it is not free: producing costs it more CPU per GB than
+// the broker spends receiving and storing it, so its own CPU time is measured too (the client
+// column) to show which side a throughput figure is bound by. Each run is a whole kcat process:
+// a produce is timed from its start until every record is acknowledged and it has exited; a
+// consume stops at the last record (`-c`) and is timed from the first record that arrives to the
+// last, because librdkafka's start is not the broker's doing (a consumer's ListOffsets waits half
+// a second for its broker thread's next wakeup in about one start in three: `-d broker,fetch`).
+// The broker's CPU time over the same span comes from /proc (bench/proc.ts).
 
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 import { kcat } from '../test/helpers/kcat.ts';
-import { cpuTimes, type CpuTimes } from './proc.ts';
+import { cpuTimes, reapedChildrenCpuTimes, type CpuTimes } from './proc.ts';
 
 export interface WorkloadResult {
   name: string;
@@ -18,7 +22,10 @@ export interface WorkloadResult {
   records: number;
   /** Value bytes moved, excluding Kafka's per-record and per-batch overhead. */
   bytes: number;
+  /** What the rates are computed from: produce, the whole kcat run; consume, first record to last. */
   seconds: number;
+  /** The whole kcat process, start to exit. */
+  processSeconds: number;
   recordsPerSec: number;
   /** MB = 10^6 bytes. */
   mbPerSec: number;
@@ -33,6 +40,8 @@ export interface WorkloadResult {
   userCpuSecondsPerGb: number;
   /** The system part: the kernel's socket and page-cache work on the broker's behalf. */
   systemCpuSecondsPerGb: number;
+  /** The kcat process's own CPU seconds (user + system, all its threads) per GB of value bytes. */
+  clientCpuSecondsPerGb: number;
 }
 
 /**
@@ -86,8 +95,17 @@ export interface RunOptions {
   brokerPid?: number;
 }
 
-function result(op: WorkloadResult['op'], o: RunOptions, ms: number, cpu: CpuTimes): WorkloadResult {
-  const seconds = ms / 1000;
+interface Measured {
+  /** Milliseconds the rates are computed from. */
+  ms: number;
+  processMs: number;
+  broker: CpuTimes;
+  client: CpuTimes;
+}
+
+function result(op: WorkloadResult['op'], o: RunOptions, m: Measured): WorkloadResult {
+  const seconds = m.ms / 1000;
+  const cpu = m.broker;
   const bytes = o.records * o.recordBytes;
   const gb = bytes / 1e9;
   return {
@@ -97,6 +115,7 @@ function result(op: WorkloadResult['op'], o: RunOptions, ms: number, cpu: CpuTim
     records: o.records,
     bytes,
     seconds,
+    processSeconds: m.processMs / 1000,
     recordsPerSec: o.records / seconds,
     mbPerSec: bytes / 1e6 / seconds,
     acks: op === 'produce' ? (o.acks ?? 'all') : null,
@@ -106,6 +125,7 @@ function result(op: WorkloadResult['op'], o: RunOptions, ms: number, cpu: CpuTim
     cpuSecondsPerGb: (cpu.user + cpu.system) / gb,
     userCpuSecondsPerGb: cpu.user / gb,
     systemCpuSecondsPerGb: cpu.system / gb,
+    clientCpuSecondsPerGb: (m.client.user + m.client.system) / gb,
   };
 }
 
@@ -113,34 +133,59 @@ function partitionArgs(o: RunOptions): string[] {
   return (o.partitions ?? 1) === 1 ? ['-p', '0'] : [];
 }
 
-/** The broker's CPU time spent while `run` runs (NaN without a pid). */
-async function withBrokerCpu<T>(pid: number | undefined, run: () => Promise<T>): Promise<[T, CpuTimes]> {
+const minus = (a: CpuTimes, b: CpuTimes): CpuTimes => ({ user: a.user - b.user, system: a.system - b.system });
+
+/**
+ * The broker's CPU time spent while `run` runs (NaN without a pid), and the client's: `run`
+ * starts one kcat and resolves after it has exited and been reaped.
+ */
+async function withCpu<T>(pid: number | undefined, run: () => Promise<T>): Promise<[T, { broker: CpuTimes; client: CpuTimes }]> {
   const none = { user: Number.NaN, system: Number.NaN };
   const before = pid === undefined ? none : cpuTimes(pid);
+  const clientBefore = reapedChildrenCpuTimes();
   const value = await run();
   const after = pid === undefined ? none : cpuTimes(pid);
-  return [value, { user: after.user - before.user, system: after.system - before.system }];
+  return [value, { broker: minus(after, before), client: minus(reapedChildrenCpuTimes(), clientBefore) }];
 }
 
 /** `kcat -P -l file`: every line one record; done when every record is acknowledged. */
 export async function produceWithKcat(o: RunOptions): Promise<WorkloadResult> {
   const args = ['-P', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-X', `acks=${o.acks === '1' ? 1 : -1}`];
   if (o.compression && o.compression !== 'none') args.push('-z', o.compression);
-  const [{ durationMs }, cpu] = await withBrokerCpu(o.brokerPid, () => kcat([...args, '-l', o.file], { timeoutMs: o.timeoutMs }));
-  return result('produce', o, durationMs, cpu);
+  const [{ durationMs }, cpu] = await withCpu(o.brokerPid, () => kcat([...args, '-l', o.file], { timeoutMs: o.timeoutMs }));
+  return result('produce', o, { ms: durationMs, processMs: durationMs, ...cpu });
 }
 
-/** `kcat -C -e -o beginning`: reads the partition(s) to the end; counts the records that arrive. */
+/**
+ * `kcat -C -o beginning -c N -e -f '%o\n'`: reads the partition(s) until all N records have
+ * come (or the end); counts the records that arrive. It prints each record's offset, not its
+ * value: the values would cost the pipe and this process more than the broker's fetch does.
+ * The rate is the records after the first output chunk over the time from that chunk to the
+ * last record.
+ */
 export async function consumeWithKcat(o: RunOptions): Promise<WorkloadResult> {
   let lines = 0;
-  const [{ durationMs }, cpu] = await withBrokerCpu(o.brokerPid, () =>
-    kcat(['-C', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-o', 'beginning', '-e', '-q'], {
+  let firstChunkAt = Number.NaN;
+  let linesInFirstChunk = 0;
+  let lastRecordAt = Number.NaN;
+  const [{ durationMs }, cpu] = await withCpu(o.brokerPid, () =>
+    kcat(['-C', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-o', 'beginning', '-c', String(o.records), '-e', '-q', '-f', '%o\n'], {
       timeoutMs: o.timeoutMs,
       onStdout: (chunk) => {
         for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+        const now = performance.now();
+        if (Number.isNaN(firstChunkAt)) {
+          firstChunkAt = now;
+          linesInFirstChunk = lines;
+        }
+        if (lines >= o.records && Number.isNaN(lastRecordAt)) lastRecordAt = now;
       },
     }),
   );
   if (lines !== o.records) throw new Error(`consume ${o.label}: kcat read ${lines} records, expected ${o.records}`);
-  return result('consume', o, durationMs, cpu);
+  const whole = result('consume', o, { ms: durationMs, processMs: durationMs, ...cpu });
+  if (linesInFirstChunk >= o.records) return whole; // all in one chunk: nothing streamed to time
+  const streamed = result('consume', { ...o, records: o.records - linesInFirstChunk }, { ms: lastRecordAt - firstChunkAt, processMs: durationMs, ...cpu });
+  // Counts and CPU per GB are of the whole run; only the rates come from the streamed part.
+  return { ...whole, seconds: streamed.seconds, recordsPerSec: streamed.recordsPerSec, mbPerSec: streamed.mbPerSec };
 }
