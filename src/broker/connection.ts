@@ -252,7 +252,9 @@ export class Connection {
     try {
       const pending = handler.handle(request, ctx);
       handlerMs = performance.now() - started;
-      response = await pending;
+      // A handler that answered synchronously (produce) has its answer sent before the
+      // microtasks it queued run: the long polls its appends woke are read after it, not before.
+      response = pending instanceof Promise ? await pending : pending;
     } catch (err) {
       this.#broker.logger.error(`${handler.api.name} handler failed; closing the connection`, { client: this.clientHost, cause: err });
       this.close();
