@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const MiB = 1 << 20;
@@ -102,7 +102,74 @@ export async function fileAppend(dir: string, milliseconds: number, sync: boolea
   }
 }
 
+/** Milliseconds. */
+export interface Spread {
+  p50: number;
+  p99: number;
+  p999: number;
+  count: number;
+}
+
+function spread(sortedMs: number[]): Spread {
+  const at = (q: number): number => sortedMs[Math.min(sortedMs.length - 1, Math.floor(q * sortedMs.length))] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), count: sortedMs.length };
+}
+
+// The echo side of the round trip: another Node process, so that each exchange wakes two
+// processes, as a request to a broker and its answer do.
+const echoSource = `
+const { createServer } = require('node:net');
+const server = createServer((socket) => { socket.setNoDelay(true); socket.on('data', (chunk) => socket.write(chunk)); });
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+/**
+ * The latency floor of a request and its answer on this machine: 1 KiB to a Node echo
+ * process over loopback TCP and back, one exchange per millisecond (each side idle in
+ * between, as at a fixed rate), for `milliseconds`. On these virtual machines a process woken
+ * from idle is sometimes milliseconds late, and a produce acknowledgement or a consumed
+ * record crosses at least two such wake-ups.
+ */
+export async function loopbackRoundTrip(milliseconds: number): Promise<Spread> {
+  const echo = spawn(process.execPath, ['-e', echoSource], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      echo.stdout.once('data', (line: Buffer) => resolve(Number(line.toString('utf8').trim())));
+      echo.once('error', reject);
+      echo.once('exit', (code) => reject(new Error(`echo process exited with ${code}`)));
+    });
+    const socket = connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const message = Buffer.alloc(1024, 0x61);
+    const samples: number[] = [];
+    const end = performance.now() + milliseconds;
+    while (performance.now() < end) {
+      const sent = performance.now();
+      await new Promise<void>((resolve) => {
+        let received = 0;
+        const onData = (chunk: Buffer) => {
+          received += chunk.length;
+          if (received < message.length) return;
+          socket.off('data', onData);
+          resolve();
+        };
+        socket.on('data', onData);
+        socket.write(message);
+      });
+      samples.push(performance.now() - sent);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    socket.destroy();
+    return spread(samples.sort((a, b) => a - b));
+  } finally {
+    echo.kill();
+  }
+}
+
 export interface Limits {
+  /** 1 KiB to another process and back, one exchange per millisecond. */
+  roundTrip: Spread;
   loopbackSocket: Throughput;
   fileAppend: Throughput;
   /** Appends to a growing file (at most 1 GiB), as a log grows. */
@@ -113,6 +180,7 @@ export interface Limits {
 export async function measureLimits(dir: string, milliseconds: number): Promise<Limits> {
   await fileAppend(dir, 250, false); // warm-up, not counted
   return {
+    roundTrip: await loopbackRoundTrip(milliseconds),
     loopbackSocket: await loopbackSocket(milliseconds),
     fileAppend: await fileAppend(dir, milliseconds, false),
     fileAppendGrowing: await fileAppend(dir, milliseconds, false, false, 1 << 30),

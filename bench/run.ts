@@ -429,6 +429,7 @@ const summary = {
   cpu_s_per_gb_fetch_user: fetch1k?.userCpuSecondsPerGb ?? null,
   raw_cpu_s_per_gb: limits!.loopbackSocket.cpuSecondsPerGb + limits!.fileAppendGrowing.cpuSecondsPerGb,
   socket_limit_mb_s: limits!.loopbackSocket.mbPerSec,
+  round_trip_p99_ms: limits!.roundTrip.p99,
   disk_limit_mb_s: limits!.fileAppend.mbPerSec,
   start_in_process_ms: startInProcess?.firstMs ?? null,
   start_cli_ms: Number.isNaN(startCliMs) ? null : startCliMs,
@@ -493,6 +494,7 @@ function table(): string {
     row(['  file append, page cache, 1 MiB, growing file', n(s.limits.fileAppendGrowing.mbPerSec), n(s.limits.fileAppendGrowing.cpuSecondsPerGb, 2)], [50, 8, 9]),
     row(['  file append + fdatasync per MiB', n(s.limits.fileAppendFdatasync.mbPerSec), n(s.limits.fileAppendFdatasync.cpuSecondsPerGb, 2)], [50, 8, 9]),
     `  raw cost of receiving and appending a GB: ${n(s.raw_cpu_s_per_gb, 2)} CPU s`,
+    `  round trip, 1 KiB to another process and back, one per ms: p50 ${n(s.limits.roundTrip.p50, 3)}, p99 ${n(s.limits.roundTrip.p99, 3)}, p99.9 ${n(s.limits.roundTrip.p999, 3)} ms`,
   ];
   if (s.workloads.length > 0) {
     const widths = [38, 9, 7, 10, 7, 7, 7, 8, 6, 6, 6, 7];
