@@ -5,9 +5,16 @@
 // The decompression cap is zlib's own `maxOutputLength`: it stops inflating as soon as the
 // output would pass the cap, so a bomb costs at most `maxBytes` of memory.
 
-import zlib from 'node:zlib';
+import type zlibModule from 'node:zlib';
+import { createRequire } from 'node:module';
 import { kMaxLength } from 'node:buffer';
 import { DecompressionLimitError, InvalidRecordError } from '../errors.ts';
+
+let loaded: typeof zlibModule | undefined;
+/** node:zlib, loaded on first use, as the other codecs: ~2 MB of resident memory that most brokers never need. */
+function zlib(): typeof zlibModule {
+  return (loaded ??= createRequire(import.meta.url)('node:zlib') as typeof zlibModule);
+}
 
 /** Kafka's defaults (compression.gzip.level = zlib's default, 6; compression.zstd.level = 3). */
 export const GZIP_DEFAULT_LEVEL = 6;
@@ -33,13 +40,13 @@ function checkCap(codec: string, out: Buffer, maxBytes: number): Buffer {
 }
 
 export function gzipCompressSync(data: Uint8Array, level = GZIP_DEFAULT_LEVEL): Buffer {
-  return zlib.gzipSync(data, { level });
+  return zlib().gzipSync(data, { level });
 }
 
 export function gzipDecompressSync(data: Uint8Array, maxBytes: number): Buffer {
   let out: Buffer;
   try {
-    out = zlib.gunzipSync(data, { maxOutputLength: outputCap(maxBytes) });
+    out = zlib().gunzipSync(data, { maxOutputLength: outputCap(maxBytes) });
   } catch (err) {
     throw zlibError('gzip', maxBytes, err);
   }
@@ -48,13 +55,13 @@ export function gzipDecompressSync(data: Uint8Array, maxBytes: number): Buffer {
 
 export function gzipCompress(data: Uint8Array, level = GZIP_DEFAULT_LEVEL): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.gzip(data, { level }, (err, out) => (err ? reject(err) : resolve(out)));
+    zlib().gzip(data, { level }, (err, out) => (err ? reject(err) : resolve(out)));
   });
 }
 
 export function gzipDecompress(data: Uint8Array, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.gunzip(data, { maxOutputLength: outputCap(maxBytes) }, (err, out) => {
+    zlib().gunzip(data, { maxOutputLength: outputCap(maxBytes) }, (err, out) => {
       if (err) reject(zlibError('gzip', maxBytes, err));
       else {
         try {
@@ -67,18 +74,18 @@ export function gzipDecompress(data: Uint8Array, maxBytes: number): Promise<Buff
   });
 }
 
-function zstdParams(level: number): zlib.ZstdOptions {
-  return { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } };
+function zstdParams(level: number): zlibModule.ZstdOptions {
+  return { params: { [zlib().constants.ZSTD_c_compressionLevel]: level } };
 }
 
 export function zstdCompressSync(data: Uint8Array, level = ZSTD_DEFAULT_LEVEL): Buffer {
-  return zlib.zstdCompressSync(data, zstdParams(level));
+  return zlib().zstdCompressSync(data, zstdParams(level));
 }
 
 export function zstdDecompressSync(data: Uint8Array, maxBytes: number): Buffer {
   let out: Buffer;
   try {
-    out = zlib.zstdDecompressSync(data, { maxOutputLength: outputCap(maxBytes) });
+    out = zlib().zstdDecompressSync(data, { maxOutputLength: outputCap(maxBytes) });
   } catch (err) {
     throw zlibError('zstd', maxBytes, err);
   }
@@ -87,13 +94,13 @@ export function zstdDecompressSync(data: Uint8Array, maxBytes: number): Buffer {
 
 export function zstdCompress(data: Uint8Array, level = ZSTD_DEFAULT_LEVEL): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.zstdCompress(data, zstdParams(level), (err, out) => (err ? reject(err) : resolve(out)));
+    zlib().zstdCompress(data, zstdParams(level), (err, out) => (err ? reject(err) : resolve(out)));
   });
 }
 
 export function zstdDecompress(data: Uint8Array, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    zlib.zstdDecompress(data, { maxOutputLength: outputCap(maxBytes) }, (err, out) => {
+    zlib().zstdDecompress(data, { maxOutputLength: outputCap(maxBytes) }, (err, out) => {
       if (err) reject(zlibError('zstd', maxBytes, err));
       else {
         try {
