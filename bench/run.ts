@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import { chooseEntry } from '../bin/choose-entry.js';
 import { API } from '../src/protocol/index.ts';
 import { spawnBrokerProcess, type BrokerProcess } from '../test/helpers/broker.ts';
 import { kcatVersion } from '../test/helpers/kcat.ts';
@@ -53,6 +54,10 @@ const section = (name: 'latency' | 'recovery' | 'start' | '10k'): boolean => ful
 const limitMs = quick ? 1_000 : 3_000;
 const kcatTimeoutMs = quick ? 180_000 : 600_000;
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
+// The broker runs as users run it, through bin/runnel.js: the compiled dist/ when it is up to
+// date with src/ (npm install builds it), else the sources through Node's type stripping.
+const runnelBin = fileURLToPath(new URL('../bin/runnel.js', import.meta.url));
+const brokerEntry = chooseEntry(join(benchDir, '..'), process.env);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 // -- the workload matrix --------------------------------------------------------------
@@ -172,7 +177,7 @@ async function startCli(dataDir: string, config: Record<string, string> = {}, pr
   }
   const started = performance.now();
   try {
-    const broker = await spawnBrokerProcess({ dataDir, config: { 'auto.create.topics.enable': 'true', 'num.partitions': '1', ...config }, startTimeoutMs: 300_000 });
+    const broker = await spawnBrokerProcess({ dataDir, config: { 'auto.create.topics.enable': 'true', 'num.partitions': '1', ...config }, startTimeoutMs: 300_000, entry: runnelBin });
     brokers.add(broker);
     void broker.exited.then(() => brokers.delete(broker));
     return { broker, ms: performance.now() - started };
@@ -265,6 +270,7 @@ let recovery: Recovery | null = null;
 let partitions10k: { partitions: number; records: number; rssMb: number; peakRssMb: number; createSeconds: number } | null = null;
 
 try {
+  log(`broker: ${brokerEntry.kind === 'compiled' ? 'compiled dist/' : 'sources (type stripping)'} (${brokerEntry.reason})`);
   log(`machine limits, ${limitMs} ms each ...`);
   limits = await measureLimits(dir, limitMs);
 
@@ -418,6 +424,8 @@ const summary = {
   commit,
   quick,
   machine: { cpus: availableParallelism(), node: process.version, kcat: await kcatVersion().then(shortVersion, (e: Error) => e.message) },
+  /** What ran the broker: 'compiled' (dist/) or 'source' (src/ through type stripping). */
+  broker_entry: brokerEntry.kind,
   produce_1k_mb_s: produce1k?.mbPerSec ?? null,
   produce_100b_records_s: produce100?.recordsPerSec ?? null,
   fetch_1k_mb_s: fetch1k?.mbPerSec ?? null,
@@ -486,7 +494,7 @@ function table(): string {
   const row = (cells: string[], widths: number[]): string =>
     cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   const lines = [
-    `Runnel bench ${s.date} at ${s.commit}${s.quick ? ' (quick)' : ''}: ${s.machine.cpus} cores, node ${s.machine.node}, kcat ${s.machine.kcat}`,
+    `Runnel bench ${s.date} at ${s.commit}${s.quick ? ' (quick)' : ''}: ${s.machine.cpus} cores, node ${s.machine.node}, kcat ${s.machine.kcat}; broker from ${s.broker_entry === 'compiled' ? 'dist/' : 'src/ (type stripping)'}`,
     '',
     'machine limits                                         MB/s  cpu s/GB',
     row(['  loopback socket into Node, 1 MiB writes (receiver)', n(s.limits.loopbackSocket.mbPerSec), n(s.limits.loopbackSocket.cpuSecondsPerGb, 2)], [50, 8, 9]),

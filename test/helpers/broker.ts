@@ -105,6 +105,8 @@ export interface SpawnBrokerOptions {
   t?: CleanupContext;
   /** Copy the broker's stdout and stderr to this process's stderr, as they come. */
   echo?: boolean;
+  /** The script run with `start ...`; default src/cli/main.ts (the bench runs bin/runnel.js, as users do). */
+  entry?: string;
 }
 
 export interface Exit {
@@ -135,8 +137,9 @@ const MAX_OUTPUT = 1 << 20;
 /** Runs `node src/cli/main.ts start ...` as a child process and waits until it listens. */
 export async function spawnBrokerProcess(options: SpawnBrokerOptions): Promise<BrokerProcess> {
   const host = options.host ?? '127.0.0.1';
+  const entry = options.entry ?? cliEntry;
   const args = [
-    cliEntry, 'start',
+    entry, 'start',
     '--host', host,
     '--port', String(options.port ?? 0),
     '--data-dir', options.dataDir,
@@ -144,7 +147,7 @@ export async function spawnBrokerProcess(options: SpawnBrokerOptions): Promise<B
   if (options.configFile) args.push('--config', options.configFile);
   for (const [key, value] of Object.entries(options.config ?? {})) args.push('--set', `${key}=${value}`);
 
-  if (!existsSync(cliEntry)) throw new Error(`the broker CLI is missing: ${cliEntry} does not exist`);
+  if (!existsSync(entry)) throw new Error(`the broker CLI is missing: ${entry} does not exist`);
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   options.t?.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
