@@ -26,7 +26,7 @@ import { kcatVersion } from '../test/helpers/kcat.ts';
 import { RawClient } from '../test/helpers/raw-client.ts';
 import { renderChart } from './chart.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
-import { measureLimits, type Limits } from './limits.ts';
+import { fileAppend, measureLimits, type Limits, type Throughput } from './limits.ts';
 import { cpuSeconds, directoryBytes, peakRssMb, rssMb } from './proc.ts';
 import { consumeWithKcat, produceWithKcat, writeRecordFile, type RunOptions, type WorkloadResult } from './workloads.ts';
 
@@ -125,8 +125,21 @@ interface Recovery {
 interface FlatCost {
   emptyGb: number;
   emptyCpuSecondsPerGb: number;
+  /** The user part: the broker's own code, which the log's size could slow down. */
+  emptyUserCpuSecondsPerGb: number;
   fullGb: number;
   fullCpuSecondsPerGb: number;
+  fullUserCpuSecondsPerGb: number;
+  /**
+   * The kernel's price of a growing-file append (CPU s/GB, 256 MiB) just before the fill
+   * and just after it: pages freed by deleting the workloads' topics are reused cheaply at
+   * first, then the page cache needs pages this VM has not touched, which cost several
+   * times more. The system part of the windows follows this, not the log's size.
+   */
+  rawAppendBefore: number;
+  rawAppendAfter: number;
+  /** Each fill's broker CPU s/GB, total and user, in order. */
+  fills: { cpu: number; user: number }[];
   /** The data directory's size after the fill. */
   logGb: number;
   /** full / empty: 1 is flat. */
@@ -137,25 +150,32 @@ interface FlatCost {
  * The broker's CPU per GB over the first fills that add up to `windowBytes` and over the last
  * ones (each window at most half of the fills, so they never overlap).
  */
-function flatCost(fills: WorkloadResult[], windowBytes: number, logBytes: number): FlatCost | null {
+function flatCost(fills: WorkloadResult[], windowBytes: number, logBytes: number, rawAppend: [Throughput, Throughput]): FlatCost | null {
   if (fills.length < 2) return null;
   const window = (list: WorkloadResult[]) => {
     let gb = 0;
     let cpu = 0;
+    let user = 0;
     for (const f of list.slice(0, Math.floor(fills.length / 2))) {
       gb += f.bytes / 1e9;
       cpu += f.brokerCpuSeconds;
+      user += f.userCpuSecondsPerGb * (f.bytes / 1e9);
       if (gb * 1e9 >= windowBytes) break;
     }
-    return { gb, cpuSecondsPerGb: cpu / gb };
+    return { gb, cpuSecondsPerGb: cpu / gb, userCpuSecondsPerGb: user / gb };
   };
   const empty = window(fills);
   const full = window([...fills].reverse());
   return {
     emptyGb: empty.gb,
     emptyCpuSecondsPerGb: empty.cpuSecondsPerGb,
+    emptyUserCpuSecondsPerGb: empty.userCpuSecondsPerGb,
     fullGb: full.gb,
     fullCpuSecondsPerGb: full.cpuSecondsPerGb,
+    fullUserCpuSecondsPerGb: full.userCpuSecondsPerGb,
+    rawAppendBefore: rawAppend[0].cpuSecondsPerGb,
+    rawAppendAfter: rawAppend[1].cpuSecondsPerGb,
+    fills: fills.map((f) => ({ cpu: f.cpuSecondsPerGb, user: f.userCpuSecondsPerGb })),
     logGb: logBytes / 1e9,
     ratio: full.cpuSecondsPerGb / empty.cpuSecondsPerGb,
   };
@@ -367,9 +387,11 @@ async function measureRecovery(broker: BrokerProcess, dataDir: string): Promise<
   const fill: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-recovery', file, records: size.records, recordBytes: size.bytes, label: 'recovery fill', timeoutMs: kcatTimeoutMs, acks: '1', brokerPid: broker.process.pid! };
   log(`recovery: filling the log to ${(targetBytes / 1e9).toFixed(1)} GB ...`);
   const fills: WorkloadResult[] = [];
+  const rawAppendBefore = await fileAppend(dir, 5_000, false, false, 256 << 20);
   while (directoryBytes(dataDir) < targetBytes) fills.push(await produceWithKcat(fill));
+  const rawAppendAfter = await fileAppend(dir, 5_000, false, false, 256 << 20);
   const logBytes = directoryBytes(dataDir);
-  const growth = flatCost(fills, Math.min(1e9, targetBytes / 5), logBytes);
+  const growth = flatCost(fills, Math.min(1e9, targetBytes / 5), logBytes, [rawAppendBefore, rawAppendAfter]);
   await stopCleanly(broker, 'recovery');
 
   log(`recovery: restart after a clean stop (${(logBytes / 1e9).toFixed(2)} GB) ...`);
@@ -448,6 +470,7 @@ const summary = {
   recovery_clean_ms: recovery?.cleanStartMs ?? null,
   recovery_kill9_ms: recovery?.killStartMs ?? null,
   produce_cost_growth_ratio: recovery?.flatCost?.ratio ?? null,
+  produce_cost_growth_ratio_user: recovery?.flatCost ? recovery.flatCost.fullUserCpuSecondsPerGb / recovery.flatCost.emptyUserCpuSecondsPerGb : null,
   flat_cost: recovery?.flatCost ?? null,
   limits: limits!,
   workloads: results.map((r) => ({ ...r, ratioToSocket: r.mbPerSec / limits!.loopbackSocket.mbPerSec, ratioToAppend: r.mbPerSec / limits!.fileAppend.mbPerSec })),
@@ -527,7 +550,11 @@ function table(): string {
   if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);
   if (s.flat_cost) {
     const f = s.flat_cost;
-    lines.push(`cost as the log grows (recovery fill, 1 KiB acks=1): ${n(f.emptyCpuSecondsPerGb, 2)} broker CPU s/GB over the first ${n(f.emptyGb, 1)} GB, ${n(f.fullCpuSecondsPerGb, 2)} over the last ${n(f.fullGb, 1)} GB (log at ${n(f.logGb, 1)} GB): ratio ${n(f.ratio, 2)}`);
+    lines.push(
+      `cost as the log grows (recovery fill, 1 KiB acks=1): ${n(f.emptyCpuSecondsPerGb, 2)} broker CPU s/GB (user ${n(f.emptyUserCpuSecondsPerGb, 2)}) over the first ${n(f.emptyGb, 1)} GB, ` +
+        `${n(f.fullCpuSecondsPerGb, 2)} (user ${n(f.fullUserCpuSecondsPerGb, 2)}) over the last ${n(f.fullGb, 1)} GB (log at ${n(f.logGb, 1)} GB): ratio ${n(f.ratio, 2)}; ` +
+        `the kernel's growing-file append cost ${n(f.rawAppendBefore, 2)} CPU s/GB before the fill, ${n(f.rawAppendAfter, 2)} after`,
+    );
   }
   lines.push(
     '',
