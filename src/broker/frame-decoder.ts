@@ -4,32 +4,46 @@
 // close as Kafka does (its InvalidReceiveException) before buffering anything.
 //
 // Frames of the API keys the owner names `reusable` (Produce: its handler copies the batch
-// into the log before it answers and keeps no view of the request) are joined into one
-// buffer that the decoder lends out and takes back with release(), instead of a new buffer
-// per request, and socket chunks are copied into it as they arrive instead of waiting for
-// the whole frame. A produce request of 1 MB arrives in many 64 KiB socket chunks; joining
-// them took 4.5% of the event loop's busy time on 100 B records, a fresh 1 MB buffer per
-// request, and pressure on the garbage collector (see read-buffers.ts).
+// into the log before it answers and keeps no view of the request) are joined into buffers
+// of the process's pool (read-buffers.ts), taken when the frame's size is known and given
+// back with release(), instead of a new buffer per request; socket chunks are copied into
+// them as they arrive instead of waiting for the whole frame. A produce request of 1 MB
+// arrives in many socket chunks; joining them took 4.5% of the event loop's busy time on
+// 100 B records, a fresh 1 MB buffer per request, and pressure on the garbage collector.
+// Each frame has a buffer of its own, so a pipelining producer's next request is copied in
+// while the previous one still waits in the connection's queue: with one buffer per
+// connection, that next request's first chunks were copied out twice, into fresh buffers
+// each time (41 MB of 307 MB produced by kcat), which had V8 run a full mark-compact every
+// ~150 MB.
 //
 // With `transient` chunks (the connection reads every socket into one buffer that the next
 // read overwrites, see connection.ts), nothing may keep a view of a chunk: frames of
-// reusable keys always go to the lent buffer when it is free, other frames are copied out,
+// reusable keys always go to pooled buffers, other frames are copied out,
 // and detach() copies the bytes of an unfinished frame before the caller's buffer is reused.
+
+import { readBuffers } from './read-buffers.ts';
 
 export type FrameResult = { frame: Buffer } | { invalidSize: number } | null;
 
-/** Frames up to this size may be joined into the lent buffer; larger ones get their own. */
+/** Frames up to this size are joined into pooled buffers; larger ones get their own. */
 const MAX_REUSED_BYTES = 8 << 20;
+
+/** Where joined frames of reusable keys come from and go back to. */
+export interface FrameBuffers {
+  /** A buffer of at least `size` bytes (contents undefined). */
+  take(size: number): Buffer;
+  /** Gives back the buffers `chunks` are views of (others are ignored). */
+  release(chunks: readonly Buffer[]): void;
+}
 
 export class FrameDecoder {
   readonly #maxSize: number;
   readonly #reusable: (apiKey: number) => boolean;
   #chunks: Buffer[] = [];
   #length = 0;
-  /** The buffer lent out for joined frames of reusable keys, and whether it is out now. */
-  #spare: Buffer | null = null;
-  #lent = false;
-  /** Bytes of the frame being copied into the spare buffer (size prefix included), and how many are there. */
+  readonly #buffers: FrameBuffers;
+  /** The pooled buffer of the frame being copied in, its bytes (size prefix included), and how many are there. */
+  #partial: Buffer | null = null;
   #partialSize = 0;
   #partialFilled = 0;
 
@@ -37,10 +51,11 @@ export class FrameDecoder {
   /** The memory of the latest transient chunk, which the caller will overwrite. */
   #transientSource: ArrayBufferLike | null = null;
 
-  constructor(maxSize: number, reusable: (apiKey: number) => boolean = () => false, options: { transient?: boolean } = {}) {
+  constructor(maxSize: number, reusable: (apiKey: number) => boolean = () => false, options: { transient?: boolean; buffers?: FrameBuffers } = {}) {
     this.#maxSize = maxSize;
     this.#reusable = reusable;
     this.#transient = options.transient ?? false;
+    this.#buffers = options.buffers ?? readBuffers;
   }
 
   /** Bytes held that are not yet a whole frame. */
@@ -51,9 +66,9 @@ export class FrameDecoder {
   push(chunk: Buffer): void {
     if (this.#transient) this.#transientSource = chunk.buffer;
     this.#length += chunk.length;
-    if (this.#partialSize > 0 && this.#partialFilled < this.#partialSize) {
+    if (this.#partial !== null && this.#partialFilled < this.#partialSize) {
       const take = Math.min(chunk.length, this.#partialSize - this.#partialFilled);
-      chunk.copy(this.#spare!, this.#partialFilled, 0, take);
+      chunk.copy(this.#partial, this.#partialFilled, 0, take);
       this.#partialFilled += take;
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
@@ -63,17 +78,17 @@ export class FrameDecoder {
 
   /** The next whole frame's payload, an invalid size, or null when more bytes are needed. */
   next(): FrameResult {
-    if (this.#partialSize > 0) {
+    if (this.#partial !== null) {
       if (this.#partialFilled < this.#partialSize) return null;
-      const n = this.#partialSize;
-      this.#partialSize = 0;
-      this.#length -= n;
-      return { frame: this.#spare!.subarray(4, n) };
+      const frame = this.#partial.subarray(4, this.#partialSize);
+      this.#length -= this.#partialSize;
+      this.#partial = null;
+      return { frame };
     }
     if (this.#length < 4) return null;
     const size = this.#peekSize();
     if (size < 0 || size > this.#maxSize) return { invalidSize: size };
-    if ((this.#transient || this.#chunks[0]!.length < 4 + size) && size >= 2 && this.#length >= 6 && size <= MAX_REUSED_BYTES - 4 && !this.#lent && this.#reusable(this.#peekApiKey())) {
+    if ((this.#transient || this.#chunks[0]!.length < 4 + size) && size >= 2 && this.#length >= 6 && size <= MAX_REUSED_BYTES - 4 && this.#reusable(this.#peekApiKey())) {
       this.#startPartial(4 + size);
       return this.next();
     }
@@ -95,7 +110,7 @@ export class FrameDecoder {
 
   /** Takes back a frame that next() returned, once nothing refers to it any more. */
   release(frame: Buffer): void {
-    if (this.#lent && this.#spare !== null && frame.buffer === this.#spare.buffer) this.#lent = false;
+    this.#buffers.release([frame]);
   }
 
   #peekSize(): number {
@@ -134,20 +149,19 @@ export class FrameDecoder {
   }
 
   /**
-   * Lends out the spare buffer for a frame of n bytes (size prefix included) and copies what
-   * has arrived of it; push() copies the rest as it comes.
+   * Takes a pooled buffer for a frame of n bytes (size prefix included) and copies what has
+   * arrived of it; push() copies the rest as it comes.
    */
   #startPartial(n: number): void {
-    // Its own ArrayBuffer (not a slice of Node's shared pool), so release() can tell it apart;
-    // sized to a power of two so that requests of varying sizes do not each reallocate it.
-    if (this.#spare === null || this.#spare.length < n) this.#spare = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(Math.max(n, 1 << 16))));
-    this.#lent = true;
+    // At least 64 KiB, the pool's smallest size: a small request reuses a buffer too.
+    const partial = this.#buffers.take(Math.max(n, 1 << 16));
+    this.#partial = partial;
     this.#partialSize = n;
     this.#partialFilled = 0;
     while (this.#partialFilled < n && this.#chunks.length > 0) {
       const chunk = this.#chunks[0]!;
       const take = Math.min(chunk.length, n - this.#partialFilled);
-      chunk.copy(this.#spare, this.#partialFilled, 0, take);
+      chunk.copy(partial, this.#partialFilled, 0, take);
       this.#partialFilled += take;
       if (take === chunk.length) this.#chunks.shift();
       else this.#chunks[0] = chunk.subarray(take);

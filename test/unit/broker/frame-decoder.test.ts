@@ -1,5 +1,5 @@
 // FrameDecoder: frames cut from a byte stream however it is chunked, including frames of a
-// reusable key joined into the lent buffer while their chunks arrive.
+// reusable key joined into pooled buffers while their chunks arrive.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
