@@ -28,6 +28,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 const MAX_UNSENT_BYTES = 64 * 1024 * 1024;
+/**
+ * Answers to a burst of pipelined requests go out together, in one writev, instead of one
+ * write each: a small write to a loopback socket costs ~13 us of the broker's CPU (the
+ * kernel delivers it to the reader in the writer's time) and wakes the client each time.
+ * At most this many request bytes are handled between two sends, so that the first answers
+ * of a long burst are not held back for long.
+ */
+const MAX_CORKED_REQUEST_BYTES = 256 * 1024;
 const UNSUPPORTED_VERSION = 35;
 
 /**
@@ -69,6 +77,8 @@ export class Connection {
   readonly #queue: Buffer[] = [];
   #queuedBytes = 0;
   #processing = false;
+  /** Request bytes handled since the socket was corked for a burst (see MAX_CORKED_REQUEST_BYTES); -1 when not corked. */
+  #corkedBytes = -1;
   #closed = false;
   readonly #abort = new AbortController();
   readonly clientHost: string;
@@ -156,16 +166,33 @@ export class Connection {
         const frame = this.#queue.shift()!;
         this.#queuedBytes -= frame.length;
         if (this.#queuedBytes <= MAX_QUEUED_BYTES && this.#socket.isPaused()) this.#socket.resume();
+        if (this.#corkedBytes >= MAX_CORKED_REQUEST_BYTES) this.#sendCorked();
+        if (this.#queue.length > 0 && this.#corkedBytes < 0) {
+          this.#socket.cork();
+          this.#corkedBytes = 0;
+        }
+        if (this.#corkedBytes >= 0) this.#corkedBytes += frame.length;
         try {
           await this.#handle(frame);
         } finally {
           this.#decoder.release(frame);
         }
-        if (this.#socket.writableLength > MAX_UNSENT_BYTES) await this.#drained();
+        if (this.#socket.writableLength > MAX_UNSENT_BYTES) {
+          this.#sendCorked();
+          await this.#drained();
+        }
       }
     } finally {
+      this.#sendCorked();
       this.#processing = false;
     }
+  }
+
+  /** Sends the answers held while a burst was handled; called before anything that waits. */
+  #sendCorked(): void {
+    if (this.#corkedBytes < 0) return;
+    this.#corkedBytes = -1;
+    this.#socket.uncork();
   }
 
   #drained(): Promise<void> {
@@ -254,7 +281,12 @@ export class Connection {
       handlerMs = performance.now() - started;
       // A handler that answered synchronously (produce) has its answer sent before the
       // microtasks it queued run: the long polls its appends woke are read after it, not before.
-      response = pending instanceof Promise ? await pending : pending;
+      if (pending instanceof Promise) {
+        this.#sendCorked(); // a long poll, say: the answers before it go out now
+        response = await pending;
+      } else {
+        response = pending;
+      }
     } catch (err) {
       this.#broker.logger.error(`${handler.api.name} handler failed; closing the connection`, { client: this.clientHost, cause: err });
       this.close();
@@ -277,7 +309,10 @@ export class Connection {
       this.#broker.logger.info(`closing connection: ${closeReason}`, { client: this.clientHost });
       this.close();
     }
-    if (throttleMs > 0 && !this.#closed) await this.#mute(throttleMs);
+    if (throttleMs > 0 && !this.#closed) {
+      this.#sendCorked();
+      await this.#mute(throttleMs);
+    }
   }
 
   /** KIP-219: the answer has gone out; read nothing more from this client for `ms`. */

@@ -1,0 +1,116 @@
+// Pipelined requests on one connection: answered in order, each exactly once, however many
+// arrive together (the broker sends the answers to a burst together, src/broker/connection.ts),
+// and a long poll in the middle of a burst does not hold back the answers before it.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { API, decodeRecordBatches, encodeRecordBatch, Fetch } from '../../src/protocol/index.ts';
+import { startTestBroker } from '../helpers/broker.ts';
+import { decodeResponse, RawClient } from '../helpers/raw-client.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const PRODUCE_VERSION = 9;
+const FETCH_VERSION = 12;
+const METADATA_VERSION = 12;
+
+function produceRequest(topic: string, value: string) {
+  const request = API.Produce.createRequest();
+  request.acks = 1;
+  request.timeoutMs = 5000;
+  request.topicData = [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records: encodeRecordBatch([{ key: null, value }]) }] }];
+  return request;
+}
+
+function fetchRequest(topic: string, offset: number, maxWaitMs: number) {
+  const request = API.Fetch.createRequest();
+  request.maxWaitMs = maxWaitMs;
+  request.minBytes = 1;
+  request.maxBytes = 1 << 20;
+  request.sessionEpoch = -1;
+  request.topics = [{ topic, topicId: ZERO_UUID, partitions: [{ ...Fetch.createFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1 }] }];
+  return request;
+}
+
+function metadataRequest(topic: string) {
+  const request = API.Metadata.createRequest();
+  request.topics = [{ name: topic, topicId: ZERO_UUID }];
+  return request;
+}
+
+async function createTopic(client: RawClient, name: string): Promise<void> {
+  const create = API.CreateTopics.createRequest();
+  create.topics = [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
+  assert.equal((await client.request(API.CreateTopics.apiKey, 7, create)).topics[0].errorCode, 0);
+}
+
+test('a burst of 500 pipelined requests, written at once, is answered in order, each exactly once', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const client = await RawClient.connect(broker.port);
+  t.after(() => client.close());
+  await createTopic(client, 'burst');
+
+  // Produce requests with a Metadata request every tenth, correlation ids 1000.., one write.
+  const sent: { apiKey: number; version: number; correlationId: number }[] = [];
+  const frames: Buffer[] = [];
+  for (let i = 0; i < 500; i++) {
+    const correlationId = 1000 + i;
+    const metadata = i % 10 === 9;
+    const [apiKey, version, body] = metadata
+      ? [API.Metadata.apiKey, METADATA_VERSION, metadataRequest('burst')]
+      : [API.Produce.apiKey, PRODUCE_VERSION, produceRequest('burst', `record-${i}`)];
+    frames.push(client.frame(apiKey, version, body, correlationId));
+    sent.push({ apiKey, version, correlationId });
+  }
+  client.write(Buffer.concat(frames));
+
+  const offsets: number[] = [];
+  for (const s of sent) {
+    const response = decodeResponse(await client.readFrame(10_000), s.apiKey, s.version, s.correlationId) as any;
+    if (s.apiKey === API.Produce.apiKey) {
+      const p = response.responses[0].partitionResponses[0];
+      assert.equal(p.errorCode, 0);
+      offsets.push(Number(p.baseOffset));
+    } else {
+      assert.equal(response.topics[0].errorCode, 0);
+    }
+  }
+  assert.deepEqual(offsets, Array.from({ length: 450 }, (_, i) => i), 'each produce appended once, in order');
+
+  // The records are in the log in the order they were sent.
+  const fetched = await client.request(API.Fetch.apiKey, FETCH_VERSION, fetchRequest('burst', 0, 0));
+  const values = decodeRecordBatches(fetched.responses[0].partitions[0].records).flatMap((b) => b.records.map((r) => r.value!.toString()));
+  assert.deepEqual(values, sent.flatMap((s, i) => (s.apiKey === API.Produce.apiKey ? [`record-${i}`] : [])));
+});
+
+test('the answers before a long poll in a burst are sent while it waits, the ones after it once it ends', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const client = await RawClient.connect(broker.port);
+  const producer = await RawClient.connect(broker.port);
+  t.after(() => {
+    client.close();
+    producer.close();
+  });
+  await createTopic(producer, 'poll');
+
+  // Metadata, Metadata, a Fetch that waits up to 60 s for a record, Metadata: one write.
+  client.write(Buffer.concat([
+    client.frame(API.Metadata.apiKey, METADATA_VERSION, metadataRequest('poll'), 1),
+    client.frame(API.Metadata.apiKey, METADATA_VERSION, metadataRequest('poll'), 2),
+    client.frame(API.Fetch.apiKey, FETCH_VERSION, fetchRequest('poll', 0, 60_000), 3),
+    client.frame(API.Metadata.apiKey, METADATA_VERSION, metadataRequest('poll'), 4),
+  ]));
+  // Held until the fetch ended, these would not come within 20 s.
+  for (const correlationId of [1, 2]) {
+    const metadata = decodeResponse(await client.readFrame(20_000), API.Metadata.apiKey, METADATA_VERSION, correlationId) as any;
+    assert.equal(metadata.topics[0].name, 'poll');
+  }
+  await assert.rejects(client.readFrame(300), /no response/, 'the fetch is still waiting, and the Metadata after it waits behind it');
+
+  const produced = await producer.request(API.Produce.apiKey, PRODUCE_VERSION, produceRequest('poll', 'wake up'));
+  assert.equal(produced.responses[0].partitionResponses[0].errorCode, 0);
+  const fetch = decodeResponse(await client.readFrame(20_000), API.Fetch.apiKey, FETCH_VERSION, 3) as any;
+  const records = decodeRecordBatches(fetch.responses[0].partitions[0].records).flatMap((b: any) => b.records);
+  assert.deepEqual(records.map((r: any) => r.value.toString()), ['wake up']);
+  decodeResponse(await client.readFrame(20_000), API.Metadata.apiKey, METADATA_VERSION, 4);
+});
