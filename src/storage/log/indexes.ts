@@ -8,6 +8,13 @@
 // still caps the entry count, and a full index still rolls the segment.
 //
 // Entries are mirrored in memory. An inactive segment's index is read on first lookup.
+//
+// New entries reach the file in groups (every PENDING_ENTRIES, and on flush and close), not
+// one pwrite each: with small produce requests, each of which adds an entry to both indexes,
+// those two syscalls were a sixth of the broker's time per request. Nothing reads the file
+// of an open index, and what a crash loses is rebuilt: after an unclean shutdown, recovery
+// rebuilds the indexes of every segment past the recovery point, and a segment is flushed
+// (its entries written and fsynced) before the recovery point passes it.
 
 import { readInt64Number, writeInt64Number } from '../../protocol/records/batch-header.ts';
 import type { FileSystem } from '../fs.ts';
@@ -15,6 +22,8 @@ import type { FileSystem } from '../fs.ts';
 export const OFFSET_ENTRY_SIZE = 8;
 export const TIME_ENTRY_SIZE = 12;
 export const NO_TIMESTAMP = -1;
+/** Entries held before they are written to the file together. */
+const PENDING_ENTRIES = 64;
 
 class IndexFile {
   readonly path: string;
@@ -23,6 +32,8 @@ class IndexFile {
   protected fs: FileSystem;
   protected buf: Buffer = Buffer.alloc(0);
   #count = 0;
+  /** Entries already in the file; those after it are pending. */
+  #written = 0;
   #fd: number | null = null;
   #loaded = false;
   #dirty = false;
@@ -53,11 +64,11 @@ class IndexFile {
     const st = this.fs.stat(this.path);
     if (!st) {
       this.buf = Buffer.alloc(0);
-      this.#count = 0;
+      this.#count = this.#written = 0;
       return;
     }
     const data = this.fs.readFile(this.path);
-    this.#count = Math.floor(data.length / this.entrySize);
+    this.#count = this.#written = Math.floor(data.length / this.entrySize);
     this.buf = data;
   }
 
@@ -65,7 +76,7 @@ class IndexFile {
   beginRebuild(): void {
     this.closeFd();
     this.#loaded = true;
-    this.#count = 0;
+    this.#count = this.#written = 0;
     this.#rebuilding = true;
   }
 
@@ -79,6 +90,7 @@ class IndexFile {
     } finally {
       this.fs.close(fd);
     }
+    this.#written = this.#count;
     this.#dirty = false;
   }
 
@@ -93,9 +105,17 @@ class IndexFile {
     entry.copy(this.buf, at);
     this.#count++;
     if (this.#rebuilding) return;
-    this.#fd ??= this.fs.open(this.path, 'write');
-    this.fs.write(this.#fd, entry, at);
     this.#dirty = true;
+    if (this.#count - this.#written >= PENDING_ENTRIES) this.#writePending();
+  }
+
+  /** Writes the pending entries to the file, in one write. */
+  #writePending(): void {
+    if (this.#written === this.#count) return;
+    this.#fd ??= this.fs.open(this.path, 'write');
+    const from = this.#written * this.entrySize;
+    this.fs.write(this.#fd, this.buf.subarray(from, this.#count * this.entrySize), from);
+    this.#written = this.#count;
   }
 
   /** Index of the last entry whose key is <= target (keys ascend), or -1. */
@@ -116,12 +136,14 @@ class IndexFile {
   }
 
   flush(): void {
+    if (!this.#rebuilding) this.#writePending();
     if (this.#dirty && this.#fd !== null) this.fs.fsync(this.#fd);
     this.#dirty = false;
   }
 
-  /** Closes the file handle; entries stay readable (reopened on the next append). */
+  /** Writes what is pending and closes the file handle; entries stay readable (reopened on the next append). */
   closeFd(): void {
+    if (!this.#rebuilding) this.#writePending();
     if (this.#fd !== null) this.fs.close(this.#fd);
     this.#fd = null;
   }
