@@ -79,7 +79,12 @@ interface Workload {
   partitions: number;
   /** Read the topic back after producing it (once per size, codec and partition count). */
   consume: boolean;
+  /** Records per produce request (linger 0), for the cost of a request itself; default librdkafka's batching. */
+  requestRecords?: number;
 }
+
+/** Small requests: 1 KiB records, ten per request, no linger (the table shows CPU us per request). */
+const SMALL_REQUESTS = 10;
 
 function matrix(): Workload[] {
   const out: Workload[] = [];
@@ -94,6 +99,7 @@ function matrix(): Workload[] {
     out.push({ size: k1, acks: '1', compression: 'zstd', partitions: 1, consume: false });
     out.push({ size: k1, acks: '1', compression: 'none', partitions: 8, consume: false });
     out.push({ size: k1, acks: '1', compression: 'none', partitions: 64, consume: true });
+    out.push({ size: k1, acks: '1', compression: 'none', partitions: 1, consume: false, requestRecords: SMALL_REQUESTS });
     return out;
   }
   for (const size of SIZES) {
@@ -103,11 +109,12 @@ function matrix(): Workload[] {
       }
     }
   }
+  out.push({ size: SIZES[1], acks: '1', compression: 'none', partitions: 1, consume: false, requestRecords: SMALL_REQUESTS });
   return out;
 }
 
-const label = (w: Workload): string => `${w.size.label} acks=${w.acks} ${w.compression} p${w.partitions}`;
-const topicOf = (w: Workload): string => `bench-${w.size.bytes}-${w.acks}-${w.compression}-p${w.partitions}`;
+const label = (w: Workload): string => `${w.size.label} acks=${w.acks} ${w.compression} p${w.partitions}${w.requestRecords ? ` ${w.requestRecords}/request` : ''}`;
+const topicOf = (w: Workload): string => `bench-${w.size.bytes}-${w.acks}-${w.compression}-p${w.partitions}${w.requestRecords ? `-r${w.requestRecords}` : ''}`;
 const fileOf = (dir: string, size: Size): string => join(dir, `records-${size.bytes}.txt`);
 
 // -- the run --------------------------------------------------------------------------
@@ -317,11 +324,13 @@ try {
     const warmup: RunOptions = { bootstrap: broker.bootstrap, topic: 'bench-warmup', file: join(dir, 'warmup.txt'), records: 20_000, recordBytes: 200, label: 'warm-up', timeoutMs: kcatTimeoutMs, acks: '1' };
     await produceWithKcat(warmup);
     await consumeWithKcat(warmup);
+    await produceWithKcat({ ...warmup, topic: 'bench-warmup-small', requestRecords: SMALL_REQUESTS });
 
     for (const w of matrixRuns) {
       const options: RunOptions = {
         bootstrap: broker.bootstrap, topic: topicOf(w), file: fileOf(dir, w.size), records: w.size.records, recordBytes: w.size.bytes,
         label: label(w), timeoutMs: kcatTimeoutMs, acks: w.acks, compression: w.compression, partitions: w.partitions, brokerPid: pid,
+        ...(w.requestRecords ? { requestRecords: w.requestRecords } : {}),
       };
       log(`produce ${options.label} ...`);
       const produced = await attempt(options.label, () => produceWithKcat(options));
@@ -435,7 +444,10 @@ async function manyPartitions(count: number) {
 // -- the summary ----------------------------------------------------------------------
 
 const find = (op: 'produce' | 'consume', bytes: number, acks: Acks | null = '1'): WorkloadResult | undefined =>
-  results.find((r) => r.op === op && r.recordBytes === bytes && r.compression === 'none' && r.partitions === 1 && (op === 'consume' || r.acks === acks));
+  results.find((r) => r.op === op && r.recordBytes === bytes && r.compression === 'none' && r.partitions === 1 && r.requestRecords === null && (op === 'consume' || r.acks === acks));
+const smallRequests = results.find((r) => r.requestRecords !== null);
+/** Broker CPU microseconds per produce request of SMALL_REQUESTS records (at most that many per request: librdkafka may send fewer). */
+const smallRequestUs = smallRequests ? (smallRequests.brokerCpuSeconds / (smallRequests.records / smallRequests.requestRecords!)) * 1e6 : null;
 const produce1k = find('produce', 1024);
 const produce100 = find('produce', 100);
 const fetch1k = find('consume', 1024);
@@ -455,6 +467,8 @@ const summary = {
   e2e_p99_ms: latency50?.endToEnd.p99 ?? null,
   cpu_s_per_gb_produce: produce1k?.cpuSecondsPerGb ?? null,
   cpu_s_per_gb_fetch: fetch1k?.cpuSecondsPerGb ?? null,
+  produce_small_requests_per_s: smallRequests ? smallRequests.recordsPerSec / smallRequests.requestRecords! : null,
+  cpu_us_per_small_request: smallRequestUs,
   cpu_s_per_gb_produce_user: produce1k?.userCpuSecondsPerGb ?? null,
   cpu_s_per_gb_fetch_user: fetch1k?.userCpuSecondsPerGb ?? null,
   raw_cpu_s_per_gb: limits!.loopbackSocket.cpuSecondsPerGb + limits!.fileAppendGrowing.cpuSecondsPerGb,
@@ -545,6 +559,7 @@ function table(): string {
     }
   }
   lines.push('');
+  if (s.cpu_us_per_small_request !== null) lines.push(`small requests (1 KiB records, ${SMALL_REQUESTS} per request, linger 0): ${n(s.produce_small_requests_per_s)} requests/s, ${n(s.cpu_us_per_small_request, 1)} broker CPU us per request`);
   if (s.start_cli_ms !== null) lines.push(`start: CLI to "listening" ${n(s.start_cli_ms)} ms; startBroker() in memory ${s.startInProcess ? `${n(s.startInProcess.firstMs, 1)} ms first, ${n(s.startInProcess.warmMedianMs, 1)} ms after` : '-'}`);
   if (s.idle_rss_mb !== null) lines.push(`memory: idle RSS ${n(s.idle_rss_mb)} MB, peak under load ${n(s.load_rss_mb)} MB${s.partitions10k ? `; ${n(s.partitions10k.partitions)} partitions: RSS ${n(s.partitions10k.rssMb)} MB (created in ${n(s.partitions10k.createSeconds, 1)} s)` : ''}`);
   if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);

@@ -42,6 +42,8 @@ export interface WorkloadResult {
   systemCpuSecondsPerGb: number;
   /** The kcat process's own CPU seconds (user + system, all its threads) per GB of value bytes. */
   clientCpuSecondsPerGb: number;
+  /** Produce with small requests: records per request; null with librdkafka's own batching. */
+  requestRecords: number | null;
 }
 
 /**
@@ -91,6 +93,8 @@ export interface RunOptions {
   compression?: 'none' | 'lz4' | 'zstd';
   /** Partitions of the topic: 1 sends to and reads partition 0; more spread records at random and read them all. */
   partitions?: number;
+  /** Produce only: at most this many records per request, sent at once (linger.ms 0). */
+  requestRecords?: number;
   /** The broker's pid, for its CPU time over the run. */
   brokerPid?: number;
 }
@@ -126,6 +130,7 @@ function result(op: WorkloadResult['op'], o: RunOptions, m: Measured): WorkloadR
     userCpuSecondsPerGb: cpu.user / gb,
     systemCpuSecondsPerGb: cpu.system / gb,
     clientCpuSecondsPerGb: (m.client.user + m.client.system) / gb,
+    requestRecords: o.requestRecords ?? null,
   };
 }
 
@@ -152,6 +157,7 @@ async function withCpu<T>(pid: number | undefined, run: () => Promise<T>): Promi
 export async function produceWithKcat(o: RunOptions): Promise<WorkloadResult> {
   const args = ['-P', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-X', `acks=${o.acks === '1' ? 1 : -1}`];
   if (o.compression && o.compression !== 'none') args.push('-z', o.compression);
+  if (o.requestRecords) args.push('-X', `batch.num.messages=${o.requestRecords}`, '-X', 'linger.ms=0');
   const [{ durationMs }, cpu] = await withCpu(o.brokerPid, () => kcat([...args, '-l', o.file], { timeoutMs: o.timeoutMs }));
   return result('produce', o, { ms: durationMs, processMs: durationMs, ...cpu });
 }
