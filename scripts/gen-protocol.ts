@@ -1294,22 +1294,33 @@ function apisFile(model: ProtocolModel): string {
   o.line('// with the versions this codec knows (including the pre-4.0 ones), header versions and codecs.');
   o.line('// Which versions a broker advertises and serves is the broker\'s decision (see dispatch).');
   o.line('');
+  o.line('//');
+  o.line("// Each API's message module is loaded on the first use of its codecs (a synchronous");
+  o.line('// require() of an ES module): a broker meets a dozen of these APIs, and loading all of them');
+  o.line('// at start cost ~10 MB of resident memory (bench: idle RSS). Import a message module, or');
+  o.line('// ./index.ts, directly for its functions by name.');
+  o.line('');
+  o.line("import { createRequire } from 'node:module';");
   o.line("import type { Reader } from '../primitives/reader.ts';");
   o.line("import type { Writer } from '../primitives/writer.ts';");
   for (const api of model.apis) {
-    const req = api.request.root;
-    const res = api.response.root;
-    const names = [
-      `type ${req.tsName}`, `type ${res.tsName}`,
-      `create${req.tsName}`, `create${res.tsName}`,
-      `decode${req.tsName}`, `decode${res.tsName}`,
-      `encode${req.tsName}`, `encode${res.tsName}`,
-    ];
-    o.line(`import { ${names.join(', ')} } from './${api.file}.ts';`);
+    o.line(`import type { ${api.request.root.tsName}, ${api.response.root.tsName} } from './${api.file}.ts';`);
   }
   o.line('');
+  o.line('const load = createRequire(import.meta.url);');
+  o.line('/** This file\'s own extension: .ts run from source, .js once compiled, as the modules beside it. */');
+  o.line("const EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));");
+  o.line('');
+  o.line('/** A getter that loads `./file` on its first call. */');
+  o.open('function lazy<M>(file: string): () => M {');
+  o.line('let loaded: M | undefined;');
+  o.line('return () => (loaded ??= load(`./${file}${EXTENSION}`) as M);');
+  o.close();
+  o.line('');
+  for (const api of model.apis) o.line(`const ${moduleVar(api)} = lazy<typeof import('./${api.file}.ts')>('${api.file}');`);
+  o.line('');
   o.line('/** One API: its key, versions, header versions and codecs. */');
-  o.open('export interface ApiDef<Req = unknown, Res = unknown, DecodedReq = Req, DecodedRes = Res> {');
+  o.open('export interface ApiDef<Req = unknown, Res = unknown, DecodedReq = Req, DecodedRes = Res, Messages = unknown> {');
   o.line('readonly apiKey: number;');
   o.line('readonly name: ApiName;');
   o.line('/** The lowest version this codec knows (may be below Kafka 4.3.1\'s, see kafkaMinVersion). */');
@@ -1332,6 +1343,8 @@ function apisFile(model: ProtocolModel): string {
   o.line('decodeRequest(r: Reader, version: number): DecodedReq;');
   o.line('encodeResponse(w: Writer, version: number, m: Res): void;');
   o.line('decodeResponse(r: Reader, version: number): DecodedRes;');
+  o.line('/** The API\'s message module (loaded on this call if it was not yet): creators of its nested structs. */');
+  o.line('messages(): Messages;');
   o.close();
   o.line('');
   o.line(`export type ApiName = ${model.apis.map((a) => `'${a.name}'`).join(' | ')};`);
@@ -1347,7 +1360,7 @@ function apisFile(model: ProtocolModel): string {
     const res = api.response.root;
     const dreq = req.hasRecords ? `${req.tsName}<Buffer>` : req.tsName;
     const dres = res.hasRecords ? `${res.tsName}<Buffer>` : res.tsName;
-    o.line(`readonly ${api.name}: ApiDef<${req.tsName}, ${res.tsName}, ${dreq}, ${dres}>;`);
+    o.line(`readonly ${api.name}: ApiDef<${req.tsName}, ${res.tsName}, ${dreq}, ${dres}, typeof import('./${api.file}.ts')>;`);
   }
   o.close();
   o.line('');
@@ -1374,12 +1387,14 @@ function apisFile(model: ProtocolModel): string {
     // ApiVersions responses always use header v0, so that a client can read the error code of
     // an UNSUPPORTED_VERSION answer whatever version it asked for (KIP-511).
     o.line(`...headerVersions(${api.flexibleMin === Infinity ? 'Infinity' : api.flexibleMin}, ${api.apiKey === 18}),`);
-    o.line(`createRequest: create${req},`);
-    o.line(`createResponse: create${res},`);
-    o.line(`encodeRequest: encode${req},`);
-    o.line(`decodeRequest: decode${req},`);
-    o.line(`encodeResponse: encode${res},`);
-    o.line(`decodeResponse: decode${res},`);
+    const m = moduleVar(api);
+    o.line(`createRequest: () => ${m}().create${req}(),`);
+    o.line(`createResponse: () => ${m}().create${res}(),`);
+    o.line(`encodeRequest: (w, v, message) => ${m}().encode${req}(w, v, message),`);
+    o.line(`decodeRequest: (r, v) => ${m}().decode${req}(r, v),`);
+    o.line(`encodeResponse: (w, v, message) => ${m}().encode${res}(w, v, message),`);
+    o.line(`decodeResponse: (r, v) => ${m}().decode${res}(r, v),`);
+    o.line(`messages: ${m},`);
     o.close('},');
   }
   o.close('};');
@@ -1392,6 +1407,11 @@ function apisFile(model: ProtocolModel): string {
   o.line('})();');
   o.line('');
   return o.text();
+}
+
+/** The name of an API's lazy module getter in apis.ts: fetchMessages, produceMessages, ... */
+function moduleVar(api: { name: string }): string {
+  return `${api.name[0]!.toLowerCase()}${api.name.slice(1)}Messages`;
 }
 
 function errorsFile(model: ProtocolModel): string {

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { spawnBrokerProcess, startTestBroker, tempDir } from '../helpers/broker.ts';
 import { runPython, unb64, type PyConsumedRecord } from '../helpers/python.ts';
-import { API, Fetch, decodeRecordBatches } from '../../src/protocol/index.ts';
+import { API, decodeRecordBatches } from '../../src/protocol/index.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { brokerOf } from './admin-helpers.ts';
 import { prng as rng } from '../helpers/prng.ts';
@@ -191,7 +191,7 @@ async function readToEnd(port: number, topic: string, end: number) {
     let next = 0;
     while (next < end) {
       const fetch = { ...API.Fetch.createRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20 };
-      fetch.topics = [{ ...Fetch.createFetchTopic(), topic, partitions: [{ ...Fetch.createFetchPartition(), partition: 0, fetchOffset: BigInt(next), partitionMaxBytes: 1 << 20 }] }];
+      fetch.topics = [{ ...API.Fetch.messages().createFetchTopic(), topic, partitions: [{ ...API.Fetch.messages().createFetchPartition(), partition: 0, fetchOffset: BigInt(next), partitionMaxBytes: 1 << 20 }] }];
       const res = await raw.request(API.Fetch.apiKey, 12, fetch);
       const p = res.responses[0].partitions[0];
       assert.equal(p.errorCode, 0);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { API, decodeRecordBatches, encodeRecordBatch, Fetch } from '../../src/protocol/index.ts';
+import { API, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { decodeResponse, RawClient } from '../helpers/raw-client.ts';
 
@@ -28,7 +28,7 @@ function fetchRequest(topic: string, offset: number, maxWaitMs: number) {
   request.minBytes = 1;
   request.maxBytes = 1 << 20;
   request.sessionEpoch = -1;
-  request.topics = [{ topic, topicId: ZERO_UUID, partitions: [{ ...Fetch.createFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1 }] }];
+  request.topics = [{ topic, topicId: ZERO_UUID, partitions: [{ ...API.Fetch.messages().createFetchPartition(), partition: 0, fetchOffset: BigInt(offset), partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1 }] }];
   return request;
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { API, ErrorCode, Fetch } from '../../src/protocol/index.ts';
+import { API, ErrorCode } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { runPython, PythonScriptError, type PyConsumedRecord } from '../helpers/python.ts';
@@ -63,7 +63,7 @@ test('retention.ms and retention.bytes delete old segments on schedule; consumer
   const raw = await RawClient.connect(running.port);
   t.after(() => raw.close());
   const fetch = { ...API.Fetch.createRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20 };
-  fetch.topics = [{ ...Fetch.createFetchTopic(), topic: 'ret-time', partitions: [{ ...Fetch.createFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }];
+  fetch.topics = [{ ...API.Fetch.messages().createFetchTopic(), topic: 'ret-time', partitions: [{ ...API.Fetch.messages().createFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }];
   const fetched = await raw.request(API.Fetch.apiKey, 12, fetch);
   const p = fetched.responses[0].partitions[0];
   assert.equal(p.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);

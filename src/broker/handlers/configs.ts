@@ -26,7 +26,7 @@
 // Omitted: alter.config.policy.class.name (so no POLICY_VIOLATION), BROKER_LOGGER changes,
 // CLIENT_METRICS resources.
 
-import { API, DescribeConfigs, ErrorCode, ERRORS } from '../../protocol/index.ts';
+import { API, type DescribeConfigs, ErrorCode, ERRORS } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE as ACL_RESOURCE } from '../auth/authorizer.ts';
 import { CONFIG_SOURCE } from '../config/broker-config.ts';
 import { planAlter, ALTER_OP, type AlterOp } from '../config/alter.ts';
@@ -72,7 +72,7 @@ export const describeConfigsHandler = defineHandler(API.DescribeConfigs, {
     const { broker } = ctx;
     const response = API.DescribeConfigs.createResponse();
     response.results = request.resources.map((res): DescribeResult => {
-      const result = DescribeConfigs.createDescribeConfigsResult();
+      const result = API.DescribeConfigs.messages().createDescribeConfigsResult();
       result.resourceType = res.resourceType;
       result.resourceName = res.resourceName;
       const denied = configsDenied(ctx, ACL_OPERATION.DESCRIBE_CONFIGS, res.resourceType, res.resourceName);
@@ -109,7 +109,7 @@ export const describeConfigsHandler = defineHandler(API.DescribeConfigs, {
       const keys = res.configurationKeys;
       if (keys && keys.length > 0) entries = entries.filter((e) => keys.includes(e.name));
       result.configs = entries.map((e) => ({
-        ...DescribeConfigs.createDescribeConfigsResourceResult(),
+        ...API.DescribeConfigs.messages().createDescribeConfigsResourceResult(),
         name: e.name,
         value: e.value,
         readOnly: e.readOnly,

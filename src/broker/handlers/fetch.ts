@@ -20,7 +20,7 @@
 // FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH and FETCH_SESSION_TOPIC_ID_ERROR
 // (a session opened with topic names and continued with topic ids, or the reverse) as Kafka.
 
-import { API, ErrorCode, Fetch } from '../../protocol/index.ts';
+import { API, ErrorCode } from '../../protocol/index.ts';
 import type { PartitionLog } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
@@ -52,7 +52,7 @@ interface Target {
 }
 
 function partitionData(partitionIndex: number, errorCode: number, log: PartitionLog | undefined, readCommitted: boolean): PartitionData {
-  const p: PartitionData = Fetch.createPartitionData();
+  const p: PartitionData = API.Fetch.messages().createPartitionData();
   p.partitionIndex = partitionIndex;
   p.errorCode = errorCode;
   p.highWatermark = log ? BigInt(log.highWatermark) : -1n;

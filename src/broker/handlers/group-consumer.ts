@@ -20,7 +20,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ClassicGroup, ConsumerGroup, toWire, type Assignment } from '../../coordinator/index.ts';
-import { API, ConsumerGroupDescribe, ErrorCode } from '../../protocol/index.ts';
+import { API, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { authorizedOperations, heartbeatRefusal, splitAuthorized } from '../auth/access.ts';
@@ -116,7 +116,7 @@ export const consumerGroupDescribeHandler = defineHandler(API.ConsumerGroupDescr
     const response = API.ConsumerGroupDescribe.createResponse();
     for (const groupId of request.groupIds) {
       if (!authorized(ctx, ACL_OPERATION.DESCRIBE, RESOURCE_TYPE.GROUP, groupId)) {
-        response.groups.push({ ...ConsumerGroupDescribe.createDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+        response.groups.push({ ...API.ConsumerGroupDescribe.messages().createDescribedGroup(), groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
         continue;
       }
       const described = await coordinator.run(groupId, () => {

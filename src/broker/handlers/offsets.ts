@@ -27,7 +27,7 @@
 // (top level) and READ on each topic.
 
 import { ClassicGroup, ConsumerGroup, type Group } from '../../coordinator/index.ts';
-import { API, ErrorCode, OffsetFetch } from '../../protocol/index.ts';
+import { API, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler } from '../dispatch.ts';
 import { authorizedNames } from '../auth/access.ts';
@@ -168,10 +168,10 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
           );
         });
         response.groups.push({
-          ...OffsetFetch.createOffsetFetchResponseGroup(),
+          ...API.OffsetFetch.messages().createOffsetFetchResponseGroup(),
           errorCode,
           groupId: g.groupId,
-          topics: topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopics(), name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartitions(), ...p })) })),
+          topics: topics.map((t) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponseTopics(), name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponsePartitions(), ...p })) })),
         });
       }
       return response;
@@ -181,11 +181,11 @@ export const offsetFetchHandler = defineHandler(API.OffsetFetch, {
     if (groupError !== 0) {
       // Kafka's OffsetFetchRequest.getErrorResponse: per partition before v2, top level after.
       if (apiVersion >= 2) response.errorCode = groupError;
-      else response.topics = (requested ?? []).map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: groupError })) }));
+      else response.topics = (requested ?? []).map((t) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponseTopic(), name: t.name, partitions: (t.partitionIndexes ?? []).map((partitionIndex) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1n, metadata: '', errorCode: groupError })) }));
       return response;
     }
     const topics = await coordinator.run(request.groupId, () => fetchGroupOffsets(broker, coordinator.group(request.groupId), requested, false, mayDescribe, (topic, partition) => apiVersion >= 7 && request.requireStable && coordinator.hasPendingTransactionalOffset(request.groupId, topic, partition)));
-    response.topics = topics.map((t) => ({ ...OffsetFetch.createOffsetFetchResponseTopic(), name: t.name, partitions: t.partitions.map((p) => ({ ...OffsetFetch.createOffsetFetchResponsePartition(), ...p })) }));
+    response.topics = topics.map((t) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponseTopic(), name: t.name, partitions: t.partitions.map((p) => ({ ...API.OffsetFetch.messages().createOffsetFetchResponsePartition(), ...p })) }));
     return response;
   },
 });

@@ -34,7 +34,7 @@
 // coordinator (txn.ts verifyTransactionalBatch, KIP-890): v12+ adds its partition to the
 // transaction (transactions v2), older versions must have added it.
 
-import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, Produce, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
+import { API, ATTRIBUTES, COMPRESSION_MASK, CONTROL_FLAG, ErrorCode, MAX_TIMESTAMP, decodeRecordBatch, encodeRecordBatch, readInt64Number, validateProducedRecords } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import type { TopicMetadata } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
@@ -110,7 +110,7 @@ type ProduceResponse = ReturnType<typeof API.Produce.createResponse>;
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
-  return { ...Produce.createPartitionProduceResponse(), index, errorCode, errorMessage };
+  return { ...API.Produce.messages().createPartitionProduceResponse(), index, errorCode, errorMessage };
 }
 
 /** Kafka's timestamp window check for a CreateTime batch; the error message, or null. */
@@ -215,7 +215,7 @@ export const produceHandler = defineHandler(API.Produce, {
         }
         if (check.kind === 'duplicate') {
           partitionResponses.push({
-            ...Produce.createPartitionProduceResponse(),
+            ...API.Produce.messages().createPartitionProduceResponse(),
             index,
             baseOffset: BigInt(check.firstOffset),
             logAppendTimeMs: -1n,
@@ -253,7 +253,7 @@ export const produceHandler = defineHandler(API.Produce, {
           const appended = log.append(batch, logAppendTime ? { timestampType: 'LogAppendTime' } : {});
           broker.appends.notify(log);
           partitionResponses.push({
-            ...Produce.createPartitionProduceResponse(),
+            ...API.Produce.messages().createPartitionProduceResponse(),
             index,
             baseOffset: BigInt(appended.baseOffset),
             logAppendTimeMs: logAppendTime ? BigInt(appended.logAppendTime) : -1n,

@@ -12,7 +12,7 @@
 // ACLs (issue 6): creating needs CREATE on the cluster or the topic, deleting DELETE on the
 // topic; otherwise TOPIC_AUTHORIZATION_FAILED for that topic.
 
-import { API, CreateTopics, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
+import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
@@ -28,7 +28,7 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
     const records = request.topics.reduce((sum, t) => sum + topicRecords(broker, t), 0);
 
     response.topics = request.topics.map((t) => {
-      const result = CreateTopics.createCreatableTopicResult();
+      const result = API.CreateTopics.messages().createCreatableTopicResult();
       result.name = t.name;
       if (records > MAX_RECORDS_PER_USER_OP) {
         result.errorCode = ErrorCode.POLICY_VIOLATION;

@@ -5,88 +5,183 @@
 // with the versions this codec knows (including the pre-4.0 ones), header versions and codecs.
 // Which versions a broker advertises and serves is the broker's decision (see dispatch).
 
+//
+// Each API's message module is loaded on the first use of its codecs (a synchronous
+// require() of an ES module): a broker meets a dozen of these APIs, and loading all of them
+// at start cost ~10 MB of resident memory (bench: idle RSS). Import a message module, or
+// ./index.ts, directly for its functions by name.
+
+import { createRequire } from 'node:module';
 import type { Reader } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
-import { type ProduceRequest, type ProduceResponse, createProduceRequest, createProduceResponse, decodeProduceRequest, decodeProduceResponse, encodeProduceRequest, encodeProduceResponse } from './produce.ts';
-import { type FetchRequest, type FetchResponse, createFetchRequest, createFetchResponse, decodeFetchRequest, decodeFetchResponse, encodeFetchRequest, encodeFetchResponse } from './fetch.ts';
-import { type ListOffsetsRequest, type ListOffsetsResponse, createListOffsetsRequest, createListOffsetsResponse, decodeListOffsetsRequest, decodeListOffsetsResponse, encodeListOffsetsRequest, encodeListOffsetsResponse } from './list-offsets.ts';
-import { type MetadataRequest, type MetadataResponse, createMetadataRequest, createMetadataResponse, decodeMetadataRequest, decodeMetadataResponse, encodeMetadataRequest, encodeMetadataResponse } from './metadata.ts';
-import { type OffsetCommitRequest, type OffsetCommitResponse, createOffsetCommitRequest, createOffsetCommitResponse, decodeOffsetCommitRequest, decodeOffsetCommitResponse, encodeOffsetCommitRequest, encodeOffsetCommitResponse } from './offset-commit.ts';
-import { type OffsetFetchRequest, type OffsetFetchResponse, createOffsetFetchRequest, createOffsetFetchResponse, decodeOffsetFetchRequest, decodeOffsetFetchResponse, encodeOffsetFetchRequest, encodeOffsetFetchResponse } from './offset-fetch.ts';
-import { type FindCoordinatorRequest, type FindCoordinatorResponse, createFindCoordinatorRequest, createFindCoordinatorResponse, decodeFindCoordinatorRequest, decodeFindCoordinatorResponse, encodeFindCoordinatorRequest, encodeFindCoordinatorResponse } from './find-coordinator.ts';
-import { type JoinGroupRequest, type JoinGroupResponse, createJoinGroupRequest, createJoinGroupResponse, decodeJoinGroupRequest, decodeJoinGroupResponse, encodeJoinGroupRequest, encodeJoinGroupResponse } from './join-group.ts';
-import { type HeartbeatRequest, type HeartbeatResponse, createHeartbeatRequest, createHeartbeatResponse, decodeHeartbeatRequest, decodeHeartbeatResponse, encodeHeartbeatRequest, encodeHeartbeatResponse } from './heartbeat.ts';
-import { type LeaveGroupRequest, type LeaveGroupResponse, createLeaveGroupRequest, createLeaveGroupResponse, decodeLeaveGroupRequest, decodeLeaveGroupResponse, encodeLeaveGroupRequest, encodeLeaveGroupResponse } from './leave-group.ts';
-import { type SyncGroupRequest, type SyncGroupResponse, createSyncGroupRequest, createSyncGroupResponse, decodeSyncGroupRequest, decodeSyncGroupResponse, encodeSyncGroupRequest, encodeSyncGroupResponse } from './sync-group.ts';
-import { type DescribeGroupsRequest, type DescribeGroupsResponse, createDescribeGroupsRequest, createDescribeGroupsResponse, decodeDescribeGroupsRequest, decodeDescribeGroupsResponse, encodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from './describe-groups.ts';
-import { type ListGroupsRequest, type ListGroupsResponse, createListGroupsRequest, createListGroupsResponse, decodeListGroupsRequest, decodeListGroupsResponse, encodeListGroupsRequest, encodeListGroupsResponse } from './list-groups.ts';
-import { type SaslHandshakeRequest, type SaslHandshakeResponse, createSaslHandshakeRequest, createSaslHandshakeResponse, decodeSaslHandshakeRequest, decodeSaslHandshakeResponse, encodeSaslHandshakeRequest, encodeSaslHandshakeResponse } from './sasl-handshake.ts';
-import { type ApiVersionsRequest, type ApiVersionsResponse, createApiVersionsRequest, createApiVersionsResponse, decodeApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsRequest, encodeApiVersionsResponse } from './api-versions.ts';
-import { type CreateTopicsRequest, type CreateTopicsResponse, createCreateTopicsRequest, createCreateTopicsResponse, decodeCreateTopicsRequest, decodeCreateTopicsResponse, encodeCreateTopicsRequest, encodeCreateTopicsResponse } from './create-topics.ts';
-import { type DeleteTopicsRequest, type DeleteTopicsResponse, createDeleteTopicsRequest, createDeleteTopicsResponse, decodeDeleteTopicsRequest, decodeDeleteTopicsResponse, encodeDeleteTopicsRequest, encodeDeleteTopicsResponse } from './delete-topics.ts';
-import { type DeleteRecordsRequest, type DeleteRecordsResponse, createDeleteRecordsRequest, createDeleteRecordsResponse, decodeDeleteRecordsRequest, decodeDeleteRecordsResponse, encodeDeleteRecordsRequest, encodeDeleteRecordsResponse } from './delete-records.ts';
-import { type InitProducerIdRequest, type InitProducerIdResponse, createInitProducerIdRequest, createInitProducerIdResponse, decodeInitProducerIdRequest, decodeInitProducerIdResponse, encodeInitProducerIdRequest, encodeInitProducerIdResponse } from './init-producer-id.ts';
-import { type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse, createOffsetForLeaderEpochRequest, createOffsetForLeaderEpochResponse, decodeOffsetForLeaderEpochRequest, decodeOffsetForLeaderEpochResponse, encodeOffsetForLeaderEpochRequest, encodeOffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
-import { type AddPartitionsToTxnRequest, type AddPartitionsToTxnResponse, createAddPartitionsToTxnRequest, createAddPartitionsToTxnResponse, decodeAddPartitionsToTxnRequest, decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest, encodeAddPartitionsToTxnResponse } from './add-partitions-to-txn.ts';
-import { type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse, createAddOffsetsToTxnRequest, createAddOffsetsToTxnResponse, decodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse, encodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from './add-offsets-to-txn.ts';
-import { type EndTxnRequest, type EndTxnResponse, createEndTxnRequest, createEndTxnResponse, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from './end-txn.ts';
-import { type WriteTxnMarkersRequest, type WriteTxnMarkersResponse, createWriteTxnMarkersRequest, createWriteTxnMarkersResponse, decodeWriteTxnMarkersRequest, decodeWriteTxnMarkersResponse, encodeWriteTxnMarkersRequest, encodeWriteTxnMarkersResponse } from './write-txn-markers.ts';
-import { type TxnOffsetCommitRequest, type TxnOffsetCommitResponse, createTxnOffsetCommitRequest, createTxnOffsetCommitResponse, decodeTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitRequest, encodeTxnOffsetCommitResponse } from './txn-offset-commit.ts';
-import { type DescribeAclsRequest, type DescribeAclsResponse, createDescribeAclsRequest, createDescribeAclsResponse, decodeDescribeAclsRequest, decodeDescribeAclsResponse, encodeDescribeAclsRequest, encodeDescribeAclsResponse } from './describe-acls.ts';
-import { type CreateAclsRequest, type CreateAclsResponse, createCreateAclsRequest, createCreateAclsResponse, decodeCreateAclsRequest, decodeCreateAclsResponse, encodeCreateAclsRequest, encodeCreateAclsResponse } from './create-acls.ts';
-import { type DeleteAclsRequest, type DeleteAclsResponse, createDeleteAclsRequest, createDeleteAclsResponse, decodeDeleteAclsRequest, decodeDeleteAclsResponse, encodeDeleteAclsRequest, encodeDeleteAclsResponse } from './delete-acls.ts';
-import { type DescribeConfigsRequest, type DescribeConfigsResponse, createDescribeConfigsRequest, createDescribeConfigsResponse, decodeDescribeConfigsRequest, decodeDescribeConfigsResponse, encodeDescribeConfigsRequest, encodeDescribeConfigsResponse } from './describe-configs.ts';
-import { type AlterConfigsRequest, type AlterConfigsResponse, createAlterConfigsRequest, createAlterConfigsResponse, decodeAlterConfigsRequest, decodeAlterConfigsResponse, encodeAlterConfigsRequest, encodeAlterConfigsResponse } from './alter-configs.ts';
-import { type AlterReplicaLogDirsRequest, type AlterReplicaLogDirsResponse, createAlterReplicaLogDirsRequest, createAlterReplicaLogDirsResponse, decodeAlterReplicaLogDirsRequest, decodeAlterReplicaLogDirsResponse, encodeAlterReplicaLogDirsRequest, encodeAlterReplicaLogDirsResponse } from './alter-replica-log-dirs.ts';
-import { type DescribeLogDirsRequest, type DescribeLogDirsResponse, createDescribeLogDirsRequest, createDescribeLogDirsResponse, decodeDescribeLogDirsRequest, decodeDescribeLogDirsResponse, encodeDescribeLogDirsRequest, encodeDescribeLogDirsResponse } from './describe-log-dirs.ts';
-import { type SaslAuthenticateRequest, type SaslAuthenticateResponse, createSaslAuthenticateRequest, createSaslAuthenticateResponse, decodeSaslAuthenticateRequest, decodeSaslAuthenticateResponse, encodeSaslAuthenticateRequest, encodeSaslAuthenticateResponse } from './sasl-authenticate.ts';
-import { type CreatePartitionsRequest, type CreatePartitionsResponse, createCreatePartitionsRequest, createCreatePartitionsResponse, decodeCreatePartitionsRequest, decodeCreatePartitionsResponse, encodeCreatePartitionsRequest, encodeCreatePartitionsResponse } from './create-partitions.ts';
-import { type CreateDelegationTokenRequest, type CreateDelegationTokenResponse, createCreateDelegationTokenRequest, createCreateDelegationTokenResponse, decodeCreateDelegationTokenRequest, decodeCreateDelegationTokenResponse, encodeCreateDelegationTokenRequest, encodeCreateDelegationTokenResponse } from './create-delegation-token.ts';
-import { type RenewDelegationTokenRequest, type RenewDelegationTokenResponse, createRenewDelegationTokenRequest, createRenewDelegationTokenResponse, decodeRenewDelegationTokenRequest, decodeRenewDelegationTokenResponse, encodeRenewDelegationTokenRequest, encodeRenewDelegationTokenResponse } from './renew-delegation-token.ts';
-import { type ExpireDelegationTokenRequest, type ExpireDelegationTokenResponse, createExpireDelegationTokenRequest, createExpireDelegationTokenResponse, decodeExpireDelegationTokenRequest, decodeExpireDelegationTokenResponse, encodeExpireDelegationTokenRequest, encodeExpireDelegationTokenResponse } from './expire-delegation-token.ts';
-import { type DescribeDelegationTokenRequest, type DescribeDelegationTokenResponse, createDescribeDelegationTokenRequest, createDescribeDelegationTokenResponse, decodeDescribeDelegationTokenRequest, decodeDescribeDelegationTokenResponse, encodeDescribeDelegationTokenRequest, encodeDescribeDelegationTokenResponse } from './describe-delegation-token.ts';
-import { type DeleteGroupsRequest, type DeleteGroupsResponse, createDeleteGroupsRequest, createDeleteGroupsResponse, decodeDeleteGroupsRequest, decodeDeleteGroupsResponse, encodeDeleteGroupsRequest, encodeDeleteGroupsResponse } from './delete-groups.ts';
-import { type ElectLeadersRequest, type ElectLeadersResponse, createElectLeadersRequest, createElectLeadersResponse, decodeElectLeadersRequest, decodeElectLeadersResponse, encodeElectLeadersRequest, encodeElectLeadersResponse } from './elect-leaders.ts';
-import { type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse, createIncrementalAlterConfigsRequest, createIncrementalAlterConfigsResponse, decodeIncrementalAlterConfigsRequest, decodeIncrementalAlterConfigsResponse, encodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
-import { type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponse, createAlterPartitionReassignmentsRequest, createAlterPartitionReassignmentsResponse, decodeAlterPartitionReassignmentsRequest, decodeAlterPartitionReassignmentsResponse, encodeAlterPartitionReassignmentsRequest, encodeAlterPartitionReassignmentsResponse } from './alter-partition-reassignments.ts';
-import { type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponse, createListPartitionReassignmentsRequest, createListPartitionReassignmentsResponse, decodeListPartitionReassignmentsRequest, decodeListPartitionReassignmentsResponse, encodeListPartitionReassignmentsRequest, encodeListPartitionReassignmentsResponse } from './list-partition-reassignments.ts';
-import { type OffsetDeleteRequest, type OffsetDeleteResponse, createOffsetDeleteRequest, createOffsetDeleteResponse, decodeOffsetDeleteRequest, decodeOffsetDeleteResponse, encodeOffsetDeleteRequest, encodeOffsetDeleteResponse } from './offset-delete.ts';
-import { type DescribeClientQuotasRequest, type DescribeClientQuotasResponse, createDescribeClientQuotasRequest, createDescribeClientQuotasResponse, decodeDescribeClientQuotasRequest, decodeDescribeClientQuotasResponse, encodeDescribeClientQuotasRequest, encodeDescribeClientQuotasResponse } from './describe-client-quotas.ts';
-import { type AlterClientQuotasRequest, type AlterClientQuotasResponse, createAlterClientQuotasRequest, createAlterClientQuotasResponse, decodeAlterClientQuotasRequest, decodeAlterClientQuotasResponse, encodeAlterClientQuotasRequest, encodeAlterClientQuotasResponse } from './alter-client-quotas.ts';
-import { type DescribeUserScramCredentialsRequest, type DescribeUserScramCredentialsResponse, createDescribeUserScramCredentialsRequest, createDescribeUserScramCredentialsResponse, decodeDescribeUserScramCredentialsRequest, decodeDescribeUserScramCredentialsResponse, encodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.ts';
-import { type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse, createAlterUserScramCredentialsRequest, createAlterUserScramCredentialsResponse, decodeAlterUserScramCredentialsRequest, decodeAlterUserScramCredentialsResponse, encodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsResponse } from './alter-user-scram-credentials.ts';
-import { type DescribeQuorumRequest, type DescribeQuorumResponse, createDescribeQuorumRequest, createDescribeQuorumResponse, decodeDescribeQuorumRequest, decodeDescribeQuorumResponse, encodeDescribeQuorumRequest, encodeDescribeQuorumResponse } from './describe-quorum.ts';
-import { type UpdateFeaturesRequest, type UpdateFeaturesResponse, createUpdateFeaturesRequest, createUpdateFeaturesResponse, decodeUpdateFeaturesRequest, decodeUpdateFeaturesResponse, encodeUpdateFeaturesRequest, encodeUpdateFeaturesResponse } from './update-features.ts';
-import { type DescribeClusterRequest, type DescribeClusterResponse, createDescribeClusterRequest, createDescribeClusterResponse, decodeDescribeClusterRequest, decodeDescribeClusterResponse, encodeDescribeClusterRequest, encodeDescribeClusterResponse } from './describe-cluster.ts';
-import { type DescribeProducersRequest, type DescribeProducersResponse, createDescribeProducersRequest, createDescribeProducersResponse, decodeDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersRequest, encodeDescribeProducersResponse } from './describe-producers.ts';
-import { type UnregisterBrokerRequest, type UnregisterBrokerResponse, createUnregisterBrokerRequest, createUnregisterBrokerResponse, decodeUnregisterBrokerRequest, decodeUnregisterBrokerResponse, encodeUnregisterBrokerRequest, encodeUnregisterBrokerResponse } from './unregister-broker.ts';
-import { type DescribeTransactionsRequest, type DescribeTransactionsResponse, createDescribeTransactionsRequest, createDescribeTransactionsResponse, decodeDescribeTransactionsRequest, decodeDescribeTransactionsResponse, encodeDescribeTransactionsRequest, encodeDescribeTransactionsResponse } from './describe-transactions.ts';
-import { type ListTransactionsRequest, type ListTransactionsResponse, createListTransactionsRequest, createListTransactionsResponse, decodeListTransactionsRequest, decodeListTransactionsResponse, encodeListTransactionsRequest, encodeListTransactionsResponse } from './list-transactions.ts';
-import { type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse, createConsumerGroupHeartbeatRequest, createConsumerGroupHeartbeatResponse, decodeConsumerGroupHeartbeatRequest, decodeConsumerGroupHeartbeatResponse, encodeConsumerGroupHeartbeatRequest, encodeConsumerGroupHeartbeatResponse } from './consumer-group-heartbeat.ts';
-import { type ConsumerGroupDescribeRequest, type ConsumerGroupDescribeResponse, createConsumerGroupDescribeRequest, createConsumerGroupDescribeResponse, decodeConsumerGroupDescribeRequest, decodeConsumerGroupDescribeResponse, encodeConsumerGroupDescribeRequest, encodeConsumerGroupDescribeResponse } from './consumer-group-describe.ts';
-import { type GetTelemetrySubscriptionsRequest, type GetTelemetrySubscriptionsResponse, createGetTelemetrySubscriptionsRequest, createGetTelemetrySubscriptionsResponse, decodeGetTelemetrySubscriptionsRequest, decodeGetTelemetrySubscriptionsResponse, encodeGetTelemetrySubscriptionsRequest, encodeGetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions.ts';
-import { type PushTelemetryRequest, type PushTelemetryResponse, createPushTelemetryRequest, createPushTelemetryResponse, decodePushTelemetryRequest, decodePushTelemetryResponse, encodePushTelemetryRequest, encodePushTelemetryResponse } from './push-telemetry.ts';
-import { type ListConfigResourcesRequest, type ListConfigResourcesResponse, createListConfigResourcesRequest, createListConfigResourcesResponse, decodeListConfigResourcesRequest, decodeListConfigResourcesResponse, encodeListConfigResourcesRequest, encodeListConfigResourcesResponse } from './list-config-resources.ts';
-import { type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse, createDescribeTopicPartitionsRequest, createDescribeTopicPartitionsResponse, decodeDescribeTopicPartitionsRequest, decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsResponse } from './describe-topic-partitions.ts';
-import { type ShareGroupHeartbeatRequest, type ShareGroupHeartbeatResponse, createShareGroupHeartbeatRequest, createShareGroupHeartbeatResponse, decodeShareGroupHeartbeatRequest, decodeShareGroupHeartbeatResponse, encodeShareGroupHeartbeatRequest, encodeShareGroupHeartbeatResponse } from './share-group-heartbeat.ts';
-import { type ShareGroupDescribeRequest, type ShareGroupDescribeResponse, createShareGroupDescribeRequest, createShareGroupDescribeResponse, decodeShareGroupDescribeRequest, decodeShareGroupDescribeResponse, encodeShareGroupDescribeRequest, encodeShareGroupDescribeResponse } from './share-group-describe.ts';
-import { type ShareFetchRequest, type ShareFetchResponse, createShareFetchRequest, createShareFetchResponse, decodeShareFetchRequest, decodeShareFetchResponse, encodeShareFetchRequest, encodeShareFetchResponse } from './share-fetch.ts';
-import { type ShareAcknowledgeRequest, type ShareAcknowledgeResponse, createShareAcknowledgeRequest, createShareAcknowledgeResponse, decodeShareAcknowledgeRequest, decodeShareAcknowledgeResponse, encodeShareAcknowledgeRequest, encodeShareAcknowledgeResponse } from './share-acknowledge.ts';
-import { type AddRaftVoterRequest, type AddRaftVoterResponse, createAddRaftVoterRequest, createAddRaftVoterResponse, decodeAddRaftVoterRequest, decodeAddRaftVoterResponse, encodeAddRaftVoterRequest, encodeAddRaftVoterResponse } from './add-raft-voter.ts';
-import { type RemoveRaftVoterRequest, type RemoveRaftVoterResponse, createRemoveRaftVoterRequest, createRemoveRaftVoterResponse, decodeRemoveRaftVoterRequest, decodeRemoveRaftVoterResponse, encodeRemoveRaftVoterRequest, encodeRemoveRaftVoterResponse } from './remove-raft-voter.ts';
-import { type InitializeShareGroupStateRequest, type InitializeShareGroupStateResponse, createInitializeShareGroupStateRequest, createInitializeShareGroupStateResponse, decodeInitializeShareGroupStateRequest, decodeInitializeShareGroupStateResponse, encodeInitializeShareGroupStateRequest, encodeInitializeShareGroupStateResponse } from './initialize-share-group-state.ts';
-import { type ReadShareGroupStateRequest, type ReadShareGroupStateResponse, createReadShareGroupStateRequest, createReadShareGroupStateResponse, decodeReadShareGroupStateRequest, decodeReadShareGroupStateResponse, encodeReadShareGroupStateRequest, encodeReadShareGroupStateResponse } from './read-share-group-state.ts';
-import { type WriteShareGroupStateRequest, type WriteShareGroupStateResponse, createWriteShareGroupStateRequest, createWriteShareGroupStateResponse, decodeWriteShareGroupStateRequest, decodeWriteShareGroupStateResponse, encodeWriteShareGroupStateRequest, encodeWriteShareGroupStateResponse } from './write-share-group-state.ts';
-import { type DeleteShareGroupStateRequest, type DeleteShareGroupStateResponse, createDeleteShareGroupStateRequest, createDeleteShareGroupStateResponse, decodeDeleteShareGroupStateRequest, decodeDeleteShareGroupStateResponse, encodeDeleteShareGroupStateRequest, encodeDeleteShareGroupStateResponse } from './delete-share-group-state.ts';
-import { type ReadShareGroupStateSummaryRequest, type ReadShareGroupStateSummaryResponse, createReadShareGroupStateSummaryRequest, createReadShareGroupStateSummaryResponse, decodeReadShareGroupStateSummaryRequest, decodeReadShareGroupStateSummaryResponse, encodeReadShareGroupStateSummaryRequest, encodeReadShareGroupStateSummaryResponse } from './read-share-group-state-summary.ts';
-import { type StreamsGroupHeartbeatRequest, type StreamsGroupHeartbeatResponse, createStreamsGroupHeartbeatRequest, createStreamsGroupHeartbeatResponse, decodeStreamsGroupHeartbeatRequest, decodeStreamsGroupHeartbeatResponse, encodeStreamsGroupHeartbeatRequest, encodeStreamsGroupHeartbeatResponse } from './streams-group-heartbeat.ts';
-import { type StreamsGroupDescribeRequest, type StreamsGroupDescribeResponse, createStreamsGroupDescribeRequest, createStreamsGroupDescribeResponse, decodeStreamsGroupDescribeRequest, decodeStreamsGroupDescribeResponse, encodeStreamsGroupDescribeRequest, encodeStreamsGroupDescribeResponse } from './streams-group-describe.ts';
-import { type DescribeShareGroupOffsetsRequest, type DescribeShareGroupOffsetsResponse, createDescribeShareGroupOffsetsRequest, createDescribeShareGroupOffsetsResponse, decodeDescribeShareGroupOffsetsRequest, decodeDescribeShareGroupOffsetsResponse, encodeDescribeShareGroupOffsetsRequest, encodeDescribeShareGroupOffsetsResponse } from './describe-share-group-offsets.ts';
-import { type AlterShareGroupOffsetsRequest, type AlterShareGroupOffsetsResponse, createAlterShareGroupOffsetsRequest, createAlterShareGroupOffsetsResponse, decodeAlterShareGroupOffsetsRequest, decodeAlterShareGroupOffsetsResponse, encodeAlterShareGroupOffsetsRequest, encodeAlterShareGroupOffsetsResponse } from './alter-share-group-offsets.ts';
-import { type DeleteShareGroupOffsetsRequest, type DeleteShareGroupOffsetsResponse, createDeleteShareGroupOffsetsRequest, createDeleteShareGroupOffsetsResponse, decodeDeleteShareGroupOffsetsRequest, decodeDeleteShareGroupOffsetsResponse, encodeDeleteShareGroupOffsetsRequest, encodeDeleteShareGroupOffsetsResponse } from './delete-share-group-offsets.ts';
+import type { ProduceRequest, ProduceResponse } from './produce.ts';
+import type { FetchRequest, FetchResponse } from './fetch.ts';
+import type { ListOffsetsRequest, ListOffsetsResponse } from './list-offsets.ts';
+import type { MetadataRequest, MetadataResponse } from './metadata.ts';
+import type { OffsetCommitRequest, OffsetCommitResponse } from './offset-commit.ts';
+import type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.ts';
+import type { JoinGroupRequest, JoinGroupResponse } from './join-group.ts';
+import type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
+import type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
+import type { SyncGroupRequest, SyncGroupResponse } from './sync-group.ts';
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+import type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+import type { SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake.ts';
+import type { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.ts';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.ts';
+import type { DeleteRecordsRequest, DeleteRecordsResponse } from './delete-records.ts';
+import type { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.ts';
+import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from './offset-for-leader-epoch.ts';
+import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './add-partitions-to-txn.ts';
+import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './add-offsets-to-txn.ts';
+import type { EndTxnRequest, EndTxnResponse } from './end-txn.ts';
+import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './write-txn-markers.ts';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './txn-offset-commit.ts';
+import type { DescribeAclsRequest, DescribeAclsResponse } from './describe-acls.ts';
+import type { CreateAclsRequest, CreateAclsResponse } from './create-acls.ts';
+import type { DeleteAclsRequest, DeleteAclsResponse } from './delete-acls.ts';
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.ts';
+import type { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.ts';
+import type { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse } from './alter-replica-log-dirs.ts';
+import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './describe-log-dirs.ts';
+import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.ts';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.ts';
+import type { CreateDelegationTokenRequest, CreateDelegationTokenResponse } from './create-delegation-token.ts';
+import type { RenewDelegationTokenRequest, RenewDelegationTokenResponse } from './renew-delegation-token.ts';
+import type { ExpireDelegationTokenRequest, ExpireDelegationTokenResponse } from './expire-delegation-token.ts';
+import type { DescribeDelegationTokenRequest, DescribeDelegationTokenResponse } from './describe-delegation-token.ts';
+import type { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.ts';
+import type { ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.ts';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.ts';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from './alter-partition-reassignments.ts';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from './list-partition-reassignments.ts';
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from './offset-delete.ts';
+import type { DescribeClientQuotasRequest, DescribeClientQuotasResponse } from './describe-client-quotas.ts';
+import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from './alter-client-quotas.ts';
+import type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from './describe-user-scram-credentials.ts';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from './alter-user-scram-credentials.ts';
+import type { DescribeQuorumRequest, DescribeQuorumResponse } from './describe-quorum.ts';
+import type { UpdateFeaturesRequest, UpdateFeaturesResponse } from './update-features.ts';
+import type { DescribeClusterRequest, DescribeClusterResponse } from './describe-cluster.ts';
+import type { DescribeProducersRequest, DescribeProducersResponse } from './describe-producers.ts';
+import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from './unregister-broker.ts';
+import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './describe-transactions.ts';
+import type { ListTransactionsRequest, ListTransactionsResponse } from './list-transactions.ts';
+import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from './consumer-group-heartbeat.ts';
+import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from './consumer-group-describe.ts';
+import type { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse } from './get-telemetry-subscriptions.ts';
+import type { PushTelemetryRequest, PushTelemetryResponse } from './push-telemetry.ts';
+import type { ListConfigResourcesRequest, ListConfigResourcesResponse } from './list-config-resources.ts';
+import type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from './describe-topic-partitions.ts';
+import type { ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse } from './share-group-heartbeat.ts';
+import type { ShareGroupDescribeRequest, ShareGroupDescribeResponse } from './share-group-describe.ts';
+import type { ShareFetchRequest, ShareFetchResponse } from './share-fetch.ts';
+import type { ShareAcknowledgeRequest, ShareAcknowledgeResponse } from './share-acknowledge.ts';
+import type { AddRaftVoterRequest, AddRaftVoterResponse } from './add-raft-voter.ts';
+import type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from './remove-raft-voter.ts';
+import type { InitializeShareGroupStateRequest, InitializeShareGroupStateResponse } from './initialize-share-group-state.ts';
+import type { ReadShareGroupStateRequest, ReadShareGroupStateResponse } from './read-share-group-state.ts';
+import type { WriteShareGroupStateRequest, WriteShareGroupStateResponse } from './write-share-group-state.ts';
+import type { DeleteShareGroupStateRequest, DeleteShareGroupStateResponse } from './delete-share-group-state.ts';
+import type { ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse } from './read-share-group-state-summary.ts';
+import type { StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse } from './streams-group-heartbeat.ts';
+import type { StreamsGroupDescribeRequest, StreamsGroupDescribeResponse } from './streams-group-describe.ts';
+import type { DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse } from './describe-share-group-offsets.ts';
+import type { AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse } from './alter-share-group-offsets.ts';
+import type { DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse } from './delete-share-group-offsets.ts';
+
+const load = createRequire(import.meta.url);
+/** This file's own extension: .ts run from source, .js once compiled, as the modules beside it. */
+const EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+
+/** A getter that loads `./file` on its first call. */
+function lazy<M>(file: string): () => M {
+  let loaded: M | undefined;
+  return () => (loaded ??= load(`./${file}${EXTENSION}`) as M);
+}
+
+const produceMessages = lazy<typeof import('./produce.ts')>('produce');
+const fetchMessages = lazy<typeof import('./fetch.ts')>('fetch');
+const listOffsetsMessages = lazy<typeof import('./list-offsets.ts')>('list-offsets');
+const metadataMessages = lazy<typeof import('./metadata.ts')>('metadata');
+const offsetCommitMessages = lazy<typeof import('./offset-commit.ts')>('offset-commit');
+const offsetFetchMessages = lazy<typeof import('./offset-fetch.ts')>('offset-fetch');
+const findCoordinatorMessages = lazy<typeof import('./find-coordinator.ts')>('find-coordinator');
+const joinGroupMessages = lazy<typeof import('./join-group.ts')>('join-group');
+const heartbeatMessages = lazy<typeof import('./heartbeat.ts')>('heartbeat');
+const leaveGroupMessages = lazy<typeof import('./leave-group.ts')>('leave-group');
+const syncGroupMessages = lazy<typeof import('./sync-group.ts')>('sync-group');
+const describeGroupsMessages = lazy<typeof import('./describe-groups.ts')>('describe-groups');
+const listGroupsMessages = lazy<typeof import('./list-groups.ts')>('list-groups');
+const saslHandshakeMessages = lazy<typeof import('./sasl-handshake.ts')>('sasl-handshake');
+const apiVersionsMessages = lazy<typeof import('./api-versions.ts')>('api-versions');
+const createTopicsMessages = lazy<typeof import('./create-topics.ts')>('create-topics');
+const deleteTopicsMessages = lazy<typeof import('./delete-topics.ts')>('delete-topics');
+const deleteRecordsMessages = lazy<typeof import('./delete-records.ts')>('delete-records');
+const initProducerIdMessages = lazy<typeof import('./init-producer-id.ts')>('init-producer-id');
+const offsetForLeaderEpochMessages = lazy<typeof import('./offset-for-leader-epoch.ts')>('offset-for-leader-epoch');
+const addPartitionsToTxnMessages = lazy<typeof import('./add-partitions-to-txn.ts')>('add-partitions-to-txn');
+const addOffsetsToTxnMessages = lazy<typeof import('./add-offsets-to-txn.ts')>('add-offsets-to-txn');
+const endTxnMessages = lazy<typeof import('./end-txn.ts')>('end-txn');
+const writeTxnMarkersMessages = lazy<typeof import('./write-txn-markers.ts')>('write-txn-markers');
+const txnOffsetCommitMessages = lazy<typeof import('./txn-offset-commit.ts')>('txn-offset-commit');
+const describeAclsMessages = lazy<typeof import('./describe-acls.ts')>('describe-acls');
+const createAclsMessages = lazy<typeof import('./create-acls.ts')>('create-acls');
+const deleteAclsMessages = lazy<typeof import('./delete-acls.ts')>('delete-acls');
+const describeConfigsMessages = lazy<typeof import('./describe-configs.ts')>('describe-configs');
+const alterConfigsMessages = lazy<typeof import('./alter-configs.ts')>('alter-configs');
+const alterReplicaLogDirsMessages = lazy<typeof import('./alter-replica-log-dirs.ts')>('alter-replica-log-dirs');
+const describeLogDirsMessages = lazy<typeof import('./describe-log-dirs.ts')>('describe-log-dirs');
+const saslAuthenticateMessages = lazy<typeof import('./sasl-authenticate.ts')>('sasl-authenticate');
+const createPartitionsMessages = lazy<typeof import('./create-partitions.ts')>('create-partitions');
+const createDelegationTokenMessages = lazy<typeof import('./create-delegation-token.ts')>('create-delegation-token');
+const renewDelegationTokenMessages = lazy<typeof import('./renew-delegation-token.ts')>('renew-delegation-token');
+const expireDelegationTokenMessages = lazy<typeof import('./expire-delegation-token.ts')>('expire-delegation-token');
+const describeDelegationTokenMessages = lazy<typeof import('./describe-delegation-token.ts')>('describe-delegation-token');
+const deleteGroupsMessages = lazy<typeof import('./delete-groups.ts')>('delete-groups');
+const electLeadersMessages = lazy<typeof import('./elect-leaders.ts')>('elect-leaders');
+const incrementalAlterConfigsMessages = lazy<typeof import('./incremental-alter-configs.ts')>('incremental-alter-configs');
+const alterPartitionReassignmentsMessages = lazy<typeof import('./alter-partition-reassignments.ts')>('alter-partition-reassignments');
+const listPartitionReassignmentsMessages = lazy<typeof import('./list-partition-reassignments.ts')>('list-partition-reassignments');
+const offsetDeleteMessages = lazy<typeof import('./offset-delete.ts')>('offset-delete');
+const describeClientQuotasMessages = lazy<typeof import('./describe-client-quotas.ts')>('describe-client-quotas');
+const alterClientQuotasMessages = lazy<typeof import('./alter-client-quotas.ts')>('alter-client-quotas');
+const describeUserScramCredentialsMessages = lazy<typeof import('./describe-user-scram-credentials.ts')>('describe-user-scram-credentials');
+const alterUserScramCredentialsMessages = lazy<typeof import('./alter-user-scram-credentials.ts')>('alter-user-scram-credentials');
+const describeQuorumMessages = lazy<typeof import('./describe-quorum.ts')>('describe-quorum');
+const updateFeaturesMessages = lazy<typeof import('./update-features.ts')>('update-features');
+const describeClusterMessages = lazy<typeof import('./describe-cluster.ts')>('describe-cluster');
+const describeProducersMessages = lazy<typeof import('./describe-producers.ts')>('describe-producers');
+const unregisterBrokerMessages = lazy<typeof import('./unregister-broker.ts')>('unregister-broker');
+const describeTransactionsMessages = lazy<typeof import('./describe-transactions.ts')>('describe-transactions');
+const listTransactionsMessages = lazy<typeof import('./list-transactions.ts')>('list-transactions');
+const consumerGroupHeartbeatMessages = lazy<typeof import('./consumer-group-heartbeat.ts')>('consumer-group-heartbeat');
+const consumerGroupDescribeMessages = lazy<typeof import('./consumer-group-describe.ts')>('consumer-group-describe');
+const getTelemetrySubscriptionsMessages = lazy<typeof import('./get-telemetry-subscriptions.ts')>('get-telemetry-subscriptions');
+const pushTelemetryMessages = lazy<typeof import('./push-telemetry.ts')>('push-telemetry');
+const listConfigResourcesMessages = lazy<typeof import('./list-config-resources.ts')>('list-config-resources');
+const describeTopicPartitionsMessages = lazy<typeof import('./describe-topic-partitions.ts')>('describe-topic-partitions');
+const shareGroupHeartbeatMessages = lazy<typeof import('./share-group-heartbeat.ts')>('share-group-heartbeat');
+const shareGroupDescribeMessages = lazy<typeof import('./share-group-describe.ts')>('share-group-describe');
+const shareFetchMessages = lazy<typeof import('./share-fetch.ts')>('share-fetch');
+const shareAcknowledgeMessages = lazy<typeof import('./share-acknowledge.ts')>('share-acknowledge');
+const addRaftVoterMessages = lazy<typeof import('./add-raft-voter.ts')>('add-raft-voter');
+const removeRaftVoterMessages = lazy<typeof import('./remove-raft-voter.ts')>('remove-raft-voter');
+const initializeShareGroupStateMessages = lazy<typeof import('./initialize-share-group-state.ts')>('initialize-share-group-state');
+const readShareGroupStateMessages = lazy<typeof import('./read-share-group-state.ts')>('read-share-group-state');
+const writeShareGroupStateMessages = lazy<typeof import('./write-share-group-state.ts')>('write-share-group-state');
+const deleteShareGroupStateMessages = lazy<typeof import('./delete-share-group-state.ts')>('delete-share-group-state');
+const readShareGroupStateSummaryMessages = lazy<typeof import('./read-share-group-state-summary.ts')>('read-share-group-state-summary');
+const streamsGroupHeartbeatMessages = lazy<typeof import('./streams-group-heartbeat.ts')>('streams-group-heartbeat');
+const streamsGroupDescribeMessages = lazy<typeof import('./streams-group-describe.ts')>('streams-group-describe');
+const describeShareGroupOffsetsMessages = lazy<typeof import('./describe-share-group-offsets.ts')>('describe-share-group-offsets');
+const alterShareGroupOffsetsMessages = lazy<typeof import('./alter-share-group-offsets.ts')>('alter-share-group-offsets');
+const deleteShareGroupOffsetsMessages = lazy<typeof import('./delete-share-group-offsets.ts')>('delete-share-group-offsets');
 
 /** One API: its key, versions, header versions and codecs. */
-export interface ApiDef<Req = unknown, Res = unknown, DecodedReq = Req, DecodedRes = Res> {
+export interface ApiDef<Req = unknown, Res = unknown, DecodedReq = Req, DecodedRes = Res, Messages = unknown> {
   readonly apiKey: number;
   readonly name: ApiName;
   /** The lowest version this codec knows (may be below Kafka 4.3.1's, see kafkaMinVersion). */
@@ -109,6 +204,8 @@ export interface ApiDef<Req = unknown, Res = unknown, DecodedReq = Req, DecodedR
   decodeRequest(r: Reader, version: number): DecodedReq;
   encodeResponse(w: Writer, version: number, m: Res): void;
   decodeResponse(r: Reader, version: number): DecodedRes;
+  /** The API's message module (loaded on this call if it was not yet): creators of its nested structs. */
+  messages(): Messages;
 }
 
 export type ApiName = 'Produce' | 'Fetch' | 'ListOffsets' | 'Metadata' | 'OffsetCommit' | 'OffsetFetch' | 'FindCoordinator' | 'JoinGroup' | 'Heartbeat' | 'LeaveGroup' | 'SyncGroup' | 'DescribeGroups' | 'ListGroups' | 'SaslHandshake' | 'ApiVersions' | 'CreateTopics' | 'DeleteTopics' | 'DeleteRecords' | 'InitProducerId' | 'OffsetForLeaderEpoch' | 'AddPartitionsToTxn' | 'AddOffsetsToTxn' | 'EndTxn' | 'WriteTxnMarkers' | 'TxnOffsetCommit' | 'DescribeAcls' | 'CreateAcls' | 'DeleteAcls' | 'DescribeConfigs' | 'AlterConfigs' | 'AlterReplicaLogDirs' | 'DescribeLogDirs' | 'SaslAuthenticate' | 'CreatePartitions' | 'CreateDelegationToken' | 'RenewDelegationToken' | 'ExpireDelegationToken' | 'DescribeDelegationToken' | 'DeleteGroups' | 'ElectLeaders' | 'IncrementalAlterConfigs' | 'AlterPartitionReassignments' | 'ListPartitionReassignments' | 'OffsetDelete' | 'DescribeClientQuotas' | 'AlterClientQuotas' | 'DescribeUserScramCredentials' | 'AlterUserScramCredentials' | 'DescribeQuorum' | 'UpdateFeatures' | 'DescribeCluster' | 'DescribeProducers' | 'UnregisterBroker' | 'DescribeTransactions' | 'ListTransactions' | 'ConsumerGroupHeartbeat' | 'ConsumerGroupDescribe' | 'GetTelemetrySubscriptions' | 'PushTelemetry' | 'ListConfigResources' | 'DescribeTopicPartitions' | 'ShareGroupHeartbeat' | 'ShareGroupDescribe' | 'ShareFetch' | 'ShareAcknowledge' | 'AddRaftVoter' | 'RemoveRaftVoter' | 'InitializeShareGroupState' | 'ReadShareGroupState' | 'WriteShareGroupState' | 'DeleteShareGroupState' | 'ReadShareGroupStateSummary' | 'StreamsGroupHeartbeat' | 'StreamsGroupDescribe' | 'DescribeShareGroupOffsets' | 'AlterShareGroupOffsets' | 'DeleteShareGroupOffsets';
@@ -195,83 +292,83 @@ export const ApiKey = {
 } as const;
 
 export interface ApiTable {
-  readonly Produce: ApiDef<ProduceRequest, ProduceResponse, ProduceRequest<Buffer>, ProduceResponse>;
-  readonly Fetch: ApiDef<FetchRequest, FetchResponse, FetchRequest, FetchResponse<Buffer>>;
-  readonly ListOffsets: ApiDef<ListOffsetsRequest, ListOffsetsResponse, ListOffsetsRequest, ListOffsetsResponse>;
-  readonly Metadata: ApiDef<MetadataRequest, MetadataResponse, MetadataRequest, MetadataResponse>;
-  readonly OffsetCommit: ApiDef<OffsetCommitRequest, OffsetCommitResponse, OffsetCommitRequest, OffsetCommitResponse>;
-  readonly OffsetFetch: ApiDef<OffsetFetchRequest, OffsetFetchResponse, OffsetFetchRequest, OffsetFetchResponse>;
-  readonly FindCoordinator: ApiDef<FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorRequest, FindCoordinatorResponse>;
-  readonly JoinGroup: ApiDef<JoinGroupRequest, JoinGroupResponse, JoinGroupRequest, JoinGroupResponse>;
-  readonly Heartbeat: ApiDef<HeartbeatRequest, HeartbeatResponse, HeartbeatRequest, HeartbeatResponse>;
-  readonly LeaveGroup: ApiDef<LeaveGroupRequest, LeaveGroupResponse, LeaveGroupRequest, LeaveGroupResponse>;
-  readonly SyncGroup: ApiDef<SyncGroupRequest, SyncGroupResponse, SyncGroupRequest, SyncGroupResponse>;
-  readonly DescribeGroups: ApiDef<DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsRequest, DescribeGroupsResponse>;
-  readonly ListGroups: ApiDef<ListGroupsRequest, ListGroupsResponse, ListGroupsRequest, ListGroupsResponse>;
-  readonly SaslHandshake: ApiDef<SaslHandshakeRequest, SaslHandshakeResponse, SaslHandshakeRequest, SaslHandshakeResponse>;
-  readonly ApiVersions: ApiDef<ApiVersionsRequest, ApiVersionsResponse, ApiVersionsRequest, ApiVersionsResponse>;
-  readonly CreateTopics: ApiDef<CreateTopicsRequest, CreateTopicsResponse, CreateTopicsRequest, CreateTopicsResponse>;
-  readonly DeleteTopics: ApiDef<DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse>;
-  readonly DeleteRecords: ApiDef<DeleteRecordsRequest, DeleteRecordsResponse, DeleteRecordsRequest, DeleteRecordsResponse>;
-  readonly InitProducerId: ApiDef<InitProducerIdRequest, InitProducerIdResponse, InitProducerIdRequest, InitProducerIdResponse>;
-  readonly OffsetForLeaderEpoch: ApiDef<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>;
-  readonly AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>;
-  readonly AddOffsetsToTxn: ApiDef<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>;
-  readonly EndTxn: ApiDef<EndTxnRequest, EndTxnResponse, EndTxnRequest, EndTxnResponse>;
-  readonly WriteTxnMarkers: ApiDef<WriteTxnMarkersRequest, WriteTxnMarkersResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse>;
-  readonly TxnOffsetCommit: ApiDef<TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse>;
-  readonly DescribeAcls: ApiDef<DescribeAclsRequest, DescribeAclsResponse, DescribeAclsRequest, DescribeAclsResponse>;
-  readonly CreateAcls: ApiDef<CreateAclsRequest, CreateAclsResponse, CreateAclsRequest, CreateAclsResponse>;
-  readonly DeleteAcls: ApiDef<DeleteAclsRequest, DeleteAclsResponse, DeleteAclsRequest, DeleteAclsResponse>;
-  readonly DescribeConfigs: ApiDef<DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsRequest, DescribeConfigsResponse>;
-  readonly AlterConfigs: ApiDef<AlterConfigsRequest, AlterConfigsResponse, AlterConfigsRequest, AlterConfigsResponse>;
-  readonly AlterReplicaLogDirs: ApiDef<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse>;
-  readonly DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsRequest, DescribeLogDirsResponse>;
-  readonly SaslAuthenticate: ApiDef<SaslAuthenticateRequest, SaslAuthenticateResponse, SaslAuthenticateRequest, SaslAuthenticateResponse>;
-  readonly CreatePartitions: ApiDef<CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsRequest, CreatePartitionsResponse>;
-  readonly CreateDelegationToken: ApiDef<CreateDelegationTokenRequest, CreateDelegationTokenResponse, CreateDelegationTokenRequest, CreateDelegationTokenResponse>;
-  readonly RenewDelegationToken: ApiDef<RenewDelegationTokenRequest, RenewDelegationTokenResponse, RenewDelegationTokenRequest, RenewDelegationTokenResponse>;
-  readonly ExpireDelegationToken: ApiDef<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, ExpireDelegationTokenRequest, ExpireDelegationTokenResponse>;
-  readonly DescribeDelegationToken: ApiDef<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, DescribeDelegationTokenRequest, DescribeDelegationTokenResponse>;
-  readonly DeleteGroups: ApiDef<DeleteGroupsRequest, DeleteGroupsResponse, DeleteGroupsRequest, DeleteGroupsResponse>;
-  readonly ElectLeaders: ApiDef<ElectLeadersRequest, ElectLeadersResponse, ElectLeadersRequest, ElectLeadersResponse>;
-  readonly IncrementalAlterConfigs: ApiDef<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>;
-  readonly AlterPartitionReassignments: ApiDef<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse>;
-  readonly ListPartitionReassignments: ApiDef<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>;
-  readonly OffsetDelete: ApiDef<OffsetDeleteRequest, OffsetDeleteResponse, OffsetDeleteRequest, OffsetDeleteResponse>;
-  readonly DescribeClientQuotas: ApiDef<DescribeClientQuotasRequest, DescribeClientQuotasResponse, DescribeClientQuotasRequest, DescribeClientQuotasResponse>;
-  readonly AlterClientQuotas: ApiDef<AlterClientQuotasRequest, AlterClientQuotasResponse, AlterClientQuotasRequest, AlterClientQuotasResponse>;
-  readonly DescribeUserScramCredentials: ApiDef<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse>;
-  readonly AlterUserScramCredentials: ApiDef<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse>;
-  readonly DescribeQuorum: ApiDef<DescribeQuorumRequest, DescribeQuorumResponse, DescribeQuorumRequest, DescribeQuorumResponse>;
-  readonly UpdateFeatures: ApiDef<UpdateFeaturesRequest, UpdateFeaturesResponse, UpdateFeaturesRequest, UpdateFeaturesResponse>;
-  readonly DescribeCluster: ApiDef<DescribeClusterRequest, DescribeClusterResponse, DescribeClusterRequest, DescribeClusterResponse>;
-  readonly DescribeProducers: ApiDef<DescribeProducersRequest, DescribeProducersResponse, DescribeProducersRequest, DescribeProducersResponse>;
-  readonly UnregisterBroker: ApiDef<UnregisterBrokerRequest, UnregisterBrokerResponse, UnregisterBrokerRequest, UnregisterBrokerResponse>;
-  readonly DescribeTransactions: ApiDef<DescribeTransactionsRequest, DescribeTransactionsResponse, DescribeTransactionsRequest, DescribeTransactionsResponse>;
-  readonly ListTransactions: ApiDef<ListTransactionsRequest, ListTransactionsResponse, ListTransactionsRequest, ListTransactionsResponse>;
-  readonly ConsumerGroupHeartbeat: ApiDef<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>;
-  readonly ConsumerGroupDescribe: ApiDef<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>;
-  readonly GetTelemetrySubscriptions: ApiDef<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse>;
-  readonly PushTelemetry: ApiDef<PushTelemetryRequest, PushTelemetryResponse, PushTelemetryRequest, PushTelemetryResponse>;
-  readonly ListConfigResources: ApiDef<ListConfigResourcesRequest, ListConfigResourcesResponse, ListConfigResourcesRequest, ListConfigResourcesResponse>;
-  readonly DescribeTopicPartitions: ApiDef<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>;
-  readonly ShareGroupHeartbeat: ApiDef<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse>;
-  readonly ShareGroupDescribe: ApiDef<ShareGroupDescribeRequest, ShareGroupDescribeResponse, ShareGroupDescribeRequest, ShareGroupDescribeResponse>;
-  readonly ShareFetch: ApiDef<ShareFetchRequest, ShareFetchResponse, ShareFetchRequest, ShareFetchResponse<Buffer>>;
-  readonly ShareAcknowledge: ApiDef<ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareAcknowledgeRequest, ShareAcknowledgeResponse>;
-  readonly AddRaftVoter: ApiDef<AddRaftVoterRequest, AddRaftVoterResponse, AddRaftVoterRequest, AddRaftVoterResponse>;
-  readonly RemoveRaftVoter: ApiDef<RemoveRaftVoterRequest, RemoveRaftVoterResponse, RemoveRaftVoterRequest, RemoveRaftVoterResponse>;
-  readonly InitializeShareGroupState: ApiDef<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, InitializeShareGroupStateRequest, InitializeShareGroupStateResponse>;
-  readonly ReadShareGroupState: ApiDef<ReadShareGroupStateRequest, ReadShareGroupStateResponse, ReadShareGroupStateRequest, ReadShareGroupStateResponse>;
-  readonly WriteShareGroupState: ApiDef<WriteShareGroupStateRequest, WriteShareGroupStateResponse, WriteShareGroupStateRequest, WriteShareGroupStateResponse>;
-  readonly DeleteShareGroupState: ApiDef<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, DeleteShareGroupStateRequest, DeleteShareGroupStateResponse>;
-  readonly ReadShareGroupStateSummary: ApiDef<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse>;
-  readonly StreamsGroupHeartbeat: ApiDef<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse, StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse>;
-  readonly StreamsGroupDescribe: ApiDef<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse, StreamsGroupDescribeRequest, StreamsGroupDescribeResponse>;
-  readonly DescribeShareGroupOffsets: ApiDef<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse, DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse>;
-  readonly AlterShareGroupOffsets: ApiDef<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse, AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse>;
-  readonly DeleteShareGroupOffsets: ApiDef<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse>;
+  readonly Produce: ApiDef<ProduceRequest, ProduceResponse, ProduceRequest<Buffer>, ProduceResponse, typeof import('./produce.ts')>;
+  readonly Fetch: ApiDef<FetchRequest, FetchResponse, FetchRequest, FetchResponse<Buffer>, typeof import('./fetch.ts')>;
+  readonly ListOffsets: ApiDef<ListOffsetsRequest, ListOffsetsResponse, ListOffsetsRequest, ListOffsetsResponse, typeof import('./list-offsets.ts')>;
+  readonly Metadata: ApiDef<MetadataRequest, MetadataResponse, MetadataRequest, MetadataResponse, typeof import('./metadata.ts')>;
+  readonly OffsetCommit: ApiDef<OffsetCommitRequest, OffsetCommitResponse, OffsetCommitRequest, OffsetCommitResponse, typeof import('./offset-commit.ts')>;
+  readonly OffsetFetch: ApiDef<OffsetFetchRequest, OffsetFetchResponse, OffsetFetchRequest, OffsetFetchResponse, typeof import('./offset-fetch.ts')>;
+  readonly FindCoordinator: ApiDef<FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorRequest, FindCoordinatorResponse, typeof import('./find-coordinator.ts')>;
+  readonly JoinGroup: ApiDef<JoinGroupRequest, JoinGroupResponse, JoinGroupRequest, JoinGroupResponse, typeof import('./join-group.ts')>;
+  readonly Heartbeat: ApiDef<HeartbeatRequest, HeartbeatResponse, HeartbeatRequest, HeartbeatResponse, typeof import('./heartbeat.ts')>;
+  readonly LeaveGroup: ApiDef<LeaveGroupRequest, LeaveGroupResponse, LeaveGroupRequest, LeaveGroupResponse, typeof import('./leave-group.ts')>;
+  readonly SyncGroup: ApiDef<SyncGroupRequest, SyncGroupResponse, SyncGroupRequest, SyncGroupResponse, typeof import('./sync-group.ts')>;
+  readonly DescribeGroups: ApiDef<DescribeGroupsRequest, DescribeGroupsResponse, DescribeGroupsRequest, DescribeGroupsResponse, typeof import('./describe-groups.ts')>;
+  readonly ListGroups: ApiDef<ListGroupsRequest, ListGroupsResponse, ListGroupsRequest, ListGroupsResponse, typeof import('./list-groups.ts')>;
+  readonly SaslHandshake: ApiDef<SaslHandshakeRequest, SaslHandshakeResponse, SaslHandshakeRequest, SaslHandshakeResponse, typeof import('./sasl-handshake.ts')>;
+  readonly ApiVersions: ApiDef<ApiVersionsRequest, ApiVersionsResponse, ApiVersionsRequest, ApiVersionsResponse, typeof import('./api-versions.ts')>;
+  readonly CreateTopics: ApiDef<CreateTopicsRequest, CreateTopicsResponse, CreateTopicsRequest, CreateTopicsResponse, typeof import('./create-topics.ts')>;
+  readonly DeleteTopics: ApiDef<DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse, typeof import('./delete-topics.ts')>;
+  readonly DeleteRecords: ApiDef<DeleteRecordsRequest, DeleteRecordsResponse, DeleteRecordsRequest, DeleteRecordsResponse, typeof import('./delete-records.ts')>;
+  readonly InitProducerId: ApiDef<InitProducerIdRequest, InitProducerIdResponse, InitProducerIdRequest, InitProducerIdResponse, typeof import('./init-producer-id.ts')>;
+  readonly OffsetForLeaderEpoch: ApiDef<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, typeof import('./offset-for-leader-epoch.ts')>;
+  readonly AddPartitionsToTxn: ApiDef<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, typeof import('./add-partitions-to-txn.ts')>;
+  readonly AddOffsetsToTxn: ApiDef<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, typeof import('./add-offsets-to-txn.ts')>;
+  readonly EndTxn: ApiDef<EndTxnRequest, EndTxnResponse, EndTxnRequest, EndTxnResponse, typeof import('./end-txn.ts')>;
+  readonly WriteTxnMarkers: ApiDef<WriteTxnMarkersRequest, WriteTxnMarkersResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse, typeof import('./write-txn-markers.ts')>;
+  readonly TxnOffsetCommit: ApiDef<TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse, typeof import('./txn-offset-commit.ts')>;
+  readonly DescribeAcls: ApiDef<DescribeAclsRequest, DescribeAclsResponse, DescribeAclsRequest, DescribeAclsResponse, typeof import('./describe-acls.ts')>;
+  readonly CreateAcls: ApiDef<CreateAclsRequest, CreateAclsResponse, CreateAclsRequest, CreateAclsResponse, typeof import('./create-acls.ts')>;
+  readonly DeleteAcls: ApiDef<DeleteAclsRequest, DeleteAclsResponse, DeleteAclsRequest, DeleteAclsResponse, typeof import('./delete-acls.ts')>;
+  readonly DescribeConfigs: ApiDef<DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsRequest, DescribeConfigsResponse, typeof import('./describe-configs.ts')>;
+  readonly AlterConfigs: ApiDef<AlterConfigsRequest, AlterConfigsResponse, AlterConfigsRequest, AlterConfigsResponse, typeof import('./alter-configs.ts')>;
+  readonly AlterReplicaLogDirs: ApiDef<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse, typeof import('./alter-replica-log-dirs.ts')>;
+  readonly DescribeLogDirs: ApiDef<DescribeLogDirsRequest, DescribeLogDirsResponse, DescribeLogDirsRequest, DescribeLogDirsResponse, typeof import('./describe-log-dirs.ts')>;
+  readonly SaslAuthenticate: ApiDef<SaslAuthenticateRequest, SaslAuthenticateResponse, SaslAuthenticateRequest, SaslAuthenticateResponse, typeof import('./sasl-authenticate.ts')>;
+  readonly CreatePartitions: ApiDef<CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsRequest, CreatePartitionsResponse, typeof import('./create-partitions.ts')>;
+  readonly CreateDelegationToken: ApiDef<CreateDelegationTokenRequest, CreateDelegationTokenResponse, CreateDelegationTokenRequest, CreateDelegationTokenResponse, typeof import('./create-delegation-token.ts')>;
+  readonly RenewDelegationToken: ApiDef<RenewDelegationTokenRequest, RenewDelegationTokenResponse, RenewDelegationTokenRequest, RenewDelegationTokenResponse, typeof import('./renew-delegation-token.ts')>;
+  readonly ExpireDelegationToken: ApiDef<ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, ExpireDelegationTokenRequest, ExpireDelegationTokenResponse, typeof import('./expire-delegation-token.ts')>;
+  readonly DescribeDelegationToken: ApiDef<DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, DescribeDelegationTokenRequest, DescribeDelegationTokenResponse, typeof import('./describe-delegation-token.ts')>;
+  readonly DeleteGroups: ApiDef<DeleteGroupsRequest, DeleteGroupsResponse, DeleteGroupsRequest, DeleteGroupsResponse, typeof import('./delete-groups.ts')>;
+  readonly ElectLeaders: ApiDef<ElectLeadersRequest, ElectLeadersResponse, ElectLeadersRequest, ElectLeadersResponse, typeof import('./elect-leaders.ts')>;
+  readonly IncrementalAlterConfigs: ApiDef<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, typeof import('./incremental-alter-configs.ts')>;
+  readonly AlterPartitionReassignments: ApiDef<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, typeof import('./alter-partition-reassignments.ts')>;
+  readonly ListPartitionReassignments: ApiDef<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, typeof import('./list-partition-reassignments.ts')>;
+  readonly OffsetDelete: ApiDef<OffsetDeleteRequest, OffsetDeleteResponse, OffsetDeleteRequest, OffsetDeleteResponse, typeof import('./offset-delete.ts')>;
+  readonly DescribeClientQuotas: ApiDef<DescribeClientQuotasRequest, DescribeClientQuotasResponse, DescribeClientQuotasRequest, DescribeClientQuotasResponse, typeof import('./describe-client-quotas.ts')>;
+  readonly AlterClientQuotas: ApiDef<AlterClientQuotasRequest, AlterClientQuotasResponse, AlterClientQuotasRequest, AlterClientQuotasResponse, typeof import('./alter-client-quotas.ts')>;
+  readonly DescribeUserScramCredentials: ApiDef<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, typeof import('./describe-user-scram-credentials.ts')>;
+  readonly AlterUserScramCredentials: ApiDef<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, typeof import('./alter-user-scram-credentials.ts')>;
+  readonly DescribeQuorum: ApiDef<DescribeQuorumRequest, DescribeQuorumResponse, DescribeQuorumRequest, DescribeQuorumResponse, typeof import('./describe-quorum.ts')>;
+  readonly UpdateFeatures: ApiDef<UpdateFeaturesRequest, UpdateFeaturesResponse, UpdateFeaturesRequest, UpdateFeaturesResponse, typeof import('./update-features.ts')>;
+  readonly DescribeCluster: ApiDef<DescribeClusterRequest, DescribeClusterResponse, DescribeClusterRequest, DescribeClusterResponse, typeof import('./describe-cluster.ts')>;
+  readonly DescribeProducers: ApiDef<DescribeProducersRequest, DescribeProducersResponse, DescribeProducersRequest, DescribeProducersResponse, typeof import('./describe-producers.ts')>;
+  readonly UnregisterBroker: ApiDef<UnregisterBrokerRequest, UnregisterBrokerResponse, UnregisterBrokerRequest, UnregisterBrokerResponse, typeof import('./unregister-broker.ts')>;
+  readonly DescribeTransactions: ApiDef<DescribeTransactionsRequest, DescribeTransactionsResponse, DescribeTransactionsRequest, DescribeTransactionsResponse, typeof import('./describe-transactions.ts')>;
+  readonly ListTransactions: ApiDef<ListTransactionsRequest, ListTransactionsResponse, ListTransactionsRequest, ListTransactionsResponse, typeof import('./list-transactions.ts')>;
+  readonly ConsumerGroupHeartbeat: ApiDef<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, typeof import('./consumer-group-heartbeat.ts')>;
+  readonly ConsumerGroupDescribe: ApiDef<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, typeof import('./consumer-group-describe.ts')>;
+  readonly GetTelemetrySubscriptions: ApiDef<GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse, typeof import('./get-telemetry-subscriptions.ts')>;
+  readonly PushTelemetry: ApiDef<PushTelemetryRequest, PushTelemetryResponse, PushTelemetryRequest, PushTelemetryResponse, typeof import('./push-telemetry.ts')>;
+  readonly ListConfigResources: ApiDef<ListConfigResourcesRequest, ListConfigResourcesResponse, ListConfigResourcesRequest, ListConfigResourcesResponse, typeof import('./list-config-resources.ts')>;
+  readonly DescribeTopicPartitions: ApiDef<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse, typeof import('./describe-topic-partitions.ts')>;
+  readonly ShareGroupHeartbeat: ApiDef<ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, typeof import('./share-group-heartbeat.ts')>;
+  readonly ShareGroupDescribe: ApiDef<ShareGroupDescribeRequest, ShareGroupDescribeResponse, ShareGroupDescribeRequest, ShareGroupDescribeResponse, typeof import('./share-group-describe.ts')>;
+  readonly ShareFetch: ApiDef<ShareFetchRequest, ShareFetchResponse, ShareFetchRequest, ShareFetchResponse<Buffer>, typeof import('./share-fetch.ts')>;
+  readonly ShareAcknowledge: ApiDef<ShareAcknowledgeRequest, ShareAcknowledgeResponse, ShareAcknowledgeRequest, ShareAcknowledgeResponse, typeof import('./share-acknowledge.ts')>;
+  readonly AddRaftVoter: ApiDef<AddRaftVoterRequest, AddRaftVoterResponse, AddRaftVoterRequest, AddRaftVoterResponse, typeof import('./add-raft-voter.ts')>;
+  readonly RemoveRaftVoter: ApiDef<RemoveRaftVoterRequest, RemoveRaftVoterResponse, RemoveRaftVoterRequest, RemoveRaftVoterResponse, typeof import('./remove-raft-voter.ts')>;
+  readonly InitializeShareGroupState: ApiDef<InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, InitializeShareGroupStateRequest, InitializeShareGroupStateResponse, typeof import('./initialize-share-group-state.ts')>;
+  readonly ReadShareGroupState: ApiDef<ReadShareGroupStateRequest, ReadShareGroupStateResponse, ReadShareGroupStateRequest, ReadShareGroupStateResponse, typeof import('./read-share-group-state.ts')>;
+  readonly WriteShareGroupState: ApiDef<WriteShareGroupStateRequest, WriteShareGroupStateResponse, WriteShareGroupStateRequest, WriteShareGroupStateResponse, typeof import('./write-share-group-state.ts')>;
+  readonly DeleteShareGroupState: ApiDef<DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, DeleteShareGroupStateRequest, DeleteShareGroupStateResponse, typeof import('./delete-share-group-state.ts')>;
+  readonly ReadShareGroupStateSummary: ApiDef<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponse, typeof import('./read-share-group-state-summary.ts')>;
+  readonly StreamsGroupHeartbeat: ApiDef<StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse, StreamsGroupHeartbeatRequest, StreamsGroupHeartbeatResponse, typeof import('./streams-group-heartbeat.ts')>;
+  readonly StreamsGroupDescribe: ApiDef<StreamsGroupDescribeRequest, StreamsGroupDescribeResponse, StreamsGroupDescribeRequest, StreamsGroupDescribeResponse, typeof import('./streams-group-describe.ts')>;
+  readonly DescribeShareGroupOffsets: ApiDef<DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse, DescribeShareGroupOffsetsRequest, DescribeShareGroupOffsetsResponse, typeof import('./describe-share-group-offsets.ts')>;
+  readonly AlterShareGroupOffsets: ApiDef<AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse, AlterShareGroupOffsetsRequest, AlterShareGroupOffsetsResponse, typeof import('./alter-share-group-offsets.ts')>;
+  readonly DeleteShareGroupOffsets: ApiDef<DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, DeleteShareGroupOffsetsRequest, DeleteShareGroupOffsetsResponse, typeof import('./delete-share-group-offsets.ts')>;
 }
 
 function headerVersions(flexibleMin: number, responseAlwaysV0: boolean) {
@@ -292,12 +389,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(9, false),
-    createRequest: createProduceRequest,
-    createResponse: createProduceResponse,
-    encodeRequest: encodeProduceRequest,
-    decodeRequest: decodeProduceRequest,
-    encodeResponse: encodeProduceResponse,
-    decodeResponse: decodeProduceResponse,
+    createRequest: () => produceMessages().createProduceRequest(),
+    createResponse: () => produceMessages().createProduceResponse(),
+    encodeRequest: (w, v, message) => produceMessages().encodeProduceRequest(w, v, message),
+    decodeRequest: (r, v) => produceMessages().decodeProduceRequest(r, v),
+    encodeResponse: (w, v, message) => produceMessages().encodeProduceResponse(w, v, message),
+    decodeResponse: (r, v) => produceMessages().decodeProduceResponse(r, v),
+    messages: produceMessages,
   },
   Fetch: {
     apiKey: 1,
@@ -309,12 +407,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(12, false),
-    createRequest: createFetchRequest,
-    createResponse: createFetchResponse,
-    encodeRequest: encodeFetchRequest,
-    decodeRequest: decodeFetchRequest,
-    encodeResponse: encodeFetchResponse,
-    decodeResponse: decodeFetchResponse,
+    createRequest: () => fetchMessages().createFetchRequest(),
+    createResponse: () => fetchMessages().createFetchResponse(),
+    encodeRequest: (w, v, message) => fetchMessages().encodeFetchRequest(w, v, message),
+    decodeRequest: (r, v) => fetchMessages().decodeFetchRequest(r, v),
+    encodeResponse: (w, v, message) => fetchMessages().encodeFetchResponse(w, v, message),
+    decodeResponse: (r, v) => fetchMessages().decodeFetchResponse(r, v),
+    messages: fetchMessages,
   },
   ListOffsets: {
     apiKey: 2,
@@ -326,12 +425,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(6, false),
-    createRequest: createListOffsetsRequest,
-    createResponse: createListOffsetsResponse,
-    encodeRequest: encodeListOffsetsRequest,
-    decodeRequest: decodeListOffsetsRequest,
-    encodeResponse: encodeListOffsetsResponse,
-    decodeResponse: decodeListOffsetsResponse,
+    createRequest: () => listOffsetsMessages().createListOffsetsRequest(),
+    createResponse: () => listOffsetsMessages().createListOffsetsResponse(),
+    encodeRequest: (w, v, message) => listOffsetsMessages().encodeListOffsetsRequest(w, v, message),
+    decodeRequest: (r, v) => listOffsetsMessages().decodeListOffsetsRequest(r, v),
+    encodeResponse: (w, v, message) => listOffsetsMessages().encodeListOffsetsResponse(w, v, message),
+    decodeResponse: (r, v) => listOffsetsMessages().decodeListOffsetsResponse(r, v),
+    messages: listOffsetsMessages,
   },
   Metadata: {
     apiKey: 3,
@@ -343,12 +443,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(9, false),
-    createRequest: createMetadataRequest,
-    createResponse: createMetadataResponse,
-    encodeRequest: encodeMetadataRequest,
-    decodeRequest: decodeMetadataRequest,
-    encodeResponse: encodeMetadataResponse,
-    decodeResponse: decodeMetadataResponse,
+    createRequest: () => metadataMessages().createMetadataRequest(),
+    createResponse: () => metadataMessages().createMetadataResponse(),
+    encodeRequest: (w, v, message) => metadataMessages().encodeMetadataRequest(w, v, message),
+    decodeRequest: (r, v) => metadataMessages().decodeMetadataRequest(r, v),
+    encodeResponse: (w, v, message) => metadataMessages().encodeMetadataResponse(w, v, message),
+    decodeResponse: (r, v) => metadataMessages().decodeMetadataResponse(r, v),
+    messages: metadataMessages,
   },
   OffsetCommit: {
     apiKey: 8,
@@ -360,12 +461,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(8, false),
-    createRequest: createOffsetCommitRequest,
-    createResponse: createOffsetCommitResponse,
-    encodeRequest: encodeOffsetCommitRequest,
-    decodeRequest: decodeOffsetCommitRequest,
-    encodeResponse: encodeOffsetCommitResponse,
-    decodeResponse: decodeOffsetCommitResponse,
+    createRequest: () => offsetCommitMessages().createOffsetCommitRequest(),
+    createResponse: () => offsetCommitMessages().createOffsetCommitResponse(),
+    encodeRequest: (w, v, message) => offsetCommitMessages().encodeOffsetCommitRequest(w, v, message),
+    decodeRequest: (r, v) => offsetCommitMessages().decodeOffsetCommitRequest(r, v),
+    encodeResponse: (w, v, message) => offsetCommitMessages().encodeOffsetCommitResponse(w, v, message),
+    decodeResponse: (r, v) => offsetCommitMessages().decodeOffsetCommitResponse(r, v),
+    messages: offsetCommitMessages,
   },
   OffsetFetch: {
     apiKey: 9,
@@ -377,12 +479,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(6, false),
-    createRequest: createOffsetFetchRequest,
-    createResponse: createOffsetFetchResponse,
-    encodeRequest: encodeOffsetFetchRequest,
-    decodeRequest: decodeOffsetFetchRequest,
-    encodeResponse: encodeOffsetFetchResponse,
-    decodeResponse: decodeOffsetFetchResponse,
+    createRequest: () => offsetFetchMessages().createOffsetFetchRequest(),
+    createResponse: () => offsetFetchMessages().createOffsetFetchResponse(),
+    encodeRequest: (w, v, message) => offsetFetchMessages().encodeOffsetFetchRequest(w, v, message),
+    decodeRequest: (r, v) => offsetFetchMessages().decodeOffsetFetchRequest(r, v),
+    encodeResponse: (w, v, message) => offsetFetchMessages().encodeOffsetFetchResponse(w, v, message),
+    decodeResponse: (r, v) => offsetFetchMessages().decodeOffsetFetchResponse(r, v),
+    messages: offsetFetchMessages,
   },
   FindCoordinator: {
     apiKey: 10,
@@ -394,12 +497,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createFindCoordinatorRequest,
-    createResponse: createFindCoordinatorResponse,
-    encodeRequest: encodeFindCoordinatorRequest,
-    decodeRequest: decodeFindCoordinatorRequest,
-    encodeResponse: encodeFindCoordinatorResponse,
-    decodeResponse: decodeFindCoordinatorResponse,
+    createRequest: () => findCoordinatorMessages().createFindCoordinatorRequest(),
+    createResponse: () => findCoordinatorMessages().createFindCoordinatorResponse(),
+    encodeRequest: (w, v, message) => findCoordinatorMessages().encodeFindCoordinatorRequest(w, v, message),
+    decodeRequest: (r, v) => findCoordinatorMessages().decodeFindCoordinatorRequest(r, v),
+    encodeResponse: (w, v, message) => findCoordinatorMessages().encodeFindCoordinatorResponse(w, v, message),
+    decodeResponse: (r, v) => findCoordinatorMessages().decodeFindCoordinatorResponse(r, v),
+    messages: findCoordinatorMessages,
   },
   JoinGroup: {
     apiKey: 11,
@@ -411,12 +515,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(6, false),
-    createRequest: createJoinGroupRequest,
-    createResponse: createJoinGroupResponse,
-    encodeRequest: encodeJoinGroupRequest,
-    decodeRequest: decodeJoinGroupRequest,
-    encodeResponse: encodeJoinGroupResponse,
-    decodeResponse: decodeJoinGroupResponse,
+    createRequest: () => joinGroupMessages().createJoinGroupRequest(),
+    createResponse: () => joinGroupMessages().createJoinGroupResponse(),
+    encodeRequest: (w, v, message) => joinGroupMessages().encodeJoinGroupRequest(w, v, message),
+    decodeRequest: (r, v) => joinGroupMessages().decodeJoinGroupRequest(r, v),
+    encodeResponse: (w, v, message) => joinGroupMessages().encodeJoinGroupResponse(w, v, message),
+    decodeResponse: (r, v) => joinGroupMessages().decodeJoinGroupResponse(r, v),
+    messages: joinGroupMessages,
   },
   Heartbeat: {
     apiKey: 12,
@@ -428,12 +533,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(4, false),
-    createRequest: createHeartbeatRequest,
-    createResponse: createHeartbeatResponse,
-    encodeRequest: encodeHeartbeatRequest,
-    decodeRequest: decodeHeartbeatRequest,
-    encodeResponse: encodeHeartbeatResponse,
-    decodeResponse: decodeHeartbeatResponse,
+    createRequest: () => heartbeatMessages().createHeartbeatRequest(),
+    createResponse: () => heartbeatMessages().createHeartbeatResponse(),
+    encodeRequest: (w, v, message) => heartbeatMessages().encodeHeartbeatRequest(w, v, message),
+    decodeRequest: (r, v) => heartbeatMessages().decodeHeartbeatRequest(r, v),
+    encodeResponse: (w, v, message) => heartbeatMessages().encodeHeartbeatResponse(w, v, message),
+    decodeResponse: (r, v) => heartbeatMessages().decodeHeartbeatResponse(r, v),
+    messages: heartbeatMessages,
   },
   LeaveGroup: {
     apiKey: 13,
@@ -445,12 +551,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(4, false),
-    createRequest: createLeaveGroupRequest,
-    createResponse: createLeaveGroupResponse,
-    encodeRequest: encodeLeaveGroupRequest,
-    decodeRequest: decodeLeaveGroupRequest,
-    encodeResponse: encodeLeaveGroupResponse,
-    decodeResponse: decodeLeaveGroupResponse,
+    createRequest: () => leaveGroupMessages().createLeaveGroupRequest(),
+    createResponse: () => leaveGroupMessages().createLeaveGroupResponse(),
+    encodeRequest: (w, v, message) => leaveGroupMessages().encodeLeaveGroupRequest(w, v, message),
+    decodeRequest: (r, v) => leaveGroupMessages().decodeLeaveGroupRequest(r, v),
+    encodeResponse: (w, v, message) => leaveGroupMessages().encodeLeaveGroupResponse(w, v, message),
+    decodeResponse: (r, v) => leaveGroupMessages().decodeLeaveGroupResponse(r, v),
+    messages: leaveGroupMessages,
   },
   SyncGroup: {
     apiKey: 14,
@@ -462,12 +569,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(4, false),
-    createRequest: createSyncGroupRequest,
-    createResponse: createSyncGroupResponse,
-    encodeRequest: encodeSyncGroupRequest,
-    decodeRequest: decodeSyncGroupRequest,
-    encodeResponse: encodeSyncGroupResponse,
-    decodeResponse: decodeSyncGroupResponse,
+    createRequest: () => syncGroupMessages().createSyncGroupRequest(),
+    createResponse: () => syncGroupMessages().createSyncGroupResponse(),
+    encodeRequest: (w, v, message) => syncGroupMessages().encodeSyncGroupRequest(w, v, message),
+    decodeRequest: (r, v) => syncGroupMessages().decodeSyncGroupRequest(r, v),
+    encodeResponse: (w, v, message) => syncGroupMessages().encodeSyncGroupResponse(w, v, message),
+    decodeResponse: (r, v) => syncGroupMessages().decodeSyncGroupResponse(r, v),
+    messages: syncGroupMessages,
   },
   DescribeGroups: {
     apiKey: 15,
@@ -479,12 +587,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(5, false),
-    createRequest: createDescribeGroupsRequest,
-    createResponse: createDescribeGroupsResponse,
-    encodeRequest: encodeDescribeGroupsRequest,
-    decodeRequest: decodeDescribeGroupsRequest,
-    encodeResponse: encodeDescribeGroupsResponse,
-    decodeResponse: decodeDescribeGroupsResponse,
+    createRequest: () => describeGroupsMessages().createDescribeGroupsRequest(),
+    createResponse: () => describeGroupsMessages().createDescribeGroupsResponse(),
+    encodeRequest: (w, v, message) => describeGroupsMessages().encodeDescribeGroupsRequest(w, v, message),
+    decodeRequest: (r, v) => describeGroupsMessages().decodeDescribeGroupsRequest(r, v),
+    encodeResponse: (w, v, message) => describeGroupsMessages().encodeDescribeGroupsResponse(w, v, message),
+    decodeResponse: (r, v) => describeGroupsMessages().decodeDescribeGroupsResponse(r, v),
+    messages: describeGroupsMessages,
   },
   ListGroups: {
     apiKey: 16,
@@ -496,12 +605,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createListGroupsRequest,
-    createResponse: createListGroupsResponse,
-    encodeRequest: encodeListGroupsRequest,
-    decodeRequest: decodeListGroupsRequest,
-    encodeResponse: encodeListGroupsResponse,
-    decodeResponse: decodeListGroupsResponse,
+    createRequest: () => listGroupsMessages().createListGroupsRequest(),
+    createResponse: () => listGroupsMessages().createListGroupsResponse(),
+    encodeRequest: (w, v, message) => listGroupsMessages().encodeListGroupsRequest(w, v, message),
+    decodeRequest: (r, v) => listGroupsMessages().decodeListGroupsRequest(r, v),
+    encodeResponse: (w, v, message) => listGroupsMessages().encodeListGroupsResponse(w, v, message),
+    decodeResponse: (r, v) => listGroupsMessages().decodeListGroupsResponse(r, v),
+    messages: listGroupsMessages,
   },
   SaslHandshake: {
     apiKey: 17,
@@ -513,12 +623,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(Infinity, false),
-    createRequest: createSaslHandshakeRequest,
-    createResponse: createSaslHandshakeResponse,
-    encodeRequest: encodeSaslHandshakeRequest,
-    decodeRequest: decodeSaslHandshakeRequest,
-    encodeResponse: encodeSaslHandshakeResponse,
-    decodeResponse: decodeSaslHandshakeResponse,
+    createRequest: () => saslHandshakeMessages().createSaslHandshakeRequest(),
+    createResponse: () => saslHandshakeMessages().createSaslHandshakeResponse(),
+    encodeRequest: (w, v, message) => saslHandshakeMessages().encodeSaslHandshakeRequest(w, v, message),
+    decodeRequest: (r, v) => saslHandshakeMessages().decodeSaslHandshakeRequest(r, v),
+    encodeResponse: (w, v, message) => saslHandshakeMessages().encodeSaslHandshakeResponse(w, v, message),
+    decodeResponse: (r, v) => saslHandshakeMessages().decodeSaslHandshakeResponse(r, v),
+    messages: saslHandshakeMessages,
   },
   ApiVersions: {
     apiKey: 18,
@@ -530,12 +641,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(3, true),
-    createRequest: createApiVersionsRequest,
-    createResponse: createApiVersionsResponse,
-    encodeRequest: encodeApiVersionsRequest,
-    decodeRequest: decodeApiVersionsRequest,
-    encodeResponse: encodeApiVersionsResponse,
-    decodeResponse: decodeApiVersionsResponse,
+    createRequest: () => apiVersionsMessages().createApiVersionsRequest(),
+    createResponse: () => apiVersionsMessages().createApiVersionsResponse(),
+    encodeRequest: (w, v, message) => apiVersionsMessages().encodeApiVersionsRequest(w, v, message),
+    decodeRequest: (r, v) => apiVersionsMessages().decodeApiVersionsRequest(r, v),
+    encodeResponse: (w, v, message) => apiVersionsMessages().encodeApiVersionsResponse(w, v, message),
+    decodeResponse: (r, v) => apiVersionsMessages().decodeApiVersionsResponse(r, v),
+    messages: apiVersionsMessages,
   },
   CreateTopics: {
     apiKey: 19,
@@ -547,12 +659,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(5, false),
-    createRequest: createCreateTopicsRequest,
-    createResponse: createCreateTopicsResponse,
-    encodeRequest: encodeCreateTopicsRequest,
-    decodeRequest: decodeCreateTopicsRequest,
-    encodeResponse: encodeCreateTopicsResponse,
-    decodeResponse: decodeCreateTopicsResponse,
+    createRequest: () => createTopicsMessages().createCreateTopicsRequest(),
+    createResponse: () => createTopicsMessages().createCreateTopicsResponse(),
+    encodeRequest: (w, v, message) => createTopicsMessages().encodeCreateTopicsRequest(w, v, message),
+    decodeRequest: (r, v) => createTopicsMessages().decodeCreateTopicsRequest(r, v),
+    encodeResponse: (w, v, message) => createTopicsMessages().encodeCreateTopicsResponse(w, v, message),
+    decodeResponse: (r, v) => createTopicsMessages().decodeCreateTopicsResponse(r, v),
+    messages: createTopicsMessages,
   },
   DeleteTopics: {
     apiKey: 20,
@@ -564,12 +677,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(4, false),
-    createRequest: createDeleteTopicsRequest,
-    createResponse: createDeleteTopicsResponse,
-    encodeRequest: encodeDeleteTopicsRequest,
-    decodeRequest: decodeDeleteTopicsRequest,
-    encodeResponse: encodeDeleteTopicsResponse,
-    decodeResponse: decodeDeleteTopicsResponse,
+    createRequest: () => deleteTopicsMessages().createDeleteTopicsRequest(),
+    createResponse: () => deleteTopicsMessages().createDeleteTopicsResponse(),
+    encodeRequest: (w, v, message) => deleteTopicsMessages().encodeDeleteTopicsRequest(w, v, message),
+    decodeRequest: (r, v) => deleteTopicsMessages().decodeDeleteTopicsRequest(r, v),
+    encodeResponse: (w, v, message) => deleteTopicsMessages().encodeDeleteTopicsResponse(w, v, message),
+    decodeResponse: (r, v) => deleteTopicsMessages().decodeDeleteTopicsResponse(r, v),
+    messages: deleteTopicsMessages,
   },
   DeleteRecords: {
     apiKey: 21,
@@ -581,12 +695,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(2, false),
-    createRequest: createDeleteRecordsRequest,
-    createResponse: createDeleteRecordsResponse,
-    encodeRequest: encodeDeleteRecordsRequest,
-    decodeRequest: decodeDeleteRecordsRequest,
-    encodeResponse: encodeDeleteRecordsResponse,
-    decodeResponse: decodeDeleteRecordsResponse,
+    createRequest: () => deleteRecordsMessages().createDeleteRecordsRequest(),
+    createResponse: () => deleteRecordsMessages().createDeleteRecordsResponse(),
+    encodeRequest: (w, v, message) => deleteRecordsMessages().encodeDeleteRecordsRequest(w, v, message),
+    decodeRequest: (r, v) => deleteRecordsMessages().decodeDeleteRecordsRequest(r, v),
+    encodeResponse: (w, v, message) => deleteRecordsMessages().encodeDeleteRecordsResponse(w, v, message),
+    decodeResponse: (r, v) => deleteRecordsMessages().decodeDeleteRecordsResponse(r, v),
+    messages: deleteRecordsMessages,
   },
   InitProducerId: {
     apiKey: 22,
@@ -598,12 +713,13 @@ export const API: ApiTable = {
     latestVersionUnstable: true,
     listeners: ['broker'],
     ...headerVersions(2, false),
-    createRequest: createInitProducerIdRequest,
-    createResponse: createInitProducerIdResponse,
-    encodeRequest: encodeInitProducerIdRequest,
-    decodeRequest: decodeInitProducerIdRequest,
-    encodeResponse: encodeInitProducerIdResponse,
-    decodeResponse: decodeInitProducerIdResponse,
+    createRequest: () => initProducerIdMessages().createInitProducerIdRequest(),
+    createResponse: () => initProducerIdMessages().createInitProducerIdResponse(),
+    encodeRequest: (w, v, message) => initProducerIdMessages().encodeInitProducerIdRequest(w, v, message),
+    decodeRequest: (r, v) => initProducerIdMessages().decodeInitProducerIdRequest(r, v),
+    encodeResponse: (w, v, message) => initProducerIdMessages().encodeInitProducerIdResponse(w, v, message),
+    decodeResponse: (r, v) => initProducerIdMessages().decodeInitProducerIdResponse(r, v),
+    messages: initProducerIdMessages,
   },
   OffsetForLeaderEpoch: {
     apiKey: 23,
@@ -615,12 +731,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(4, false),
-    createRequest: createOffsetForLeaderEpochRequest,
-    createResponse: createOffsetForLeaderEpochResponse,
-    encodeRequest: encodeOffsetForLeaderEpochRequest,
-    decodeRequest: decodeOffsetForLeaderEpochRequest,
-    encodeResponse: encodeOffsetForLeaderEpochResponse,
-    decodeResponse: decodeOffsetForLeaderEpochResponse,
+    createRequest: () => offsetForLeaderEpochMessages().createOffsetForLeaderEpochRequest(),
+    createResponse: () => offsetForLeaderEpochMessages().createOffsetForLeaderEpochResponse(),
+    encodeRequest: (w, v, message) => offsetForLeaderEpochMessages().encodeOffsetForLeaderEpochRequest(w, v, message),
+    decodeRequest: (r, v) => offsetForLeaderEpochMessages().decodeOffsetForLeaderEpochRequest(r, v),
+    encodeResponse: (w, v, message) => offsetForLeaderEpochMessages().encodeOffsetForLeaderEpochResponse(w, v, message),
+    decodeResponse: (r, v) => offsetForLeaderEpochMessages().decodeOffsetForLeaderEpochResponse(r, v),
+    messages: offsetForLeaderEpochMessages,
   },
   AddPartitionsToTxn: {
     apiKey: 24,
@@ -632,12 +749,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createAddPartitionsToTxnRequest,
-    createResponse: createAddPartitionsToTxnResponse,
-    encodeRequest: encodeAddPartitionsToTxnRequest,
-    decodeRequest: decodeAddPartitionsToTxnRequest,
-    encodeResponse: encodeAddPartitionsToTxnResponse,
-    decodeResponse: decodeAddPartitionsToTxnResponse,
+    createRequest: () => addPartitionsToTxnMessages().createAddPartitionsToTxnRequest(),
+    createResponse: () => addPartitionsToTxnMessages().createAddPartitionsToTxnResponse(),
+    encodeRequest: (w, v, message) => addPartitionsToTxnMessages().encodeAddPartitionsToTxnRequest(w, v, message),
+    decodeRequest: (r, v) => addPartitionsToTxnMessages().decodeAddPartitionsToTxnRequest(r, v),
+    encodeResponse: (w, v, message) => addPartitionsToTxnMessages().encodeAddPartitionsToTxnResponse(w, v, message),
+    decodeResponse: (r, v) => addPartitionsToTxnMessages().decodeAddPartitionsToTxnResponse(r, v),
+    messages: addPartitionsToTxnMessages,
   },
   AddOffsetsToTxn: {
     apiKey: 25,
@@ -649,12 +767,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createAddOffsetsToTxnRequest,
-    createResponse: createAddOffsetsToTxnResponse,
-    encodeRequest: encodeAddOffsetsToTxnRequest,
-    decodeRequest: decodeAddOffsetsToTxnRequest,
-    encodeResponse: encodeAddOffsetsToTxnResponse,
-    decodeResponse: decodeAddOffsetsToTxnResponse,
+    createRequest: () => addOffsetsToTxnMessages().createAddOffsetsToTxnRequest(),
+    createResponse: () => addOffsetsToTxnMessages().createAddOffsetsToTxnResponse(),
+    encodeRequest: (w, v, message) => addOffsetsToTxnMessages().encodeAddOffsetsToTxnRequest(w, v, message),
+    decodeRequest: (r, v) => addOffsetsToTxnMessages().decodeAddOffsetsToTxnRequest(r, v),
+    encodeResponse: (w, v, message) => addOffsetsToTxnMessages().encodeAddOffsetsToTxnResponse(w, v, message),
+    decodeResponse: (r, v) => addOffsetsToTxnMessages().decodeAddOffsetsToTxnResponse(r, v),
+    messages: addOffsetsToTxnMessages,
   },
   EndTxn: {
     apiKey: 26,
@@ -666,12 +785,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createEndTxnRequest,
-    createResponse: createEndTxnResponse,
-    encodeRequest: encodeEndTxnRequest,
-    decodeRequest: decodeEndTxnRequest,
-    encodeResponse: encodeEndTxnResponse,
-    decodeResponse: decodeEndTxnResponse,
+    createRequest: () => endTxnMessages().createEndTxnRequest(),
+    createResponse: () => endTxnMessages().createEndTxnResponse(),
+    encodeRequest: (w, v, message) => endTxnMessages().encodeEndTxnRequest(w, v, message),
+    decodeRequest: (r, v) => endTxnMessages().decodeEndTxnRequest(r, v),
+    encodeResponse: (w, v, message) => endTxnMessages().encodeEndTxnResponse(w, v, message),
+    decodeResponse: (r, v) => endTxnMessages().decodeEndTxnResponse(r, v),
+    messages: endTxnMessages,
   },
   WriteTxnMarkers: {
     apiKey: 27,
@@ -683,12 +803,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createWriteTxnMarkersRequest,
-    createResponse: createWriteTxnMarkersResponse,
-    encodeRequest: encodeWriteTxnMarkersRequest,
-    decodeRequest: decodeWriteTxnMarkersRequest,
-    encodeResponse: encodeWriteTxnMarkersResponse,
-    decodeResponse: decodeWriteTxnMarkersResponse,
+    createRequest: () => writeTxnMarkersMessages().createWriteTxnMarkersRequest(),
+    createResponse: () => writeTxnMarkersMessages().createWriteTxnMarkersResponse(),
+    encodeRequest: (w, v, message) => writeTxnMarkersMessages().encodeWriteTxnMarkersRequest(w, v, message),
+    decodeRequest: (r, v) => writeTxnMarkersMessages().decodeWriteTxnMarkersRequest(r, v),
+    encodeResponse: (w, v, message) => writeTxnMarkersMessages().encodeWriteTxnMarkersResponse(w, v, message),
+    decodeResponse: (r, v) => writeTxnMarkersMessages().decodeWriteTxnMarkersResponse(r, v),
+    messages: writeTxnMarkersMessages,
   },
   TxnOffsetCommit: {
     apiKey: 28,
@@ -700,12 +821,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(3, false),
-    createRequest: createTxnOffsetCommitRequest,
-    createResponse: createTxnOffsetCommitResponse,
-    encodeRequest: encodeTxnOffsetCommitRequest,
-    decodeRequest: decodeTxnOffsetCommitRequest,
-    encodeResponse: encodeTxnOffsetCommitResponse,
-    decodeResponse: decodeTxnOffsetCommitResponse,
+    createRequest: () => txnOffsetCommitMessages().createTxnOffsetCommitRequest(),
+    createResponse: () => txnOffsetCommitMessages().createTxnOffsetCommitResponse(),
+    encodeRequest: (w, v, message) => txnOffsetCommitMessages().encodeTxnOffsetCommitRequest(w, v, message),
+    decodeRequest: (r, v) => txnOffsetCommitMessages().decodeTxnOffsetCommitRequest(r, v),
+    encodeResponse: (w, v, message) => txnOffsetCommitMessages().encodeTxnOffsetCommitResponse(w, v, message),
+    decodeResponse: (r, v) => txnOffsetCommitMessages().decodeTxnOffsetCommitResponse(r, v),
+    messages: txnOffsetCommitMessages,
   },
   DescribeAcls: {
     apiKey: 29,
@@ -717,12 +839,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createDescribeAclsRequest,
-    createResponse: createDescribeAclsResponse,
-    encodeRequest: encodeDescribeAclsRequest,
-    decodeRequest: decodeDescribeAclsRequest,
-    encodeResponse: encodeDescribeAclsResponse,
-    decodeResponse: decodeDescribeAclsResponse,
+    createRequest: () => describeAclsMessages().createDescribeAclsRequest(),
+    createResponse: () => describeAclsMessages().createDescribeAclsResponse(),
+    encodeRequest: (w, v, message) => describeAclsMessages().encodeDescribeAclsRequest(w, v, message),
+    decodeRequest: (r, v) => describeAclsMessages().decodeDescribeAclsRequest(r, v),
+    encodeResponse: (w, v, message) => describeAclsMessages().encodeDescribeAclsResponse(w, v, message),
+    decodeResponse: (r, v) => describeAclsMessages().decodeDescribeAclsResponse(r, v),
+    messages: describeAclsMessages,
   },
   CreateAcls: {
     apiKey: 30,
@@ -734,12 +857,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createCreateAclsRequest,
-    createResponse: createCreateAclsResponse,
-    encodeRequest: encodeCreateAclsRequest,
-    decodeRequest: decodeCreateAclsRequest,
-    encodeResponse: encodeCreateAclsResponse,
-    decodeResponse: decodeCreateAclsResponse,
+    createRequest: () => createAclsMessages().createCreateAclsRequest(),
+    createResponse: () => createAclsMessages().createCreateAclsResponse(),
+    encodeRequest: (w, v, message) => createAclsMessages().encodeCreateAclsRequest(w, v, message),
+    decodeRequest: (r, v) => createAclsMessages().decodeCreateAclsRequest(r, v),
+    encodeResponse: (w, v, message) => createAclsMessages().encodeCreateAclsResponse(w, v, message),
+    decodeResponse: (r, v) => createAclsMessages().decodeCreateAclsResponse(r, v),
+    messages: createAclsMessages,
   },
   DeleteAcls: {
     apiKey: 31,
@@ -751,12 +875,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createDeleteAclsRequest,
-    createResponse: createDeleteAclsResponse,
-    encodeRequest: encodeDeleteAclsRequest,
-    decodeRequest: decodeDeleteAclsRequest,
-    encodeResponse: encodeDeleteAclsResponse,
-    decodeResponse: decodeDeleteAclsResponse,
+    createRequest: () => deleteAclsMessages().createDeleteAclsRequest(),
+    createResponse: () => deleteAclsMessages().createDeleteAclsResponse(),
+    encodeRequest: (w, v, message) => deleteAclsMessages().encodeDeleteAclsRequest(w, v, message),
+    decodeRequest: (r, v) => deleteAclsMessages().decodeDeleteAclsRequest(r, v),
+    encodeResponse: (w, v, message) => deleteAclsMessages().encodeDeleteAclsResponse(w, v, message),
+    decodeResponse: (r, v) => deleteAclsMessages().decodeDeleteAclsResponse(r, v),
+    messages: deleteAclsMessages,
   },
   DescribeConfigs: {
     apiKey: 32,
@@ -768,12 +893,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(4, false),
-    createRequest: createDescribeConfigsRequest,
-    createResponse: createDescribeConfigsResponse,
-    encodeRequest: encodeDescribeConfigsRequest,
-    decodeRequest: decodeDescribeConfigsRequest,
-    encodeResponse: encodeDescribeConfigsResponse,
-    decodeResponse: decodeDescribeConfigsResponse,
+    createRequest: () => describeConfigsMessages().createDescribeConfigsRequest(),
+    createResponse: () => describeConfigsMessages().createDescribeConfigsResponse(),
+    encodeRequest: (w, v, message) => describeConfigsMessages().encodeDescribeConfigsRequest(w, v, message),
+    decodeRequest: (r, v) => describeConfigsMessages().decodeDescribeConfigsRequest(r, v),
+    encodeResponse: (w, v, message) => describeConfigsMessages().encodeDescribeConfigsResponse(w, v, message),
+    decodeResponse: (r, v) => describeConfigsMessages().decodeDescribeConfigsResponse(r, v),
+    messages: describeConfigsMessages,
   },
   AlterConfigs: {
     apiKey: 33,
@@ -785,12 +911,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createAlterConfigsRequest,
-    createResponse: createAlterConfigsResponse,
-    encodeRequest: encodeAlterConfigsRequest,
-    decodeRequest: decodeAlterConfigsRequest,
-    encodeResponse: encodeAlterConfigsResponse,
-    decodeResponse: decodeAlterConfigsResponse,
+    createRequest: () => alterConfigsMessages().createAlterConfigsRequest(),
+    createResponse: () => alterConfigsMessages().createAlterConfigsResponse(),
+    encodeRequest: (w, v, message) => alterConfigsMessages().encodeAlterConfigsRequest(w, v, message),
+    decodeRequest: (r, v) => alterConfigsMessages().decodeAlterConfigsRequest(r, v),
+    encodeResponse: (w, v, message) => alterConfigsMessages().encodeAlterConfigsResponse(w, v, message),
+    decodeResponse: (r, v) => alterConfigsMessages().decodeAlterConfigsResponse(r, v),
+    messages: alterConfigsMessages,
   },
   AlterReplicaLogDirs: {
     apiKey: 34,
@@ -802,12 +929,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(2, false),
-    createRequest: createAlterReplicaLogDirsRequest,
-    createResponse: createAlterReplicaLogDirsResponse,
-    encodeRequest: encodeAlterReplicaLogDirsRequest,
-    decodeRequest: decodeAlterReplicaLogDirsRequest,
-    encodeResponse: encodeAlterReplicaLogDirsResponse,
-    decodeResponse: decodeAlterReplicaLogDirsResponse,
+    createRequest: () => alterReplicaLogDirsMessages().createAlterReplicaLogDirsRequest(),
+    createResponse: () => alterReplicaLogDirsMessages().createAlterReplicaLogDirsResponse(),
+    encodeRequest: (w, v, message) => alterReplicaLogDirsMessages().encodeAlterReplicaLogDirsRequest(w, v, message),
+    decodeRequest: (r, v) => alterReplicaLogDirsMessages().decodeAlterReplicaLogDirsRequest(r, v),
+    encodeResponse: (w, v, message) => alterReplicaLogDirsMessages().encodeAlterReplicaLogDirsResponse(w, v, message),
+    decodeResponse: (r, v) => alterReplicaLogDirsMessages().decodeAlterReplicaLogDirsResponse(r, v),
+    messages: alterReplicaLogDirsMessages,
   },
   DescribeLogDirs: {
     apiKey: 35,
@@ -819,12 +947,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(2, false),
-    createRequest: createDescribeLogDirsRequest,
-    createResponse: createDescribeLogDirsResponse,
-    encodeRequest: encodeDescribeLogDirsRequest,
-    decodeRequest: decodeDescribeLogDirsRequest,
-    encodeResponse: encodeDescribeLogDirsResponse,
-    decodeResponse: decodeDescribeLogDirsResponse,
+    createRequest: () => describeLogDirsMessages().createDescribeLogDirsRequest(),
+    createResponse: () => describeLogDirsMessages().createDescribeLogDirsResponse(),
+    encodeRequest: (w, v, message) => describeLogDirsMessages().encodeDescribeLogDirsRequest(w, v, message),
+    decodeRequest: (r, v) => describeLogDirsMessages().decodeDescribeLogDirsRequest(r, v),
+    encodeResponse: (w, v, message) => describeLogDirsMessages().encodeDescribeLogDirsResponse(w, v, message),
+    decodeResponse: (r, v) => describeLogDirsMessages().decodeDescribeLogDirsResponse(r, v),
+    messages: describeLogDirsMessages,
   },
   SaslAuthenticate: {
     apiKey: 36,
@@ -836,12 +965,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createSaslAuthenticateRequest,
-    createResponse: createSaslAuthenticateResponse,
-    encodeRequest: encodeSaslAuthenticateRequest,
-    decodeRequest: decodeSaslAuthenticateRequest,
-    encodeResponse: encodeSaslAuthenticateResponse,
-    decodeResponse: decodeSaslAuthenticateResponse,
+    createRequest: () => saslAuthenticateMessages().createSaslAuthenticateRequest(),
+    createResponse: () => saslAuthenticateMessages().createSaslAuthenticateResponse(),
+    encodeRequest: (w, v, message) => saslAuthenticateMessages().encodeSaslAuthenticateRequest(w, v, message),
+    decodeRequest: (r, v) => saslAuthenticateMessages().decodeSaslAuthenticateRequest(r, v),
+    encodeResponse: (w, v, message) => saslAuthenticateMessages().encodeSaslAuthenticateResponse(w, v, message),
+    decodeResponse: (r, v) => saslAuthenticateMessages().decodeSaslAuthenticateResponse(r, v),
+    messages: saslAuthenticateMessages,
   },
   CreatePartitions: {
     apiKey: 37,
@@ -853,12 +983,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createCreatePartitionsRequest,
-    createResponse: createCreatePartitionsResponse,
-    encodeRequest: encodeCreatePartitionsRequest,
-    decodeRequest: decodeCreatePartitionsRequest,
-    encodeResponse: encodeCreatePartitionsResponse,
-    decodeResponse: decodeCreatePartitionsResponse,
+    createRequest: () => createPartitionsMessages().createCreatePartitionsRequest(),
+    createResponse: () => createPartitionsMessages().createCreatePartitionsResponse(),
+    encodeRequest: (w, v, message) => createPartitionsMessages().encodeCreatePartitionsRequest(w, v, message),
+    decodeRequest: (r, v) => createPartitionsMessages().decodeCreatePartitionsRequest(r, v),
+    encodeResponse: (w, v, message) => createPartitionsMessages().encodeCreatePartitionsResponse(w, v, message),
+    decodeResponse: (r, v) => createPartitionsMessages().decodeCreatePartitionsResponse(r, v),
+    messages: createPartitionsMessages,
   },
   CreateDelegationToken: {
     apiKey: 38,
@@ -870,12 +1001,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createCreateDelegationTokenRequest,
-    createResponse: createCreateDelegationTokenResponse,
-    encodeRequest: encodeCreateDelegationTokenRequest,
-    decodeRequest: decodeCreateDelegationTokenRequest,
-    encodeResponse: encodeCreateDelegationTokenResponse,
-    decodeResponse: decodeCreateDelegationTokenResponse,
+    createRequest: () => createDelegationTokenMessages().createCreateDelegationTokenRequest(),
+    createResponse: () => createDelegationTokenMessages().createCreateDelegationTokenResponse(),
+    encodeRequest: (w, v, message) => createDelegationTokenMessages().encodeCreateDelegationTokenRequest(w, v, message),
+    decodeRequest: (r, v) => createDelegationTokenMessages().decodeCreateDelegationTokenRequest(r, v),
+    encodeResponse: (w, v, message) => createDelegationTokenMessages().encodeCreateDelegationTokenResponse(w, v, message),
+    decodeResponse: (r, v) => createDelegationTokenMessages().decodeCreateDelegationTokenResponse(r, v),
+    messages: createDelegationTokenMessages,
   },
   RenewDelegationToken: {
     apiKey: 39,
@@ -887,12 +1019,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createRenewDelegationTokenRequest,
-    createResponse: createRenewDelegationTokenResponse,
-    encodeRequest: encodeRenewDelegationTokenRequest,
-    decodeRequest: decodeRenewDelegationTokenRequest,
-    encodeResponse: encodeRenewDelegationTokenResponse,
-    decodeResponse: decodeRenewDelegationTokenResponse,
+    createRequest: () => renewDelegationTokenMessages().createRenewDelegationTokenRequest(),
+    createResponse: () => renewDelegationTokenMessages().createRenewDelegationTokenResponse(),
+    encodeRequest: (w, v, message) => renewDelegationTokenMessages().encodeRenewDelegationTokenRequest(w, v, message),
+    decodeRequest: (r, v) => renewDelegationTokenMessages().decodeRenewDelegationTokenRequest(r, v),
+    encodeResponse: (w, v, message) => renewDelegationTokenMessages().encodeRenewDelegationTokenResponse(w, v, message),
+    decodeResponse: (r, v) => renewDelegationTokenMessages().decodeRenewDelegationTokenResponse(r, v),
+    messages: renewDelegationTokenMessages,
   },
   ExpireDelegationToken: {
     apiKey: 40,
@@ -904,12 +1037,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createExpireDelegationTokenRequest,
-    createResponse: createExpireDelegationTokenResponse,
-    encodeRequest: encodeExpireDelegationTokenRequest,
-    decodeRequest: decodeExpireDelegationTokenRequest,
-    encodeResponse: encodeExpireDelegationTokenResponse,
-    decodeResponse: decodeExpireDelegationTokenResponse,
+    createRequest: () => expireDelegationTokenMessages().createExpireDelegationTokenRequest(),
+    createResponse: () => expireDelegationTokenMessages().createExpireDelegationTokenResponse(),
+    encodeRequest: (w, v, message) => expireDelegationTokenMessages().encodeExpireDelegationTokenRequest(w, v, message),
+    decodeRequest: (r, v) => expireDelegationTokenMessages().decodeExpireDelegationTokenRequest(r, v),
+    encodeResponse: (w, v, message) => expireDelegationTokenMessages().encodeExpireDelegationTokenResponse(w, v, message),
+    decodeResponse: (r, v) => expireDelegationTokenMessages().decodeExpireDelegationTokenResponse(r, v),
+    messages: expireDelegationTokenMessages,
   },
   DescribeDelegationToken: {
     apiKey: 41,
@@ -921,12 +1055,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createDescribeDelegationTokenRequest,
-    createResponse: createDescribeDelegationTokenResponse,
-    encodeRequest: encodeDescribeDelegationTokenRequest,
-    decodeRequest: decodeDescribeDelegationTokenRequest,
-    encodeResponse: encodeDescribeDelegationTokenResponse,
-    decodeResponse: decodeDescribeDelegationTokenResponse,
+    createRequest: () => describeDelegationTokenMessages().createDescribeDelegationTokenRequest(),
+    createResponse: () => describeDelegationTokenMessages().createDescribeDelegationTokenResponse(),
+    encodeRequest: (w, v, message) => describeDelegationTokenMessages().encodeDescribeDelegationTokenRequest(w, v, message),
+    decodeRequest: (r, v) => describeDelegationTokenMessages().decodeDescribeDelegationTokenRequest(r, v),
+    encodeResponse: (w, v, message) => describeDelegationTokenMessages().encodeDescribeDelegationTokenResponse(w, v, message),
+    decodeResponse: (r, v) => describeDelegationTokenMessages().decodeDescribeDelegationTokenResponse(r, v),
+    messages: describeDelegationTokenMessages,
   },
   DeleteGroups: {
     apiKey: 42,
@@ -938,12 +1073,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(2, false),
-    createRequest: createDeleteGroupsRequest,
-    createResponse: createDeleteGroupsResponse,
-    encodeRequest: encodeDeleteGroupsRequest,
-    decodeRequest: decodeDeleteGroupsRequest,
-    encodeResponse: encodeDeleteGroupsResponse,
-    decodeResponse: decodeDeleteGroupsResponse,
+    createRequest: () => deleteGroupsMessages().createDeleteGroupsRequest(),
+    createResponse: () => deleteGroupsMessages().createDeleteGroupsResponse(),
+    encodeRequest: (w, v, message) => deleteGroupsMessages().encodeDeleteGroupsRequest(w, v, message),
+    decodeRequest: (r, v) => deleteGroupsMessages().decodeDeleteGroupsRequest(r, v),
+    encodeResponse: (w, v, message) => deleteGroupsMessages().encodeDeleteGroupsResponse(w, v, message),
+    decodeResponse: (r, v) => deleteGroupsMessages().decodeDeleteGroupsResponse(r, v),
+    messages: deleteGroupsMessages,
   },
   ElectLeaders: {
     apiKey: 43,
@@ -955,12 +1091,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(2, false),
-    createRequest: createElectLeadersRequest,
-    createResponse: createElectLeadersResponse,
-    encodeRequest: encodeElectLeadersRequest,
-    decodeRequest: decodeElectLeadersRequest,
-    encodeResponse: encodeElectLeadersResponse,
-    decodeResponse: decodeElectLeadersResponse,
+    createRequest: () => electLeadersMessages().createElectLeadersRequest(),
+    createResponse: () => electLeadersMessages().createElectLeadersResponse(),
+    encodeRequest: (w, v, message) => electLeadersMessages().encodeElectLeadersRequest(w, v, message),
+    decodeRequest: (r, v) => electLeadersMessages().decodeElectLeadersRequest(r, v),
+    encodeResponse: (w, v, message) => electLeadersMessages().encodeElectLeadersResponse(w, v, message),
+    decodeResponse: (r, v) => electLeadersMessages().decodeElectLeadersResponse(r, v),
+    messages: electLeadersMessages,
   },
   IncrementalAlterConfigs: {
     apiKey: 44,
@@ -972,12 +1109,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(1, false),
-    createRequest: createIncrementalAlterConfigsRequest,
-    createResponse: createIncrementalAlterConfigsResponse,
-    encodeRequest: encodeIncrementalAlterConfigsRequest,
-    decodeRequest: decodeIncrementalAlterConfigsRequest,
-    encodeResponse: encodeIncrementalAlterConfigsResponse,
-    decodeResponse: decodeIncrementalAlterConfigsResponse,
+    createRequest: () => incrementalAlterConfigsMessages().createIncrementalAlterConfigsRequest(),
+    createResponse: () => incrementalAlterConfigsMessages().createIncrementalAlterConfigsResponse(),
+    encodeRequest: (w, v, message) => incrementalAlterConfigsMessages().encodeIncrementalAlterConfigsRequest(w, v, message),
+    decodeRequest: (r, v) => incrementalAlterConfigsMessages().decodeIncrementalAlterConfigsRequest(r, v),
+    encodeResponse: (w, v, message) => incrementalAlterConfigsMessages().encodeIncrementalAlterConfigsResponse(w, v, message),
+    decodeResponse: (r, v) => incrementalAlterConfigsMessages().decodeIncrementalAlterConfigsResponse(r, v),
+    messages: incrementalAlterConfigsMessages,
   },
   AlterPartitionReassignments: {
     apiKey: 45,
@@ -989,12 +1127,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createAlterPartitionReassignmentsRequest,
-    createResponse: createAlterPartitionReassignmentsResponse,
-    encodeRequest: encodeAlterPartitionReassignmentsRequest,
-    decodeRequest: decodeAlterPartitionReassignmentsRequest,
-    encodeResponse: encodeAlterPartitionReassignmentsResponse,
-    decodeResponse: decodeAlterPartitionReassignmentsResponse,
+    createRequest: () => alterPartitionReassignmentsMessages().createAlterPartitionReassignmentsRequest(),
+    createResponse: () => alterPartitionReassignmentsMessages().createAlterPartitionReassignmentsResponse(),
+    encodeRequest: (w, v, message) => alterPartitionReassignmentsMessages().encodeAlterPartitionReassignmentsRequest(w, v, message),
+    decodeRequest: (r, v) => alterPartitionReassignmentsMessages().decodeAlterPartitionReassignmentsRequest(r, v),
+    encodeResponse: (w, v, message) => alterPartitionReassignmentsMessages().encodeAlterPartitionReassignmentsResponse(w, v, message),
+    decodeResponse: (r, v) => alterPartitionReassignmentsMessages().decodeAlterPartitionReassignmentsResponse(r, v),
+    messages: alterPartitionReassignmentsMessages,
   },
   ListPartitionReassignments: {
     apiKey: 46,
@@ -1006,12 +1145,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createListPartitionReassignmentsRequest,
-    createResponse: createListPartitionReassignmentsResponse,
-    encodeRequest: encodeListPartitionReassignmentsRequest,
-    decodeRequest: decodeListPartitionReassignmentsRequest,
-    encodeResponse: encodeListPartitionReassignmentsResponse,
-    decodeResponse: decodeListPartitionReassignmentsResponse,
+    createRequest: () => listPartitionReassignmentsMessages().createListPartitionReassignmentsRequest(),
+    createResponse: () => listPartitionReassignmentsMessages().createListPartitionReassignmentsResponse(),
+    encodeRequest: (w, v, message) => listPartitionReassignmentsMessages().encodeListPartitionReassignmentsRequest(w, v, message),
+    decodeRequest: (r, v) => listPartitionReassignmentsMessages().decodeListPartitionReassignmentsRequest(r, v),
+    encodeResponse: (w, v, message) => listPartitionReassignmentsMessages().encodeListPartitionReassignmentsResponse(w, v, message),
+    decodeResponse: (r, v) => listPartitionReassignmentsMessages().decodeListPartitionReassignmentsResponse(r, v),
+    messages: listPartitionReassignmentsMessages,
   },
   OffsetDelete: {
     apiKey: 47,
@@ -1023,12 +1163,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(Infinity, false),
-    createRequest: createOffsetDeleteRequest,
-    createResponse: createOffsetDeleteResponse,
-    encodeRequest: encodeOffsetDeleteRequest,
-    decodeRequest: decodeOffsetDeleteRequest,
-    encodeResponse: encodeOffsetDeleteResponse,
-    decodeResponse: decodeOffsetDeleteResponse,
+    createRequest: () => offsetDeleteMessages().createOffsetDeleteRequest(),
+    createResponse: () => offsetDeleteMessages().createOffsetDeleteResponse(),
+    encodeRequest: (w, v, message) => offsetDeleteMessages().encodeOffsetDeleteRequest(w, v, message),
+    decodeRequest: (r, v) => offsetDeleteMessages().decodeOffsetDeleteRequest(r, v),
+    encodeResponse: (w, v, message) => offsetDeleteMessages().encodeOffsetDeleteResponse(w, v, message),
+    decodeResponse: (r, v) => offsetDeleteMessages().decodeOffsetDeleteResponse(r, v),
+    messages: offsetDeleteMessages,
   },
   DescribeClientQuotas: {
     apiKey: 48,
@@ -1040,12 +1181,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createDescribeClientQuotasRequest,
-    createResponse: createDescribeClientQuotasResponse,
-    encodeRequest: encodeDescribeClientQuotasRequest,
-    decodeRequest: decodeDescribeClientQuotasRequest,
-    encodeResponse: encodeDescribeClientQuotasResponse,
-    decodeResponse: decodeDescribeClientQuotasResponse,
+    createRequest: () => describeClientQuotasMessages().createDescribeClientQuotasRequest(),
+    createResponse: () => describeClientQuotasMessages().createDescribeClientQuotasResponse(),
+    encodeRequest: (w, v, message) => describeClientQuotasMessages().encodeDescribeClientQuotasRequest(w, v, message),
+    decodeRequest: (r, v) => describeClientQuotasMessages().decodeDescribeClientQuotasRequest(r, v),
+    encodeResponse: (w, v, message) => describeClientQuotasMessages().encodeDescribeClientQuotasResponse(w, v, message),
+    decodeResponse: (r, v) => describeClientQuotasMessages().decodeDescribeClientQuotasResponse(r, v),
+    messages: describeClientQuotasMessages,
   },
   AlterClientQuotas: {
     apiKey: 49,
@@ -1057,12 +1199,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(1, false),
-    createRequest: createAlterClientQuotasRequest,
-    createResponse: createAlterClientQuotasResponse,
-    encodeRequest: encodeAlterClientQuotasRequest,
-    decodeRequest: decodeAlterClientQuotasRequest,
-    encodeResponse: encodeAlterClientQuotasResponse,
-    decodeResponse: decodeAlterClientQuotasResponse,
+    createRequest: () => alterClientQuotasMessages().createAlterClientQuotasRequest(),
+    createResponse: () => alterClientQuotasMessages().createAlterClientQuotasResponse(),
+    encodeRequest: (w, v, message) => alterClientQuotasMessages().encodeAlterClientQuotasRequest(w, v, message),
+    decodeRequest: (r, v) => alterClientQuotasMessages().decodeAlterClientQuotasRequest(r, v),
+    encodeResponse: (w, v, message) => alterClientQuotasMessages().encodeAlterClientQuotasResponse(w, v, message),
+    decodeResponse: (r, v) => alterClientQuotasMessages().decodeAlterClientQuotasResponse(r, v),
+    messages: alterClientQuotasMessages,
   },
   DescribeUserScramCredentials: {
     apiKey: 50,
@@ -1074,12 +1217,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createDescribeUserScramCredentialsRequest,
-    createResponse: createDescribeUserScramCredentialsResponse,
-    encodeRequest: encodeDescribeUserScramCredentialsRequest,
-    decodeRequest: decodeDescribeUserScramCredentialsRequest,
-    encodeResponse: encodeDescribeUserScramCredentialsResponse,
-    decodeResponse: decodeDescribeUserScramCredentialsResponse,
+    createRequest: () => describeUserScramCredentialsMessages().createDescribeUserScramCredentialsRequest(),
+    createResponse: () => describeUserScramCredentialsMessages().createDescribeUserScramCredentialsResponse(),
+    encodeRequest: (w, v, message) => describeUserScramCredentialsMessages().encodeDescribeUserScramCredentialsRequest(w, v, message),
+    decodeRequest: (r, v) => describeUserScramCredentialsMessages().decodeDescribeUserScramCredentialsRequest(r, v),
+    encodeResponse: (w, v, message) => describeUserScramCredentialsMessages().encodeDescribeUserScramCredentialsResponse(w, v, message),
+    decodeResponse: (r, v) => describeUserScramCredentialsMessages().decodeDescribeUserScramCredentialsResponse(r, v),
+    messages: describeUserScramCredentialsMessages,
   },
   AlterUserScramCredentials: {
     apiKey: 51,
@@ -1091,12 +1235,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createAlterUserScramCredentialsRequest,
-    createResponse: createAlterUserScramCredentialsResponse,
-    encodeRequest: encodeAlterUserScramCredentialsRequest,
-    decodeRequest: decodeAlterUserScramCredentialsRequest,
-    encodeResponse: encodeAlterUserScramCredentialsResponse,
-    decodeResponse: decodeAlterUserScramCredentialsResponse,
+    createRequest: () => alterUserScramCredentialsMessages().createAlterUserScramCredentialsRequest(),
+    createResponse: () => alterUserScramCredentialsMessages().createAlterUserScramCredentialsResponse(),
+    encodeRequest: (w, v, message) => alterUserScramCredentialsMessages().encodeAlterUserScramCredentialsRequest(w, v, message),
+    decodeRequest: (r, v) => alterUserScramCredentialsMessages().decodeAlterUserScramCredentialsRequest(r, v),
+    encodeResponse: (w, v, message) => alterUserScramCredentialsMessages().encodeAlterUserScramCredentialsResponse(w, v, message),
+    decodeResponse: (r, v) => alterUserScramCredentialsMessages().decodeAlterUserScramCredentialsResponse(r, v),
+    messages: alterUserScramCredentialsMessages,
   },
   DescribeQuorum: {
     apiKey: 55,
@@ -1108,12 +1253,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createDescribeQuorumRequest,
-    createResponse: createDescribeQuorumResponse,
-    encodeRequest: encodeDescribeQuorumRequest,
-    decodeRequest: decodeDescribeQuorumRequest,
-    encodeResponse: encodeDescribeQuorumResponse,
-    decodeResponse: decodeDescribeQuorumResponse,
+    createRequest: () => describeQuorumMessages().createDescribeQuorumRequest(),
+    createResponse: () => describeQuorumMessages().createDescribeQuorumResponse(),
+    encodeRequest: (w, v, message) => describeQuorumMessages().encodeDescribeQuorumRequest(w, v, message),
+    decodeRequest: (r, v) => describeQuorumMessages().decodeDescribeQuorumRequest(r, v),
+    encodeResponse: (w, v, message) => describeQuorumMessages().encodeDescribeQuorumResponse(w, v, message),
+    decodeResponse: (r, v) => describeQuorumMessages().decodeDescribeQuorumResponse(r, v),
+    messages: describeQuorumMessages,
   },
   UpdateFeatures: {
     apiKey: 57,
@@ -1125,12 +1271,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createUpdateFeaturesRequest,
-    createResponse: createUpdateFeaturesResponse,
-    encodeRequest: encodeUpdateFeaturesRequest,
-    decodeRequest: decodeUpdateFeaturesRequest,
-    encodeResponse: encodeUpdateFeaturesResponse,
-    decodeResponse: decodeUpdateFeaturesResponse,
+    createRequest: () => updateFeaturesMessages().createUpdateFeaturesRequest(),
+    createResponse: () => updateFeaturesMessages().createUpdateFeaturesResponse(),
+    encodeRequest: (w, v, message) => updateFeaturesMessages().encodeUpdateFeaturesRequest(w, v, message),
+    decodeRequest: (r, v) => updateFeaturesMessages().decodeUpdateFeaturesRequest(r, v),
+    encodeResponse: (w, v, message) => updateFeaturesMessages().encodeUpdateFeaturesResponse(w, v, message),
+    decodeResponse: (r, v) => updateFeaturesMessages().decodeUpdateFeaturesResponse(r, v),
+    messages: updateFeaturesMessages,
   },
   DescribeCluster: {
     apiKey: 60,
@@ -1142,12 +1289,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createDescribeClusterRequest,
-    createResponse: createDescribeClusterResponse,
-    encodeRequest: encodeDescribeClusterRequest,
-    decodeRequest: decodeDescribeClusterRequest,
-    encodeResponse: encodeDescribeClusterResponse,
-    decodeResponse: decodeDescribeClusterResponse,
+    createRequest: () => describeClusterMessages().createDescribeClusterRequest(),
+    createResponse: () => describeClusterMessages().createDescribeClusterResponse(),
+    encodeRequest: (w, v, message) => describeClusterMessages().encodeDescribeClusterRequest(w, v, message),
+    decodeRequest: (r, v) => describeClusterMessages().decodeDescribeClusterRequest(r, v),
+    encodeResponse: (w, v, message) => describeClusterMessages().encodeDescribeClusterResponse(w, v, message),
+    decodeResponse: (r, v) => describeClusterMessages().decodeDescribeClusterResponse(r, v),
+    messages: describeClusterMessages,
   },
   DescribeProducers: {
     apiKey: 61,
@@ -1159,12 +1307,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDescribeProducersRequest,
-    createResponse: createDescribeProducersResponse,
-    encodeRequest: encodeDescribeProducersRequest,
-    decodeRequest: decodeDescribeProducersRequest,
-    encodeResponse: encodeDescribeProducersResponse,
-    decodeResponse: decodeDescribeProducersResponse,
+    createRequest: () => describeProducersMessages().createDescribeProducersRequest(),
+    createResponse: () => describeProducersMessages().createDescribeProducersResponse(),
+    encodeRequest: (w, v, message) => describeProducersMessages().encodeDescribeProducersRequest(w, v, message),
+    decodeRequest: (r, v) => describeProducersMessages().decodeDescribeProducersRequest(r, v),
+    encodeResponse: (w, v, message) => describeProducersMessages().encodeDescribeProducersResponse(w, v, message),
+    decodeResponse: (r, v) => describeProducersMessages().decodeDescribeProducersResponse(r, v),
+    messages: describeProducersMessages,
   },
   UnregisterBroker: {
     apiKey: 64,
@@ -1176,12 +1325,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker', 'controller'],
     ...headerVersions(0, false),
-    createRequest: createUnregisterBrokerRequest,
-    createResponse: createUnregisterBrokerResponse,
-    encodeRequest: encodeUnregisterBrokerRequest,
-    decodeRequest: decodeUnregisterBrokerRequest,
-    encodeResponse: encodeUnregisterBrokerResponse,
-    decodeResponse: decodeUnregisterBrokerResponse,
+    createRequest: () => unregisterBrokerMessages().createUnregisterBrokerRequest(),
+    createResponse: () => unregisterBrokerMessages().createUnregisterBrokerResponse(),
+    encodeRequest: (w, v, message) => unregisterBrokerMessages().encodeUnregisterBrokerRequest(w, v, message),
+    decodeRequest: (r, v) => unregisterBrokerMessages().decodeUnregisterBrokerRequest(r, v),
+    encodeResponse: (w, v, message) => unregisterBrokerMessages().encodeUnregisterBrokerResponse(w, v, message),
+    decodeResponse: (r, v) => unregisterBrokerMessages().decodeUnregisterBrokerResponse(r, v),
+    messages: unregisterBrokerMessages,
   },
   DescribeTransactions: {
     apiKey: 65,
@@ -1193,12 +1343,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDescribeTransactionsRequest,
-    createResponse: createDescribeTransactionsResponse,
-    encodeRequest: encodeDescribeTransactionsRequest,
-    decodeRequest: decodeDescribeTransactionsRequest,
-    encodeResponse: encodeDescribeTransactionsResponse,
-    decodeResponse: decodeDescribeTransactionsResponse,
+    createRequest: () => describeTransactionsMessages().createDescribeTransactionsRequest(),
+    createResponse: () => describeTransactionsMessages().createDescribeTransactionsResponse(),
+    encodeRequest: (w, v, message) => describeTransactionsMessages().encodeDescribeTransactionsRequest(w, v, message),
+    decodeRequest: (r, v) => describeTransactionsMessages().decodeDescribeTransactionsRequest(r, v),
+    encodeResponse: (w, v, message) => describeTransactionsMessages().encodeDescribeTransactionsResponse(w, v, message),
+    decodeResponse: (r, v) => describeTransactionsMessages().decodeDescribeTransactionsResponse(r, v),
+    messages: describeTransactionsMessages,
   },
   ListTransactions: {
     apiKey: 66,
@@ -1210,12 +1361,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createListTransactionsRequest,
-    createResponse: createListTransactionsResponse,
-    encodeRequest: encodeListTransactionsRequest,
-    decodeRequest: decodeListTransactionsRequest,
-    encodeResponse: encodeListTransactionsResponse,
-    decodeResponse: decodeListTransactionsResponse,
+    createRequest: () => listTransactionsMessages().createListTransactionsRequest(),
+    createResponse: () => listTransactionsMessages().createListTransactionsResponse(),
+    encodeRequest: (w, v, message) => listTransactionsMessages().encodeListTransactionsRequest(w, v, message),
+    decodeRequest: (r, v) => listTransactionsMessages().decodeListTransactionsRequest(r, v),
+    encodeResponse: (w, v, message) => listTransactionsMessages().encodeListTransactionsResponse(w, v, message),
+    decodeResponse: (r, v) => listTransactionsMessages().decodeListTransactionsResponse(r, v),
+    messages: listTransactionsMessages,
   },
   ConsumerGroupHeartbeat: {
     apiKey: 68,
@@ -1227,12 +1379,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createConsumerGroupHeartbeatRequest,
-    createResponse: createConsumerGroupHeartbeatResponse,
-    encodeRequest: encodeConsumerGroupHeartbeatRequest,
-    decodeRequest: decodeConsumerGroupHeartbeatRequest,
-    encodeResponse: encodeConsumerGroupHeartbeatResponse,
-    decodeResponse: decodeConsumerGroupHeartbeatResponse,
+    createRequest: () => consumerGroupHeartbeatMessages().createConsumerGroupHeartbeatRequest(),
+    createResponse: () => consumerGroupHeartbeatMessages().createConsumerGroupHeartbeatResponse(),
+    encodeRequest: (w, v, message) => consumerGroupHeartbeatMessages().encodeConsumerGroupHeartbeatRequest(w, v, message),
+    decodeRequest: (r, v) => consumerGroupHeartbeatMessages().decodeConsumerGroupHeartbeatRequest(r, v),
+    encodeResponse: (w, v, message) => consumerGroupHeartbeatMessages().encodeConsumerGroupHeartbeatResponse(w, v, message),
+    decodeResponse: (r, v) => consumerGroupHeartbeatMessages().decodeConsumerGroupHeartbeatResponse(r, v),
+    messages: consumerGroupHeartbeatMessages,
   },
   ConsumerGroupDescribe: {
     apiKey: 69,
@@ -1244,12 +1397,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createConsumerGroupDescribeRequest,
-    createResponse: createConsumerGroupDescribeResponse,
-    encodeRequest: encodeConsumerGroupDescribeRequest,
-    decodeRequest: decodeConsumerGroupDescribeRequest,
-    encodeResponse: encodeConsumerGroupDescribeResponse,
-    decodeResponse: decodeConsumerGroupDescribeResponse,
+    createRequest: () => consumerGroupDescribeMessages().createConsumerGroupDescribeRequest(),
+    createResponse: () => consumerGroupDescribeMessages().createConsumerGroupDescribeResponse(),
+    encodeRequest: (w, v, message) => consumerGroupDescribeMessages().encodeConsumerGroupDescribeRequest(w, v, message),
+    decodeRequest: (r, v) => consumerGroupDescribeMessages().decodeConsumerGroupDescribeRequest(r, v),
+    encodeResponse: (w, v, message) => consumerGroupDescribeMessages().encodeConsumerGroupDescribeResponse(w, v, message),
+    decodeResponse: (r, v) => consumerGroupDescribeMessages().decodeConsumerGroupDescribeResponse(r, v),
+    messages: consumerGroupDescribeMessages,
   },
   GetTelemetrySubscriptions: {
     apiKey: 71,
@@ -1261,12 +1415,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createGetTelemetrySubscriptionsRequest,
-    createResponse: createGetTelemetrySubscriptionsResponse,
-    encodeRequest: encodeGetTelemetrySubscriptionsRequest,
-    decodeRequest: decodeGetTelemetrySubscriptionsRequest,
-    encodeResponse: encodeGetTelemetrySubscriptionsResponse,
-    decodeResponse: decodeGetTelemetrySubscriptionsResponse,
+    createRequest: () => getTelemetrySubscriptionsMessages().createGetTelemetrySubscriptionsRequest(),
+    createResponse: () => getTelemetrySubscriptionsMessages().createGetTelemetrySubscriptionsResponse(),
+    encodeRequest: (w, v, message) => getTelemetrySubscriptionsMessages().encodeGetTelemetrySubscriptionsRequest(w, v, message),
+    decodeRequest: (r, v) => getTelemetrySubscriptionsMessages().decodeGetTelemetrySubscriptionsRequest(r, v),
+    encodeResponse: (w, v, message) => getTelemetrySubscriptionsMessages().encodeGetTelemetrySubscriptionsResponse(w, v, message),
+    decodeResponse: (r, v) => getTelemetrySubscriptionsMessages().decodeGetTelemetrySubscriptionsResponse(r, v),
+    messages: getTelemetrySubscriptionsMessages,
   },
   PushTelemetry: {
     apiKey: 72,
@@ -1278,12 +1433,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createPushTelemetryRequest,
-    createResponse: createPushTelemetryResponse,
-    encodeRequest: encodePushTelemetryRequest,
-    decodeRequest: decodePushTelemetryRequest,
-    encodeResponse: encodePushTelemetryResponse,
-    decodeResponse: decodePushTelemetryResponse,
+    createRequest: () => pushTelemetryMessages().createPushTelemetryRequest(),
+    createResponse: () => pushTelemetryMessages().createPushTelemetryResponse(),
+    encodeRequest: (w, v, message) => pushTelemetryMessages().encodePushTelemetryRequest(w, v, message),
+    decodeRequest: (r, v) => pushTelemetryMessages().decodePushTelemetryRequest(r, v),
+    encodeResponse: (w, v, message) => pushTelemetryMessages().encodePushTelemetryResponse(w, v, message),
+    decodeResponse: (r, v) => pushTelemetryMessages().decodePushTelemetryResponse(r, v),
+    messages: pushTelemetryMessages,
   },
   ListConfigResources: {
     apiKey: 74,
@@ -1295,12 +1451,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createListConfigResourcesRequest,
-    createResponse: createListConfigResourcesResponse,
-    encodeRequest: encodeListConfigResourcesRequest,
-    decodeRequest: decodeListConfigResourcesRequest,
-    encodeResponse: encodeListConfigResourcesResponse,
-    decodeResponse: decodeListConfigResourcesResponse,
+    createRequest: () => listConfigResourcesMessages().createListConfigResourcesRequest(),
+    createResponse: () => listConfigResourcesMessages().createListConfigResourcesResponse(),
+    encodeRequest: (w, v, message) => listConfigResourcesMessages().encodeListConfigResourcesRequest(w, v, message),
+    decodeRequest: (r, v) => listConfigResourcesMessages().decodeListConfigResourcesRequest(r, v),
+    encodeResponse: (w, v, message) => listConfigResourcesMessages().encodeListConfigResourcesResponse(w, v, message),
+    decodeResponse: (r, v) => listConfigResourcesMessages().decodeListConfigResourcesResponse(r, v),
+    messages: listConfigResourcesMessages,
   },
   DescribeTopicPartitions: {
     apiKey: 75,
@@ -1312,12 +1469,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDescribeTopicPartitionsRequest,
-    createResponse: createDescribeTopicPartitionsResponse,
-    encodeRequest: encodeDescribeTopicPartitionsRequest,
-    decodeRequest: decodeDescribeTopicPartitionsRequest,
-    encodeResponse: encodeDescribeTopicPartitionsResponse,
-    decodeResponse: decodeDescribeTopicPartitionsResponse,
+    createRequest: () => describeTopicPartitionsMessages().createDescribeTopicPartitionsRequest(),
+    createResponse: () => describeTopicPartitionsMessages().createDescribeTopicPartitionsResponse(),
+    encodeRequest: (w, v, message) => describeTopicPartitionsMessages().encodeDescribeTopicPartitionsRequest(w, v, message),
+    decodeRequest: (r, v) => describeTopicPartitionsMessages().decodeDescribeTopicPartitionsRequest(r, v),
+    encodeResponse: (w, v, message) => describeTopicPartitionsMessages().encodeDescribeTopicPartitionsResponse(w, v, message),
+    decodeResponse: (r, v) => describeTopicPartitionsMessages().decodeDescribeTopicPartitionsResponse(r, v),
+    messages: describeTopicPartitionsMessages,
   },
   ShareGroupHeartbeat: {
     apiKey: 76,
@@ -1329,12 +1487,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createShareGroupHeartbeatRequest,
-    createResponse: createShareGroupHeartbeatResponse,
-    encodeRequest: encodeShareGroupHeartbeatRequest,
-    decodeRequest: decodeShareGroupHeartbeatRequest,
-    encodeResponse: encodeShareGroupHeartbeatResponse,
-    decodeResponse: decodeShareGroupHeartbeatResponse,
+    createRequest: () => shareGroupHeartbeatMessages().createShareGroupHeartbeatRequest(),
+    createResponse: () => shareGroupHeartbeatMessages().createShareGroupHeartbeatResponse(),
+    encodeRequest: (w, v, message) => shareGroupHeartbeatMessages().encodeShareGroupHeartbeatRequest(w, v, message),
+    decodeRequest: (r, v) => shareGroupHeartbeatMessages().decodeShareGroupHeartbeatRequest(r, v),
+    encodeResponse: (w, v, message) => shareGroupHeartbeatMessages().encodeShareGroupHeartbeatResponse(w, v, message),
+    decodeResponse: (r, v) => shareGroupHeartbeatMessages().decodeShareGroupHeartbeatResponse(r, v),
+    messages: shareGroupHeartbeatMessages,
   },
   ShareGroupDescribe: {
     apiKey: 77,
@@ -1346,12 +1505,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createShareGroupDescribeRequest,
-    createResponse: createShareGroupDescribeResponse,
-    encodeRequest: encodeShareGroupDescribeRequest,
-    decodeRequest: decodeShareGroupDescribeRequest,
-    encodeResponse: encodeShareGroupDescribeResponse,
-    decodeResponse: decodeShareGroupDescribeResponse,
+    createRequest: () => shareGroupDescribeMessages().createShareGroupDescribeRequest(),
+    createResponse: () => shareGroupDescribeMessages().createShareGroupDescribeResponse(),
+    encodeRequest: (w, v, message) => shareGroupDescribeMessages().encodeShareGroupDescribeRequest(w, v, message),
+    decodeRequest: (r, v) => shareGroupDescribeMessages().decodeShareGroupDescribeRequest(r, v),
+    encodeResponse: (w, v, message) => shareGroupDescribeMessages().encodeShareGroupDescribeResponse(w, v, message),
+    decodeResponse: (r, v) => shareGroupDescribeMessages().decodeShareGroupDescribeResponse(r, v),
+    messages: shareGroupDescribeMessages,
   },
   ShareFetch: {
     apiKey: 78,
@@ -1363,12 +1523,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createShareFetchRequest,
-    createResponse: createShareFetchResponse,
-    encodeRequest: encodeShareFetchRequest,
-    decodeRequest: decodeShareFetchRequest,
-    encodeResponse: encodeShareFetchResponse,
-    decodeResponse: decodeShareFetchResponse,
+    createRequest: () => shareFetchMessages().createShareFetchRequest(),
+    createResponse: () => shareFetchMessages().createShareFetchResponse(),
+    encodeRequest: (w, v, message) => shareFetchMessages().encodeShareFetchRequest(w, v, message),
+    decodeRequest: (r, v) => shareFetchMessages().decodeShareFetchRequest(r, v),
+    encodeResponse: (w, v, message) => shareFetchMessages().encodeShareFetchResponse(w, v, message),
+    decodeResponse: (r, v) => shareFetchMessages().decodeShareFetchResponse(r, v),
+    messages: shareFetchMessages,
   },
   ShareAcknowledge: {
     apiKey: 79,
@@ -1380,12 +1541,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(1, false),
-    createRequest: createShareAcknowledgeRequest,
-    createResponse: createShareAcknowledgeResponse,
-    encodeRequest: encodeShareAcknowledgeRequest,
-    decodeRequest: decodeShareAcknowledgeRequest,
-    encodeResponse: encodeShareAcknowledgeResponse,
-    decodeResponse: decodeShareAcknowledgeResponse,
+    createRequest: () => shareAcknowledgeMessages().createShareAcknowledgeRequest(),
+    createResponse: () => shareAcknowledgeMessages().createShareAcknowledgeResponse(),
+    encodeRequest: (w, v, message) => shareAcknowledgeMessages().encodeShareAcknowledgeRequest(w, v, message),
+    decodeRequest: (r, v) => shareAcknowledgeMessages().decodeShareAcknowledgeRequest(r, v),
+    encodeResponse: (w, v, message) => shareAcknowledgeMessages().encodeShareAcknowledgeResponse(w, v, message),
+    decodeResponse: (r, v) => shareAcknowledgeMessages().decodeShareAcknowledgeResponse(r, v),
+    messages: shareAcknowledgeMessages,
   },
   AddRaftVoter: {
     apiKey: 80,
@@ -1397,12 +1559,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['controller', 'broker'],
     ...headerVersions(0, false),
-    createRequest: createAddRaftVoterRequest,
-    createResponse: createAddRaftVoterResponse,
-    encodeRequest: encodeAddRaftVoterRequest,
-    decodeRequest: decodeAddRaftVoterRequest,
-    encodeResponse: encodeAddRaftVoterResponse,
-    decodeResponse: decodeAddRaftVoterResponse,
+    createRequest: () => addRaftVoterMessages().createAddRaftVoterRequest(),
+    createResponse: () => addRaftVoterMessages().createAddRaftVoterResponse(),
+    encodeRequest: (w, v, message) => addRaftVoterMessages().encodeAddRaftVoterRequest(w, v, message),
+    decodeRequest: (r, v) => addRaftVoterMessages().decodeAddRaftVoterRequest(r, v),
+    encodeResponse: (w, v, message) => addRaftVoterMessages().encodeAddRaftVoterResponse(w, v, message),
+    decodeResponse: (r, v) => addRaftVoterMessages().decodeAddRaftVoterResponse(r, v),
+    messages: addRaftVoterMessages,
   },
   RemoveRaftVoter: {
     apiKey: 81,
@@ -1414,12 +1577,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['controller', 'broker'],
     ...headerVersions(0, false),
-    createRequest: createRemoveRaftVoterRequest,
-    createResponse: createRemoveRaftVoterResponse,
-    encodeRequest: encodeRemoveRaftVoterRequest,
-    decodeRequest: decodeRemoveRaftVoterRequest,
-    encodeResponse: encodeRemoveRaftVoterResponse,
-    decodeResponse: decodeRemoveRaftVoterResponse,
+    createRequest: () => removeRaftVoterMessages().createRemoveRaftVoterRequest(),
+    createResponse: () => removeRaftVoterMessages().createRemoveRaftVoterResponse(),
+    encodeRequest: (w, v, message) => removeRaftVoterMessages().encodeRemoveRaftVoterRequest(w, v, message),
+    decodeRequest: (r, v) => removeRaftVoterMessages().decodeRemoveRaftVoterRequest(r, v),
+    encodeResponse: (w, v, message) => removeRaftVoterMessages().encodeRemoveRaftVoterResponse(w, v, message),
+    decodeResponse: (r, v) => removeRaftVoterMessages().decodeRemoveRaftVoterResponse(r, v),
+    messages: removeRaftVoterMessages,
   },
   InitializeShareGroupState: {
     apiKey: 83,
@@ -1431,12 +1595,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createInitializeShareGroupStateRequest,
-    createResponse: createInitializeShareGroupStateResponse,
-    encodeRequest: encodeInitializeShareGroupStateRequest,
-    decodeRequest: decodeInitializeShareGroupStateRequest,
-    encodeResponse: encodeInitializeShareGroupStateResponse,
-    decodeResponse: decodeInitializeShareGroupStateResponse,
+    createRequest: () => initializeShareGroupStateMessages().createInitializeShareGroupStateRequest(),
+    createResponse: () => initializeShareGroupStateMessages().createInitializeShareGroupStateResponse(),
+    encodeRequest: (w, v, message) => initializeShareGroupStateMessages().encodeInitializeShareGroupStateRequest(w, v, message),
+    decodeRequest: (r, v) => initializeShareGroupStateMessages().decodeInitializeShareGroupStateRequest(r, v),
+    encodeResponse: (w, v, message) => initializeShareGroupStateMessages().encodeInitializeShareGroupStateResponse(w, v, message),
+    decodeResponse: (r, v) => initializeShareGroupStateMessages().decodeInitializeShareGroupStateResponse(r, v),
+    messages: initializeShareGroupStateMessages,
   },
   ReadShareGroupState: {
     apiKey: 84,
@@ -1448,12 +1613,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createReadShareGroupStateRequest,
-    createResponse: createReadShareGroupStateResponse,
-    encodeRequest: encodeReadShareGroupStateRequest,
-    decodeRequest: decodeReadShareGroupStateRequest,
-    encodeResponse: encodeReadShareGroupStateResponse,
-    decodeResponse: decodeReadShareGroupStateResponse,
+    createRequest: () => readShareGroupStateMessages().createReadShareGroupStateRequest(),
+    createResponse: () => readShareGroupStateMessages().createReadShareGroupStateResponse(),
+    encodeRequest: (w, v, message) => readShareGroupStateMessages().encodeReadShareGroupStateRequest(w, v, message),
+    decodeRequest: (r, v) => readShareGroupStateMessages().decodeReadShareGroupStateRequest(r, v),
+    encodeResponse: (w, v, message) => readShareGroupStateMessages().encodeReadShareGroupStateResponse(w, v, message),
+    decodeResponse: (r, v) => readShareGroupStateMessages().decodeReadShareGroupStateResponse(r, v),
+    messages: readShareGroupStateMessages,
   },
   WriteShareGroupState: {
     apiKey: 85,
@@ -1465,12 +1631,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createWriteShareGroupStateRequest,
-    createResponse: createWriteShareGroupStateResponse,
-    encodeRequest: encodeWriteShareGroupStateRequest,
-    decodeRequest: decodeWriteShareGroupStateRequest,
-    encodeResponse: encodeWriteShareGroupStateResponse,
-    decodeResponse: decodeWriteShareGroupStateResponse,
+    createRequest: () => writeShareGroupStateMessages().createWriteShareGroupStateRequest(),
+    createResponse: () => writeShareGroupStateMessages().createWriteShareGroupStateResponse(),
+    encodeRequest: (w, v, message) => writeShareGroupStateMessages().encodeWriteShareGroupStateRequest(w, v, message),
+    decodeRequest: (r, v) => writeShareGroupStateMessages().decodeWriteShareGroupStateRequest(r, v),
+    encodeResponse: (w, v, message) => writeShareGroupStateMessages().encodeWriteShareGroupStateResponse(w, v, message),
+    decodeResponse: (r, v) => writeShareGroupStateMessages().decodeWriteShareGroupStateResponse(r, v),
+    messages: writeShareGroupStateMessages,
   },
   DeleteShareGroupState: {
     apiKey: 86,
@@ -1482,12 +1649,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDeleteShareGroupStateRequest,
-    createResponse: createDeleteShareGroupStateResponse,
-    encodeRequest: encodeDeleteShareGroupStateRequest,
-    decodeRequest: decodeDeleteShareGroupStateRequest,
-    encodeResponse: encodeDeleteShareGroupStateResponse,
-    decodeResponse: decodeDeleteShareGroupStateResponse,
+    createRequest: () => deleteShareGroupStateMessages().createDeleteShareGroupStateRequest(),
+    createResponse: () => deleteShareGroupStateMessages().createDeleteShareGroupStateResponse(),
+    encodeRequest: (w, v, message) => deleteShareGroupStateMessages().encodeDeleteShareGroupStateRequest(w, v, message),
+    decodeRequest: (r, v) => deleteShareGroupStateMessages().decodeDeleteShareGroupStateRequest(r, v),
+    encodeResponse: (w, v, message) => deleteShareGroupStateMessages().encodeDeleteShareGroupStateResponse(w, v, message),
+    decodeResponse: (r, v) => deleteShareGroupStateMessages().decodeDeleteShareGroupStateResponse(r, v),
+    messages: deleteShareGroupStateMessages,
   },
   ReadShareGroupStateSummary: {
     apiKey: 87,
@@ -1499,12 +1667,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createReadShareGroupStateSummaryRequest,
-    createResponse: createReadShareGroupStateSummaryResponse,
-    encodeRequest: encodeReadShareGroupStateSummaryRequest,
-    decodeRequest: decodeReadShareGroupStateSummaryRequest,
-    encodeResponse: encodeReadShareGroupStateSummaryResponse,
-    decodeResponse: decodeReadShareGroupStateSummaryResponse,
+    createRequest: () => readShareGroupStateSummaryMessages().createReadShareGroupStateSummaryRequest(),
+    createResponse: () => readShareGroupStateSummaryMessages().createReadShareGroupStateSummaryResponse(),
+    encodeRequest: (w, v, message) => readShareGroupStateSummaryMessages().encodeReadShareGroupStateSummaryRequest(w, v, message),
+    decodeRequest: (r, v) => readShareGroupStateSummaryMessages().decodeReadShareGroupStateSummaryRequest(r, v),
+    encodeResponse: (w, v, message) => readShareGroupStateSummaryMessages().encodeReadShareGroupStateSummaryResponse(w, v, message),
+    decodeResponse: (r, v) => readShareGroupStateSummaryMessages().decodeReadShareGroupStateSummaryResponse(r, v),
+    messages: readShareGroupStateSummaryMessages,
   },
   StreamsGroupHeartbeat: {
     apiKey: 88,
@@ -1516,12 +1685,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createStreamsGroupHeartbeatRequest,
-    createResponse: createStreamsGroupHeartbeatResponse,
-    encodeRequest: encodeStreamsGroupHeartbeatRequest,
-    decodeRequest: decodeStreamsGroupHeartbeatRequest,
-    encodeResponse: encodeStreamsGroupHeartbeatResponse,
-    decodeResponse: decodeStreamsGroupHeartbeatResponse,
+    createRequest: () => streamsGroupHeartbeatMessages().createStreamsGroupHeartbeatRequest(),
+    createResponse: () => streamsGroupHeartbeatMessages().createStreamsGroupHeartbeatResponse(),
+    encodeRequest: (w, v, message) => streamsGroupHeartbeatMessages().encodeStreamsGroupHeartbeatRequest(w, v, message),
+    decodeRequest: (r, v) => streamsGroupHeartbeatMessages().decodeStreamsGroupHeartbeatRequest(r, v),
+    encodeResponse: (w, v, message) => streamsGroupHeartbeatMessages().encodeStreamsGroupHeartbeatResponse(w, v, message),
+    decodeResponse: (r, v) => streamsGroupHeartbeatMessages().decodeStreamsGroupHeartbeatResponse(r, v),
+    messages: streamsGroupHeartbeatMessages,
   },
   StreamsGroupDescribe: {
     apiKey: 89,
@@ -1533,12 +1703,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createStreamsGroupDescribeRequest,
-    createResponse: createStreamsGroupDescribeResponse,
-    encodeRequest: encodeStreamsGroupDescribeRequest,
-    decodeRequest: decodeStreamsGroupDescribeRequest,
-    encodeResponse: encodeStreamsGroupDescribeResponse,
-    decodeResponse: decodeStreamsGroupDescribeResponse,
+    createRequest: () => streamsGroupDescribeMessages().createStreamsGroupDescribeRequest(),
+    createResponse: () => streamsGroupDescribeMessages().createStreamsGroupDescribeResponse(),
+    encodeRequest: (w, v, message) => streamsGroupDescribeMessages().encodeStreamsGroupDescribeRequest(w, v, message),
+    decodeRequest: (r, v) => streamsGroupDescribeMessages().decodeStreamsGroupDescribeRequest(r, v),
+    encodeResponse: (w, v, message) => streamsGroupDescribeMessages().encodeStreamsGroupDescribeResponse(w, v, message),
+    decodeResponse: (r, v) => streamsGroupDescribeMessages().decodeStreamsGroupDescribeResponse(r, v),
+    messages: streamsGroupDescribeMessages,
   },
   DescribeShareGroupOffsets: {
     apiKey: 90,
@@ -1550,12 +1721,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDescribeShareGroupOffsetsRequest,
-    createResponse: createDescribeShareGroupOffsetsResponse,
-    encodeRequest: encodeDescribeShareGroupOffsetsRequest,
-    decodeRequest: decodeDescribeShareGroupOffsetsRequest,
-    encodeResponse: encodeDescribeShareGroupOffsetsResponse,
-    decodeResponse: decodeDescribeShareGroupOffsetsResponse,
+    createRequest: () => describeShareGroupOffsetsMessages().createDescribeShareGroupOffsetsRequest(),
+    createResponse: () => describeShareGroupOffsetsMessages().createDescribeShareGroupOffsetsResponse(),
+    encodeRequest: (w, v, message) => describeShareGroupOffsetsMessages().encodeDescribeShareGroupOffsetsRequest(w, v, message),
+    decodeRequest: (r, v) => describeShareGroupOffsetsMessages().decodeDescribeShareGroupOffsetsRequest(r, v),
+    encodeResponse: (w, v, message) => describeShareGroupOffsetsMessages().encodeDescribeShareGroupOffsetsResponse(w, v, message),
+    decodeResponse: (r, v) => describeShareGroupOffsetsMessages().decodeDescribeShareGroupOffsetsResponse(r, v),
+    messages: describeShareGroupOffsetsMessages,
   },
   AlterShareGroupOffsets: {
     apiKey: 91,
@@ -1567,12 +1739,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createAlterShareGroupOffsetsRequest,
-    createResponse: createAlterShareGroupOffsetsResponse,
-    encodeRequest: encodeAlterShareGroupOffsetsRequest,
-    decodeRequest: decodeAlterShareGroupOffsetsRequest,
-    encodeResponse: encodeAlterShareGroupOffsetsResponse,
-    decodeResponse: decodeAlterShareGroupOffsetsResponse,
+    createRequest: () => alterShareGroupOffsetsMessages().createAlterShareGroupOffsetsRequest(),
+    createResponse: () => alterShareGroupOffsetsMessages().createAlterShareGroupOffsetsResponse(),
+    encodeRequest: (w, v, message) => alterShareGroupOffsetsMessages().encodeAlterShareGroupOffsetsRequest(w, v, message),
+    decodeRequest: (r, v) => alterShareGroupOffsetsMessages().decodeAlterShareGroupOffsetsRequest(r, v),
+    encodeResponse: (w, v, message) => alterShareGroupOffsetsMessages().encodeAlterShareGroupOffsetsResponse(w, v, message),
+    decodeResponse: (r, v) => alterShareGroupOffsetsMessages().decodeAlterShareGroupOffsetsResponse(r, v),
+    messages: alterShareGroupOffsetsMessages,
   },
   DeleteShareGroupOffsets: {
     apiKey: 92,
@@ -1584,12 +1757,13 @@ export const API: ApiTable = {
     latestVersionUnstable: false,
     listeners: ['broker'],
     ...headerVersions(0, false),
-    createRequest: createDeleteShareGroupOffsetsRequest,
-    createResponse: createDeleteShareGroupOffsetsResponse,
-    encodeRequest: encodeDeleteShareGroupOffsetsRequest,
-    decodeRequest: decodeDeleteShareGroupOffsetsRequest,
-    encodeResponse: encodeDeleteShareGroupOffsetsResponse,
-    decodeResponse: decodeDeleteShareGroupOffsetsResponse,
+    createRequest: () => deleteShareGroupOffsetsMessages().createDeleteShareGroupOffsetsRequest(),
+    createResponse: () => deleteShareGroupOffsetsMessages().createDeleteShareGroupOffsetsResponse(),
+    encodeRequest: (w, v, message) => deleteShareGroupOffsetsMessages().encodeDeleteShareGroupOffsetsRequest(w, v, message),
+    decodeRequest: (r, v) => deleteShareGroupOffsetsMessages().decodeDeleteShareGroupOffsetsRequest(r, v),
+    encodeResponse: (w, v, message) => deleteShareGroupOffsetsMessages().encodeDeleteShareGroupOffsetsResponse(w, v, message),
+    decodeResponse: (r, v) => deleteShareGroupOffsetsMessages().decodeDeleteShareGroupOffsetsResponse(r, v),
+    messages: deleteShareGroupOffsetsMessages,
   },
 };
 
