@@ -16,11 +16,12 @@
 
 import { ConfigError, CorruptLogError, DataDirLockedError, StorageError } from '../errors.ts';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
-import { MemoryFileSystem, nodeFileSystem, type FileLock, type FileSystem } from './fs.ts';
+import { MemoryFileSystem, nodeFileSystem, removeSoon, type FileLock, type FileSystem } from './fs.ts';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readOffsetCheckpoint, writeFileAtomically, writeOffsetCheckpoint } from './log/checkpoint.ts';
 import { cleanLog, type CleanOptions, type CleanResult } from './log/cleaner.ts';
 import { isOff, resolveLogConfig, type LogConfig, type LogDefaults } from './log/config.ts';
 import { PartitionLog, deleteDirName } from './log/partition-log.ts';
+import { readPartitionMetadata } from './log/partition-metadata.ts';
 import type { Decompress } from './log/records.ts';
 import type { RecoveryStats } from './log/recovery.ts';
 import { defaultStorageLogger, type StorageLogger } from './logger.ts';
@@ -33,7 +34,6 @@ import { join, resolve } from 'node:path';
 export const CLEAN_SHUTDOWN_MARKER = '.kafka_cleanshutdown';
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const LOCK_FILE = '.lock';
-export const PARTITION_METADATA = 'partition.metadata';
 const MEMORY_ROOT = '/runnel-memory';
 
 export interface LogManagerDefaults extends LogDefaults {
@@ -217,14 +217,21 @@ export class LogManager {
     for (let p = 0; p < topic.partitions; p++) this.#firstDirty.delete(`${name}-${p}`);
     const logs = this.#logs.get(name) ?? [];
     this.#logs.delete(name);
+    const renamed: string[] = [];
     for (const log of logs) {
       try {
-        log.deleteAll();
+        const target = log.deleteAll();
+        if (target !== undefined) renamed.push(target);
       } catch (err) {
         // The topic is gone from the metadata; its leftover directory is removed (-delete)
         // or set aside (-stray) on the next start.
         this.#logger.warn(`deleting ${log.dir} failed: ${(err as Error).message}`, { cause: err });
       }
+    }
+    if (renamed.length > 0) {
+      this.fs.fsyncDir(this.dataDir);
+      // Off the event loop: a topic's GBs of segments take ~40 ms of unlinking per GB.
+      for (const dir of renamed) removeSoon(this.fs, dir);
     }
     return topic;
   }
@@ -423,7 +430,7 @@ export class LogManager {
       const storedId = readPartitionMetadata(fs, dir);
       if (storedId !== topic.topicId) this.#setAside(dir, name, partition, storedId === undefined ? 'no topic' : `topic id ${storedId}`);
     }
-    const log = PartitionLog.open({
+    return PartitionLog.open({
       fs,
       dir,
       topic: topic.name,
@@ -437,11 +444,6 @@ export class LogManager {
       recoveryPoint,
       logStartOffset,
     });
-    if (readPartitionMetadata(fs, dir) !== topic.topicId) {
-      writeFileAtomically(fs, join(dir, PARTITION_METADATA), Buffer.from(`version: 0\ntopic_id: ${topic.topicId}\n`, 'utf8'));
-    }
-    if (fresh) fs.fsyncDir(this.dataDir);
-    return log;
   }
 
   // -- durability --------------------------------------------------------------------
@@ -545,10 +547,3 @@ function closeQuietly(log: PartitionLog): void {
   }
 }
 
-/** The topic id in a partition directory's partition.metadata, if readable. */
-function readPartitionMetadata(fs: FileSystem, dir: string): string | undefined {
-  const path = join(dir, PARTITION_METADATA);
-  if (!fs.stat(path)) return undefined;
-  const m = /^topic_id:\s*(\S+)\s*$/m.exec(fs.readFile(path).toString('utf8'));
-  return m?.[1];
-}

@@ -30,6 +30,7 @@ import type { StorageLogger } from '../logger.ts';
 import { isOff, type LogConfig } from './config.ts';
 import { NO_TIMESTAMP } from './indexes.ts';
 import { firstRecordAtOrAfter, offsetOfMaxTimestamp, type Decompress } from './records.ts';
+import { readPartitionMetadata, syncPartitionMetadata, writePartitionMetadata } from './partition-metadata.ts';
 import { loadLog, type RecoveryStats } from './recovery.ts';
 import { LogSegment, segmentFileName, type AppendBatch } from './segment.ts';
 import { appendAbortedTxn, readTxnIndex, type AbortedTxn } from './txn-index.ts';
@@ -115,6 +116,12 @@ export class PartitionLog {
   #size: number;
   #lastFlushMs: number;
   #dirDirty = false;
+  /**
+   * The directory was created by this log and is not durable yet, nor its partition.metadata:
+   * the first #syncDir fsyncs them and the data directory. Creating a topic of 50 partitions
+   * thus costs no fsync on the event loop (200 of them stalled every connection for ~90 ms).
+   */
+  #dirNew = false;
   /** The pending flush of rolled segments (a token: a cancelled one finds it replaced). */
   #rollFlush: object | null = null;
   #closed = false;
@@ -145,6 +152,8 @@ export class PartitionLog {
       logStartOffset: o.logStartOffset,
     });
     this.#segments = loaded.segments;
+    this.#dirNew = this.#dirDirty = loaded.created;
+    if (readPartitionMetadata(o.fs, o.dir) !== o.topicId) writePartitionMetadata(o.fs, o.dir, o.topicId, loaded.created);
     this.#logEndOffset = loaded.logEndOffset;
     this.#logStartOffset = loaded.logStartOffset;
     this.#recoveryPoint = loaded.recoveryPoint;
@@ -405,8 +414,10 @@ export class PartitionLog {
 
   #syncDir(): void {
     if (!this.#dirDirty) return;
+    if (this.#dirNew) syncPartitionMetadata(this.#fs, this.dir);
     this.#fs.fsyncDir(this.dir);
-    this.#dirDirty = false;
+    if (this.#dirNew) this.#fs.fsyncDir(dirname(this.dir));
+    this.#dirNew = this.#dirDirty = false;
   }
 
   /** Fsyncs everything written so far; the recovery point becomes the log end offset. */
@@ -687,19 +698,19 @@ export class PartitionLog {
   }
 
   /**
-   * Topic deletion: closes the files without flushing, renames the directory to
-   * `<topic>-<partition>.<hex>-delete` as Kafka does, and removes it.
+   * Topic deletion: closes the files without flushing and renames the directory to
+   * `<topic>-<partition>.<hex>-delete` as Kafka does. Returns that name, for the caller to
+   * make the renames durable (one directory fsync for all partitions) and then remove it;
+   * undefined if the directory is gone.
    */
-  deleteAll(): void {
+  deleteAll(): string | undefined {
     this.#cancelRollFlush();
     if (!this.#closed) for (const s of this.#segments) s.close();
     this.#closed = true;
-    const parent = dirname(this.dir);
-    if (!this.#fs.stat(this.dir)) return;
-    const target = join(parent, deleteDirName(basename(this.dir), this.partition));
+    if (!this.#fs.stat(this.dir)) return undefined;
+    const target = join(dirname(this.dir), deleteDirName(basename(this.dir), this.partition));
     this.#fs.rename(this.dir, target);
-    this.#fs.fsyncDir(parent);
-    this.#fs.rm(target);
+    return target;
   }
 }
 

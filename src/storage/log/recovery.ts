@@ -48,6 +48,11 @@ export interface LoadLogOptions {
 
 export interface LoadedLog {
   segments: LogSegment[];
+  /**
+   * The directory held no segment and got its first one. Neither it nor the directory is
+   * fsynced yet: the log makes them durable at its first flush, with the first data.
+   */
+  created: boolean;
   logEndOffset: number;
   logStartOffset: number;
   recoveryPoint: number;
@@ -114,8 +119,7 @@ export function loadLog(o: LoadLogOptions): LoadedLog {
   if (sorted.length === 0) {
     const start = o.logStartOffset ?? 0;
     const seg = LogSegment.create(fs, dir, start, config, o.nowMs);
-    fs.fsyncDir(dir);
-    return { segments: [seg], logEndOffset: start, logStartOffset: start, recoveryPoint: start, stats };
+    return { segments: [seg], created: true, logEndOffset: start, logStartOffset: start, recoveryPoint: start, stats };
   }
 
   let segments = sorted.map((base) => LogSegment.open(fs, dir, base, config, o.nowMs));
@@ -191,5 +195,5 @@ export function loadLog(o: LoadLogOptions): LoadedLog {
   const first = segments[0]!;
   const logStartOffset = Math.min(Math.max(o.logStartOffset ?? first.baseOffset, first.baseOffset), logEndOffset);
   const recoveryPoint = Math.min(o.cleanShutdown ? (o.recoveryPoint ?? logEndOffset) : (o.recoveryPoint ?? 0), logEndOffset);
-  return { segments, logEndOffset, logStartOffset, recoveryPoint, stats };
+  return { segments, created: false, logEndOffset, logStartOffset, recoveryPoint, stats };
 }

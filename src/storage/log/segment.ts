@@ -6,7 +6,7 @@
 // far, offset of that max) if the timestamp grew.
 
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAX_TIMESTAMP, batchSizeAt, readInt64Number, type BatchDefect } from '../../protocol/records/batch-header.ts';
-import type { FileSystem } from '../fs.ts';
+import { removeSoon, type FileSystem } from '../fs.ts';
 import { NO_TIMESTAMP, OFFSET_ENTRY_SIZE, OffsetIndex, TIME_ENTRY_SIZE, TimeIndex } from './indexes.ts';
 import { readAt, scanBatches, type Allocate, type BatchInfo, type BatchVisitor } from './scan.ts';
 import type { LogConfig } from './config.ts';
@@ -392,11 +392,17 @@ export class LogSegment {
     this.#fs.close(this.#fd);
   }
 
-  /** Closes and removes the segment's files. */
+  /**
+   * Closes and removes the segment's files: renamed to `<name>.deleted` at once, as Kafka
+   * does, and unlinked off the event loop (a crash in between leaves them to recovery).
+   */
   delete(): void {
     this.close();
     for (const path of [this.logPath, this.offsetIndex.path, this.timeIndex.path, this.logPath.replace(/\.log$/, '.txnindex')]) {
-      if (this.#fs.stat(path)) this.#fs.unlink(path);
+      if (!this.#fs.stat(path)) continue;
+      const doomed = `${path}.deleted`;
+      this.#fs.rename(path, doomed);
+      removeSoon(this.#fs, doomed);
     }
   }
 }

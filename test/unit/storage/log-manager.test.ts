@@ -55,7 +55,7 @@ for (const kind of FS_KINDS) {
     assert.match(fs.readFile(join(dir, 'alpha-1', 'partition.metadata')).toString(), new RegExp(`^version: 0\ntopic_id: ${a.topicId}\n$`));
   });
 
-  test(name('deleting a topic removes its directories; the name can be reused'), (t) => {
+  test(name('deleting a topic removes its directories; the name can be reused'), async (t) => {
     const { fs, dir } = kind.make(t);
     const m = openManager(fs, dir);
     t.after(() => m.close());
@@ -65,6 +65,9 @@ for (const kind of FS_KINDS) {
     m.deleteTopic('t');
     assert.equal(log.closed, true);
     assert.throws(() => log.read(0, 100), StorageError);
+    // Renamed to -delete at once (what the next start would sweep), removed off the event loop.
+    assert.deepEqual(fs.readdir(dir).filter((n) => n.startsWith('t-') && !n.endsWith('-delete')), []);
+    for (let i = 0; i < 500 && fs.readdir(dir).some((n) => n.startsWith('t-')); i++) await sleep(10);
     assert.deepEqual(fs.readdir(dir).filter((n) => n.startsWith('t-')), []);
     const second = m.createTopic('t', { partitions: 1 });
     assert.notEqual(second.topicId, first.topicId);
@@ -200,4 +203,37 @@ test('validateTopicName follows Kafka', () => {
   assert.match(validateTopicName('..')!, /"\." or "\.\."/);
   assert.match(validateTopicName('a'.repeat(250))!, /longer than 249/);
   for (const bad of ['a b', 'a/b', 'ü', 'a:b', 'a*']) assert.match(validateTopicName(bad)!, /illegal/, bad);
+});
+
+test('creating a topic fsyncs only its metadata record; a partition directory becomes durable at its first flush', () => {
+  const fs = new MemoryFileSystem();
+  const syncs: string[] = [];
+  // Counts the calls that reach the disk, on the real memory file system underneath.
+  const counting = new Proxy(fs, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key === 'fsync' || key === 'fsyncDir') return (arg: unknown) => (syncs.push(String(key)), (value as (a: unknown) => void).call(target, arg));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  let m = openManager(counting, '/d');
+  syncs.length = 0;
+  const t = m.createTopic('wide', { partitions: 50 });
+  assert.deepEqual(syncs, ['fsync'], 'one fsync: the metadata log');
+
+  const u = m.createTopic('flushed', { partitions: 1 });
+  m.partition('flushed', 0)!.append(buildBatch({ records: 3 }));
+  syncs.length = 0;
+  m.partition('flushed', 0)!.flush();
+  // The segment's files, partition.metadata, the partition directory and the data directory.
+  assert.ok(syncs.filter((s) => s === 'fsyncDir').length >= 2, syncs.join(' '));
+  fs.crash();
+  assert.match(fs.readFile('/d/flushed-0/partition.metadata').toString(), new RegExp(`topic_id: ${u.topicId}\n`));
+  assert.equal(fs.readFile('/d/wide-7/partition.metadata').length, 0, 'never flushed: lost in the crash');
+
+  m = openManager(fs, '/d');
+  assert.equal(m.partition('flushed', 0)!.logEndOffset, 3);
+  assert.equal(m.topic('wide')!.partitions, 50);
+  assert.match(fs.readFile('/d/wide-7/partition.metadata').toString(), new RegExp(`topic_id: ${t.topicId}\n`), 'written again at start');
+  m.close();
 });

@@ -5,11 +5,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryFileSystem, type FileSystem } from '../../../src/storage/fs.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryFileSystem, nodeFileSystem, type FileSystem } from '../../../src/storage/fs.ts';
 import { DEFAULT_LOG_DEFAULTS, resolveLogConfig, type LogDefaults } from '../../../src/storage/log/config.ts';
 import { PartitionLog } from '../../../src/storage/log/partition-log.ts';
-import { buildBatch, openManager, recordingLogger } from './helpers.ts';
+import { buildBatch, openManager, recordingLogger, tempDir } from './helpers.ts';
 
 function openLog(fs: FileSystem, dir: string, config: Partial<LogDefaults> = {}, o: { clock?: () => number } = {}): PartitionLog {
   return PartitionLog.open({
@@ -122,4 +124,31 @@ test('the log manager pass deletes across logs and checkpoints', () => {
   m = openManager(fs, '/data', { clock: () => now });
   assert.deepEqual(m.partitions().map((l) => [l.topic, l.logStartOffset, l.logEndOffset]), [['a', 5, 5], ['a', 5, 5], ['b', 0, 5]]);
   m.close();
+});
+
+test('node fs: deleted segments are renamed to .deleted at once and unlinked off the event loop; leftovers go at the next start', async (t) => {
+  const dir = tempDir(t);
+  const now = T0 + 10_000;
+  const log = openLog(nodeFileSystem, dir, { segmentBytes: 200, retentionMs: 5000 }, { clock: () => now });
+  for (let i = 0; i < 10; i++) log.append(buildBatch({ records: 1, timestamps: [T0 + i * 1000], valueSize: 40 }));
+  const files = (): string[] => readdirSync(join(dir, 't-0')).filter((n) => /\.(log|index|timeindex)(\.deleted)?$/.test(n));
+  const before = log.segmentBaseOffsets;
+  const deleted = log.deleteOldSegments(now);
+  assert.ok(deleted >= 2, `deleted ${deleted}`);
+  const gone = before.slice(0, deleted).map((b) => `${String(b).padStart(20, '0')}.log`);
+  // The segments' own names are gone when the call returns; only .deleted names may remain.
+  for (const name of gone) assert.ok(!files().includes(name), name);
+  for (let i = 0; i < 500 && files().some((n) => n.endsWith('.deleted')); i++) await sleep(10);
+  assert.deepEqual(files().filter((n) => n.endsWith('.deleted')), []);
+  assert.equal(files().filter((n) => n.endsWith('.log')).length, before.length - deleted);
+  // A crash between the rename and the unlink leaves .deleted files: the next open removes them.
+  const survivor = join(dir, 't-0', `${String(log.segmentBaseOffsets[0]).padStart(20, '0')}.log`);
+  const start = log.logStartOffset;
+  log.close();
+  copyFileSync(survivor, join(dir, 't-0', '00000000000000000000.log.deleted'));
+  const reopened = openLog(nodeFileSystem, dir, { segmentBytes: 200, retentionMs: 5000 }, { clock: () => now });
+  t.after(() => reopened.close());
+  assert.deepEqual(files().filter((n) => n.endsWith('.deleted')), []);
+  assert.equal(reopened.logStartOffset, start);
+  assert.equal(reopened.logEndOffset, 10);
 });
