@@ -85,9 +85,14 @@ def consume(cfg):
     seen = 0
     deadline = time.monotonic() + cfg["seconds"] * 3 + 30
     while seen < total and time.monotonic() < deadline:
-        # librdkafka's batch consume waits out its timeout unless the batch fills, and every
-        # record it returns is timed at its return: a short timeout keeps that error under 1 ms.
-        for msg in c.consume(num_messages=1000, timeout=0.001):
+        # poll() returns as soon as a record is there; consume() then takes what else is
+        # queued without waiting. (A batch consume with a timeout waits it out unless the
+        # batch fills, and every record it returns is timed at its return: with 1 ms, that
+        # added ~0.7 ms at p50 and ~1 ms at p99.)
+        first = c.poll(0.1)
+        if first is None:
+            continue
+        for msg in [first] + c.consume(num_messages=1000, timeout=0):
             now = time.monotonic_ns()
             if msg.error() is not None:
                 continue
