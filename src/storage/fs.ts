@@ -62,6 +62,34 @@ export interface FileSystem {
   tryLock(path: string): LockResult;
 }
 
+/**
+ * A directory whose new entries are not durable yet, fsynced once for all of them: the
+ * first of 10,000 new partitions to flush makes every one's name in the data directory
+ * durable.
+ */
+export class PendingDirSync {
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  #dirty = false;
+
+  constructor(fs: FileSystem, dir: string) {
+    this.#fs = fs;
+    this.#dir = dir;
+  }
+
+  /** An entry was added (or renamed) and is not durable yet. */
+  markDirty(): void {
+    this.#dirty = true;
+  }
+
+  /** Fsyncs the directory if an entry is pending. */
+  sync(): void {
+    if (!this.#dirty) return;
+    this.#fs.fsyncDir(this.#dir);
+    this.#dirty = false;
+  }
+}
+
 /** Removes `path` (a name the start-up sweep also removes) off the event loop where `fs` can. */
 export function removeSoon(fs: FileSystem, path: string): void {
   if (fs.removeInBackground) void fs.removeInBackground(path);

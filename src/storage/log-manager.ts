@@ -16,7 +16,7 @@
 
 import { ConfigError, CorruptLogError, DataDirLockedError, StorageError } from '../errors.ts';
 import { randomUuid } from '../protocol/primitives/uuid.ts';
-import { MemoryFileSystem, nodeFileSystem, removeSoon, type FileLock, type FileSystem } from './fs.ts';
+import { MemoryFileSystem, PendingDirSync, nodeFileSystem, removeSoon, type FileLock, type FileSystem } from './fs.ts';
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT, readOffsetCheckpoint, writeFileAtomically, writeOffsetCheckpoint } from './log/checkpoint.ts';
 import { cleanLog, type CleanOptions, type CleanResult } from './log/cleaner.ts';
 import { isOff, resolveLogConfig, type LogConfig, type LogDefaults } from './log/config.ts';
@@ -85,11 +85,14 @@ export class LogManager {
   /** First dirty offset per `topic-partition` (cleaner-offset-checkpoint). */
   #firstDirty = new Map<string, number>();
   #cleaning = false;
+  /** New partition directories' names in the data directory, made durable at the first flush among them. */
+  readonly #dataDirSync: PendingDirSync;
 
   private constructor(options: LogManagerOptions) {
     const memory = options.dataDir === 'memory';
     this.fs = options.fs ?? (memory ? new MemoryFileSystem({ trackDurability: false }) : nodeFileSystem);
     this.dataDir = memory ? MEMORY_ROOT : resolve(options.dataDir);
+    this.#dataDirSync = new PendingDirSync(this.fs, this.dataDir);
     this.nodeId = options.nodeId;
     this.#defaults = options.defaults;
     this.#clock = options.clock ?? Date.now;
@@ -443,6 +446,7 @@ export class LogManager {
       cleanShutdown: clean,
       recoveryPoint,
       logStartOffset,
+      parentDir: this.#dataDirSync,
     });
   }
 

@@ -25,7 +25,7 @@ import {
   writeInt64Number,
 } from '../../protocol/records/batch-header.ts';
 import { StorageError } from '../../errors.ts';
-import type { FileSystem } from '../fs.ts';
+import { PendingDirSync, type FileSystem } from '../fs.ts';
 import type { StorageLogger } from '../logger.ts';
 import { isOff, type LogConfig } from './config.ts';
 import { NO_TIMESTAMP } from './indexes.ts';
@@ -94,6 +94,8 @@ export interface PartitionLogOptions {
   cleanShutdown: boolean;
   recoveryPoint?: number | undefined;
   logStartOffset?: number | undefined;
+  /** The data directory's pending entries, shared by its logs (default: this log's own). */
+  parentDir?: PendingDirSync | undefined;
 }
 
 export class PartitionLog {
@@ -122,6 +124,7 @@ export class PartitionLog {
    * thus costs no fsync on the event loop (200 of them stalled every connection for ~90 ms).
    */
   #dirNew = false;
+  #parentDir: PendingDirSync;
   /** The pending flush of rolled segments (a token: a cancelled one finds it replaced). */
   #rollFlush: object | null = null;
   #closed = false;
@@ -153,6 +156,8 @@ export class PartitionLog {
     });
     this.#segments = loaded.segments;
     this.#dirNew = this.#dirDirty = loaded.created;
+    this.#parentDir = o.parentDir ?? new PendingDirSync(o.fs, dirname(o.dir));
+    if (loaded.created) this.#parentDir.markDirty();
     if (readPartitionMetadata(o.fs, o.dir) !== o.topicId) writePartitionMetadata(o.fs, o.dir, o.topicId, loaded.created);
     this.#logEndOffset = loaded.logEndOffset;
     this.#logStartOffset = loaded.logStartOffset;
@@ -414,9 +419,13 @@ export class PartitionLog {
 
   #syncDir(): void {
     if (!this.#dirDirty) return;
-    if (this.#dirNew) syncPartitionMetadata(this.#fs, this.dir);
+    if (this.#dirNew) {
+      // A new directory that holds no record has nothing to lose yet.
+      if (this.#logEndOffset === this.#logStartOffset) return;
+      syncPartitionMetadata(this.#fs, this.dir);
+    }
     this.#fs.fsyncDir(this.dir);
-    if (this.#dirNew) this.#fs.fsyncDir(dirname(this.dir));
+    if (this.#dirNew) this.#parentDir.sync();
     this.#dirNew = this.#dirDirty = false;
   }
 

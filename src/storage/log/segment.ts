@@ -76,13 +76,17 @@ export class LogSegment {
 
   /** A new, empty segment (its files created empty, replacing any leftovers). */
   static create(fs: FileSystem, dir: string, baseOffset: number, config: LogConfig, nowMs: number): LogSegment {
-    const fd = fs.open(join(dir, segmentFileName(baseOffset, '.log')), 'truncate');
+    const path = join(dir, segmentFileName(baseOffset, '.log'));
+    // Emptying a leftover is made durable by the first flush; a new empty file needs only its
+    // directory's fsync, which the log does.
+    const leftover = (fs.stat(path)?.size ?? 0) > 0;
+    const fd = fs.open(path, 'truncate');
     const seg = new LogSegment(fs, dir, baseOffset, config, nowMs, fd, 0);
     seg.offsetIndex.beginRebuild();
     seg.offsetIndex.endRebuild(false);
     seg.timeIndex.beginRebuild();
     seg.timeIndex.endRebuild(false);
-    seg.#dirty = true;
+    seg.#dirty = leftover;
     return seg;
   }
 

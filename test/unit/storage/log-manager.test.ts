@@ -237,3 +237,32 @@ test('creating a topic fsyncs only its metadata record; a partition directory be
   assert.match(fs.readFile('/d/wide-7/partition.metadata').toString(), new RegExp(`topic_id: ${t.topicId}\n`), 'written again at start');
   m.close();
 });
+
+test('closing partitions that never got a record costs no fsync per partition; one flush makes all new names durable', () => {
+  const fs = new MemoryFileSystem();
+  const syncs: string[] = [];
+  const counting = new Proxy(fs, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key === 'fsync' || key === 'fsyncDir') return (arg: unknown) => (syncs.push(`${String(key)} ${typeof arg === 'string' ? arg : 'fd'}`), (value as (a: unknown) => void).call(target, arg));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  let m = openManager(counting, '/d');
+  m.createTopic('idle', { partitions: 40 });
+  m.createTopic('busy', { partitions: 2 });
+  for (const p of [0, 1]) m.partition('busy', p)!.append(buildBatch({ records: 2 }));
+  syncs.length = 0;
+  m.close();
+  // The two busy partitions: their files and directories, the data directory once; then the
+  // checkpoints. Nothing for the 40 idle ones, and no producer snapshot of an empty log.
+  assert.equal(syncs.filter((s) => s === 'fsyncDir /d').length, 1 + 3, syncs.join('\n')); // 1 for the new names, 3 for checkpoint renames
+  assert.ok(syncs.length < 30, `${syncs.length} syncs:\n${syncs.join('\n')}`);
+  assert.equal(fs.readdir('/d/idle-0').filter((n) => n.endsWith('.snapshot')).length, 0);
+  assert.equal(fs.readdir('/d/busy-0').filter((n) => n.endsWith('.snapshot')).length, 1);
+
+  m = openManager(fs, '/d');
+  assert.equal(m.partition('idle', 39)!.logEndOffset, 0);
+  assert.equal(m.partition('busy', 1)!.logEndOffset, 2);
+  m.close();
+});
