@@ -397,9 +397,12 @@ async function measureRecovery(broker: BrokerProcess, dataDir: string): Promise<
   log(`recovery: filling the log to ${(targetBytes / 1e9).toFixed(1)} GB ...`);
   const fills: WorkloadResult[] = [];
   const rawAppendBefore = await fileAppend(dir, 5_000, false, false, 256 << 20);
-  while (directoryBytes(dataDir) < targetBytes) fills.push(await produceWithKcat(fill));
+  // The partition's own directory: the deleted workloads' directories (-delete) may still be
+  // going away off the broker's event loop.
+  const logDir = join(dataDir, 'bench-recovery-0');
+  while (directoryBytes(logDir) < targetBytes) fills.push(await produceWithKcat(fill));
   const rawAppendAfter = await fileAppend(dir, 5_000, false, false, 256 << 20);
-  const logBytes = directoryBytes(dataDir);
+  const logBytes = directoryBytes(logDir);
   const growth = flatCost(fills, Math.min(1e9, targetBytes / 5), logBytes, [rawAppendBefore, rawAppendAfter]);
   await stopCleanly(broker, 'recovery');
 
