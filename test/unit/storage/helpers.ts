@@ -132,3 +132,25 @@ export function defaults(overrides: Partial<LogDefaults> = {}): LogDefaults & { 
 export function openManager(fs: FileSystem, dir: string, extra: Partial<LogManagerOptions> = {}): LogManager {
   return LogManager.open({ dataDir: dir, nodeId: 1, defaults: defaults(), fs, logger: recordingLogger(), ...extra });
 }
+
+/**
+ * The same file system, recording each fsync ("fsync fd") and directory fsync ("fsyncDir
+ * <dir>") that goes through it: what a change costs in calls that reach the disk.
+ */
+export function countingSyncs(fs: FileSystem): { counting: FileSystem; syncs: string[] } {
+  const syncs: string[] = [];
+  const counting = new Proxy(fs, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key === 'fsync' || key === 'fsyncDir') {
+        return (arg: number | string) => {
+          syncs.push(`${String(key)} ${typeof arg === 'string' ? arg : 'fd'}`);
+          return (value as (a: number | string) => void).call(target, arg);
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  return { counting, syncs };
+}
