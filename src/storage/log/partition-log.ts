@@ -158,7 +158,7 @@ export class PartitionLog {
     this.#dirNew = this.#dirDirty = loaded.created;
     this.#parentDir = o.parentDir ?? new PendingDirSync(o.fs, dirname(o.dir));
     if (loaded.created) this.#parentDir.markDirty();
-    if (readPartitionMetadata(o.fs, o.dir) !== o.topicId) writePartitionMetadata(o.fs, o.dir, o.topicId, loaded.created);
+    if (loaded.newDirectory || readPartitionMetadata(o.fs, o.dir) !== o.topicId) writePartitionMetadata(o.fs, o.dir, o.topicId, loaded.created);
     this.#logEndOffset = loaded.logEndOffset;
     this.#logStartOffset = loaded.logStartOffset;
     this.#recoveryPoint = loaded.recoveryPoint;
@@ -167,7 +167,8 @@ export class PartitionLog {
     this.#lastFlushMs = now;
     this.recoveryStats = loaded.stats;
     this.#producers = new ProducerStateManager(o.fs, o.dir, `${o.topic}-${o.partition}`);
-    this.#loadProducerState();
+    if (loaded.newDirectory) this.#producers.startEmpty(this.#logStartOffset);
+    else this.#loadProducerState();
   }
 
   /** The newest producer snapshot, then the batches after it replayed from the log. */

@@ -294,6 +294,12 @@ export class ProducerStateManager {
     fs.fsyncDir(this.#dir);
   }
 
+  /** A log in a directory just made: no snapshot to look for, no producer yet. */
+  startEmpty(logStartOffset: number): void {
+    this.#producers.clear();
+    this.#lastSnapshotOffset = logStartOffset;
+  }
+
   /**
    * Loads the newest readable snapshot at or below `logEndOffset`, deleting any above it (a
    * truncated log) and any that fails to parse. Returns the offset to replay the log from,

@@ -53,6 +53,8 @@ export interface LoadedLog {
    * fsynced yet: the log makes them durable at its first flush, with the first data.
    */
   created: boolean;
+  /** The directory did not exist: made here, it holds nothing else either. */
+  newDirectory: boolean;
   logEndOffset: number;
   logStartOffset: number;
   recoveryPoint: number;
@@ -95,12 +97,14 @@ export function completeSwaps(fs: FileSystem, dir: string, logger: StorageLogger
 export function loadLog(o: LoadLogOptions): LoadedLog {
   const { fs, dir, config, logger } = o;
   const stats: RecoveryStats = { cleanShutdown: o.cleanShutdown, scannedSegments: 0, scannedBytes: 0, truncatedBytes: 0, deletedSegments: 0, rebuiltIndexes: 0 };
+  // A directory made here has nothing to finish, sweep or read (a new topic's partitions).
+  const existed = fs.stat(dir) !== undefined;
   fs.mkdir(dir);
-  completeSwaps(fs, dir, logger, o.name);
+  if (existed) completeSwaps(fs, dir, logger, o.name);
 
   const bases = new Set<number>();
   const indexFiles: { name: string; base: number }[] = [];
-  for (const name of fs.readdir(dir)) {
+  for (const name of existed ? fs.readdir(dir) : []) {
     if (TEMPORARY.test(name)) {
       fs.rm(join(dir, name));
       continue;
@@ -119,7 +123,7 @@ export function loadLog(o: LoadLogOptions): LoadedLog {
   if (sorted.length === 0) {
     const start = o.logStartOffset ?? 0;
     const seg = LogSegment.create(fs, dir, start, config, o.nowMs);
-    return { segments: [seg], created: true, logEndOffset: start, logStartOffset: start, recoveryPoint: start, stats };
+    return { segments: [seg], created: true, newDirectory: !existed, logEndOffset: start, logStartOffset: start, recoveryPoint: start, stats };
   }
 
   let segments = sorted.map((base) => LogSegment.open(fs, dir, base, config, o.nowMs));
@@ -195,5 +199,5 @@ export function loadLog(o: LoadLogOptions): LoadedLog {
   const first = segments[0]!;
   const logStartOffset = Math.min(Math.max(o.logStartOffset ?? first.baseOffset, first.baseOffset), logEndOffset);
   const recoveryPoint = Math.min(o.cleanShutdown ? (o.recoveryPoint ?? logEndOffset) : (o.recoveryPoint ?? 0), logEndOffset);
-  return { segments, created: false, logEndOffset, logStartOffset, recoveryPoint, stats };
+  return { segments, created: false, newDirectory: false, logEndOffset, logStartOffset, recoveryPoint, stats };
 }
