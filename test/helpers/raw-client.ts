@@ -3,8 +3,9 @@
 // writes frames with our generated codec (or any bytes given) and reads frames back,
 // telling a clean close apart from a hang.
 
+import assert from 'node:assert/strict';
 import net from 'node:net';
-import { API_BY_KEY, Reader, Writer } from '../../src/protocol/index.ts';
+import { API, API_BY_KEY, Reader, Writer } from '../../src/protocol/index.ts';
 
 export class RawClient {
   readonly socket: net.Socket;
@@ -127,4 +128,24 @@ export function decodeResponse(frame: Buffer, apiKey: number, apiVersion: number
     }
   }
   return api.decodeResponse(r, apiVersion);
+}
+
+/**
+ * Creates topics with CreateTopics v7 (one replica, no configs), asserts each was created, and
+ * returns their topic ids in the order given.
+ */
+export async function createTopics(client: RawClient, topics: readonly { name: string; partitions?: number }[]): Promise<string[]> {
+  const request = {
+    ...API.CreateTopics.createRequest(),
+    timeoutMs: 5000,
+    topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions ?? 1, replicationFactor: 1, assignments: [], configs: [] })),
+  };
+  const response = await client.request(API.CreateTopics.apiKey, 7, request);
+  assert.deepEqual(response.topics.map((t: { name: string; errorCode: number }) => [t.name, t.errorCode]), topics.map((t) => [t.name, 0]));
+  return response.topics.map((t: { topicId: string }) => t.topicId);
+}
+
+/** Creates one topic (see createTopics) and returns its topic id. */
+export async function createTopic(client: RawClient, name: string, partitions = 1): Promise<string> {
+  return (await createTopics(client, [{ name, partitions }]))[0]!;
 }

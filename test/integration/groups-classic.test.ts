@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API, ApiKey, ErrorCode } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopic } from '../helpers/raw-client.ts';
 
 const FAST = {
   'offsets.topic.num.partitions': '3',
@@ -105,15 +105,6 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function createTopic(c: RawClient, name: string, partitions: number): Promise<void> {
-  const res: any = await c.request(ApiKey.CreateTopics, 7, {
-    ...API.CreateTopics.createRequest(),
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 5000,
-  });
-  assert.equal(res.topics[0].errorCode, 0);
 }
 
 test('FindCoordinator: every version, batched keys, transaction and unknown key types; creates __consumer_offsets', async (t) => {

@@ -12,7 +12,7 @@ import { Admin } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { API, ApiKey, ErrorCode, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopic } from '../helpers/raw-client.ts';
 import { FAST_GROUPS, waitFor } from './groups-support.ts';
 
 const GROUP = 32;
@@ -40,6 +40,33 @@ function incremental(c: RawClient, group: string, configs: { name: string; op: n
 async function describeGroup(admin: Admin, group: string): Promise<Map<string, { value: string | null | undefined; source: number }>> {
   const [described] = await admin.describeConfigs({ resources: [{ resourceType: GROUP, resourceName: group }] });
   return new Map(described!.configs.map((c) => [c.name, { value: c.value, source: c.configSource }]));
+}
+
+
+/**
+ * One ShareFetch of partition 0 by member `<group>-m`, which joins the group (subscribed to
+ * `topic`) first when `epoch` is 0. The offsets it acquired, and the lock duration.
+ */
+async function shareFetchOnce(c: RawClient, group: string, topic: string, topicId: string, epoch: number, maxRecords: number): Promise<{ offsets: number[]; lockMs: number }> {
+  if (epoch === 0) {
+    const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: [topic] });
+    assert.equal(joined.errorCode, 0);
+  }
+  const fetched: any = await c.request(ApiKey.ShareFetch, 1, {
+    ...API.ShareFetch.createRequest(),
+    groupId: group,
+    memberId: `${group}-m`,
+    shareSessionEpoch: epoch,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxRecords,
+    batchSize: maxRecords,
+    topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
+  });
+  assert.equal(fetched.errorCode, 0);
+  const ranges = fetched.responses[0]?.partitions[0]?.acquiredRecords ?? [];
+  const offsets = ranges.flatMap((r: any) => Array.from({ length: Number(r.lastOffset - r.firstOffset) + 1 }, (_, i) => Number(r.firstOffset) + i));
+  return { offsets, lockMs: fetched.acquisitionLockTimeoutMs };
 }
 
 test('group configs: @platformatic/kafka describes and alters them; Kafka bounds give INVALID_CONFIG; they survive a restart', async (t) => {
@@ -168,9 +195,7 @@ test('group configs applied: share.auto.offset.reset (earliest, by_duration) sta
   const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
-  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sq', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
-  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'sq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
-  const topicId: string = md.topics[0].topicId;
+  const topicId = await createTopic(c, 'sq');
   // Three records written two hours ago (CreateTime), then one now.
   const twoHoursAgo = Date.now() - 2 * 3600_000;
   for (const records of [encodeRecordBatch(['a', 'b', 'c'].map((value) => ({ value, timestamp: twoHoursAgo }))), encodeRecordBatch([{ value: 'd' }])]) {
@@ -179,22 +204,8 @@ test('group configs applied: share.auto.offset.reset (earliest, by_duration) sta
   }
 
   const shareFirst = async (group: string): Promise<{ acquired: number; lockMs: number }> => {
-    const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['sq'] });
-    assert.equal(joined.errorCode, 0);
-    const fetched: any = await c.request(ApiKey.ShareFetch, 1, {
-      ...API.ShareFetch.createRequest(),
-      groupId: group,
-      memberId: `${group}-m`,
-      shareSessionEpoch: 0,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxRecords: 10,
-      batchSize: 10,
-      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
-    });
-    assert.equal(fetched.errorCode, 0);
-    const ranges = fetched.responses[0]?.partitions[0]?.acquiredRecords ?? [];
-    return { acquired: ranges.reduce((n: number, r: any) => n + Number(r.lastOffset - r.firstOffset) + 1, 0), lockMs: fetched.acquisitionLockTimeoutMs };
+    const { offsets, lockMs } = await shareFetchOnce(c, group, 'sq', topicId, 0, 10);
+    return { acquired: offsets.length, lockMs };
   };
 
   // Latest (the default): the records already there are not delivered.
@@ -235,23 +246,8 @@ test('group configs applied: share.isolation.level=read_committed acquires nothi
       const configs = [{ name: 'share.auto.offset.reset', op: SET, value: 'earliest' }];
       if (isolation) configs.push({ name: 'share.isolation.level', op: SET, value: isolation });
       assert.equal((await incremental(c, group, configs)).responses[0].errorCode, 0);
-      const joined: any = await c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: group, memberId: `${group}-m`, memberEpoch: 0, subscribedTopicNames: ['txq'] });
-      assert.equal(joined.errorCode, 0);
     }
-    const fetched: any = await c.request(ApiKey.ShareFetch, 1, {
-      ...API.ShareFetch.createRequest(),
-      groupId: group,
-      memberId: `${group}-m`,
-      shareSessionEpoch: epoch,
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxRecords: 100,
-      batchSize: 100,
-      topics: [{ topicId, partitions: [{ partitionIndex: 0, acknowledgementBatches: [] }] }],
-    });
-    assert.equal(fetched.errorCode, 0);
-    const ranges = fetched.responses[0]?.partitions[0]?.acquiredRecords ?? [];
-    return ranges.flatMap((r: any) => Array.from({ length: Number(r.lastOffset - r.firstOffset) + 1 }, (_, i) => Number(r.firstOffset) + i));
+    return (await shareFetchOnce(c, group, 'txq', topicId, epoch, 100)).offsets;
   };
   // c0 c1 at 0-1, the commit marker at 2, o0 o1 at 3-4 (open).
   assert.ok((await acquiredOffsets('uncommitted-reader', null)).includes(4), 'read_uncommitted acquires the open transaction');

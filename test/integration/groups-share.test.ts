@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API, ApiKey, ErrorCode, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopic } from '../helpers/raw-client.ts';
 import { FAST_GROUPS, waitFor } from './groups-support.ts';
 
 const CONFIG = {
@@ -29,9 +29,7 @@ test('share group: distinct records per member, redelivery after lock expiry, re
   const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
-  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'sq', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
-  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'sq', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
-  const topicId: string = md.topics[0].topicId;
+  const topicId = await createTopic(c, 'sq');
 
   const heartbeat = (memberId: string, memberEpoch: number, subscribedTopicNames: string[] | null = null): Promise<any> =>
     c.request(ApiKey.ShareGroupHeartbeat, 1, { ...API.ShareGroupHeartbeat.createRequest(), groupId: 'sg', memberId, memberEpoch, subscribedTopicNames });
@@ -193,9 +191,7 @@ test('share-group offsets: describe start offsets and lag, alter and delete only
   const broker = await startTestBroker(t, { dataDir: 'memory', config: CONFIG });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
-  await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'so', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }] });
-  const md: any = await c.request(ApiKey.Metadata, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'so', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }] });
-  const topicId: string = md.topics[0].topicId;
+  const topicId = await createTopic(c, 'so');
   const produce = async (n: number) => {
     for (let i = 0; i < n; i++) {
       await c.request(ApiKey.Produce, 9, { ...API.Produce.createRequest(), acks: -1, timeoutMs: 5000, topicData: [{ name: 'so', topicId, partitionData: [{ index: 0, records: encodeRecordBatch([{ value: `x${i}` }]) }] }] });

@@ -8,16 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API, ApiKey } from '../../src/protocol/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopic } from '../helpers/raw-client.ts';
 import { FAST_GROUPS } from './groups-support.ts';
 
 const CONFIG = { ...FAST_GROUPS, 'share.coordinator.state.topic.num.partitions': '2' };
-
-async function createTopic(c: RawClient, name: string, partitions: number): Promise<string> {
-  const r: any = await c.request(ApiKey.CreateTopics, 7, { ...API.CreateTopics.createRequest(), topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }] });
-  assert.equal(r.topics[0].errorCode, 0);
-  return r.topics[0].topicId;
-}
 
 async function commit(c: RawClient, groupId: string, topic: string, offsets: bigint[]): Promise<void> {
   const r: any = await c.request(ApiKey.OffsetCommit, 9, {

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { API, ErrorCode, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startBroker } from '../../src/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopic } from '../helpers/raw-client.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -38,12 +38,6 @@ async function initProducerId(client: RawClient): Promise<{ producerId: bigint; 
   request.transactionTimeoutMs = 60000;
   const r = await client.request(API.InitProducerId.apiKey, 4, request);
   return { producerId: r.producerId, producerEpoch: r.producerEpoch, errorCode: r.errorCode };
-}
-
-async function createTopic(client: RawClient, name: string) {
-  const create = API.CreateTopics.createRequest();
-  create.topics = [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
-  assert.equal((await client.request(API.CreateTopics.apiKey, 7, create)).topics[0].errorCode, 0);
 }
 
 async function describeProducers(client: RawClient, topic: string) {

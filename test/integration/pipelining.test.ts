@@ -7,7 +7,7 @@ import { test } from 'node:test';
 
 import { API, decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import { decodeResponse, RawClient } from '../helpers/raw-client.ts';
+import { createTopic, decodeResponse, RawClient } from '../helpers/raw-client.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const PRODUCE_VERSION = 9;
@@ -36,12 +36,6 @@ function metadataRequest(topic: string) {
   const request = API.Metadata.createRequest();
   request.topics = [{ name: topic, topicId: ZERO_UUID }];
   return request;
-}
-
-async function createTopic(client: RawClient, name: string): Promise<void> {
-  const create = API.CreateTopics.createRequest();
-  create.topics = [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
-  assert.equal((await client.request(API.CreateTopics.apiKey, 7, create)).topics[0].errorCode, 0);
 }
 
 test('a burst of 500 pipelined requests, written at once, is answered in order, each exactly once', async (t) => {

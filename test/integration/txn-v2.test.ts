@@ -10,16 +10,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { API, ErrorCode, ZERO_UUID, encodeRecordBatch } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
+import { RawClient, createTopics } from '../helpers/raw-client.ts';
 import { produceTransactional, readCommitted } from '../helpers/txn-wire.ts';
 import { FAST_GROUPS, joinSilentMember } from './groups-support.ts';
 
-
-async function createTopics(c: RawClient, names: string[]) {
-  const create = { ...API.CreateTopics.createRequest(), topics: names.map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })) };
-  const r = await c.request(API.CreateTopics.apiKey, 7, create);
-  assert.deepEqual(r.topics.map((t: any) => t.errorCode), names.map(() => 0));
-}
 
 async function initTxn(c: RawClient, transactionalId: string, version = 5) {
   const r = await c.request(API.InitProducerId.apiKey, version, { ...API.InitProducerId.createRequest(), transactionalId, transactionTimeoutMs: 60000 });
@@ -86,7 +80,7 @@ test('transactions v2: implicit partitions, offsets in the transaction, epoch bu
   const broker = await startTestBroker(t, { dataDir: 'memory' });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
-  await createTopics(c, ['v2-in', 'v2-out']);
+  await createTopics(c, [{ name: 'v2-in' }, { name: 'v2-out' }]);
   assert.equal(await committedOffset(c, 'v2-group'), -1);
 
   // As a Java 4.x producer starts: FindCoordinator (key type 1, transaction) then InitProducerId v5.
@@ -146,7 +140,7 @@ test('KIP-890 part 1: a classic transactional batch for a partition not added is
   const broker = await startTestBroker(t, { dataDir: 'memory' });
   const c = await RawClient.connect(broker.port);
   t.after(() => c.close());
-  await createTopics(c, ['v2-in', 'v1-out']);
+  await createTopics(c, [{ name: 'v2-in' }, { name: 'v1-out' }]);
   const { producerId, producerEpoch } = await initTxn(c, 'tx-v1', 4);
   assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch, 0, ['h'], 9), ErrorCode.INVALID_TXN_STATE);
   assert.equal(await produce(c, 'tx-v1', 'v1-out', producerId, producerEpoch, 0, ['h'], 11), ErrorCode.TRANSACTION_ABORTABLE);
@@ -190,7 +184,7 @@ test('TxnOffsetCommit v3+ checks the member id and generation of a group member 
   const c = await RawClient.connect(broker.port);
   const m = await RawClient.connect(broker.port);
   t.after(() => [c, m].forEach((x) => x.close()));
-  await createTopics(c, ['v2-in']);
+  await createTopics(c, [{ name: 'v2-in' }]);
   const member = await joinSilentMember(m, 'g-members', 'v2-in', 'range', 60_000);
   const { producerId, producerEpoch } = await initTxn(c, 'tx-m');
   const commit = async (groupId: string, memberId: string, generationId: number) => {
