@@ -7,9 +7,10 @@
 // prints one on stdout: the result, or {"error"} with exit code 1. The helper kills a script
 // that outlives its timeout, so a test fails with a message instead of hanging.
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+import { ClientProgramError, runJsonChild } from './json-child.ts';
 
 export const PYTHON = '/usr/bin/python3';
 const scriptsDir = fileURLToPath(new URL('./py/', import.meta.url));
@@ -43,16 +44,8 @@ export interface PyDelivery {
   timestamp: number;
 }
 
-export class PythonScriptError extends Error {
-  readonly stdout: string;
-  readonly stderr: string;
-  constructor(message: string, stdout: string, stderr: string) {
-    super(message);
-    this.name = 'PythonScriptError';
-    this.stdout = stdout;
-    this.stderr = stderr;
-  }
-}
+/** What a failed script rejects with (its stdout and stderr kept). */
+export { ClientProgramError as PythonScriptError };
 
 export interface RunPythonOptions {
   /** Kill the script and reject after this long; default 60 s (give the script's own "timeout" less). */
@@ -68,48 +61,11 @@ export function runPython<T = Record<string, unknown>>(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const path = `${scriptsDir}${script}.py`;
   if (!existsSync(PYTHON)) {
-    return Promise.reject(new PythonScriptError(`${PYTHON} is missing (apt-get install python3)`, '', ''));
+    return Promise.reject(new ClientProgramError(`${PYTHON} is missing (apt-get install python3)`, '', ''));
   }
-  return new Promise((resolve, reject) => {
-    // -E: ignore PYTHON* variables (a pyenv setup must not leak in); -s: no user site-packages;
-    // -B: write no .pyc files into the repository.
-    const child = spawn(PYTHON, ['-E', '-s', '-B', path], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 20));
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(JSON.stringify(input));
-
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new PythonScriptError(`${script}.py: could not run ${PYTHON}: ${error.message}`, stdout, stderr));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const fail = (why: string): void =>
-        reject(new PythonScriptError(`${script}.py: ${why}${stderrTail(stderr)}`, stdout, stderr));
-      if (timedOut) return fail(`timed out after ${timeoutMs} ms, killed`);
-      let output: (T & { error?: string }) | undefined;
-      try {
-        output = JSON.parse(stdout.trim().split('\n').pop() ?? '');
-      } catch {
-        return fail(`exit code ${code}, signal ${signal}, no JSON on stdout: ${JSON.stringify(stdout.slice(-2000))}`);
-      }
-      if (code !== 0 || output?.error !== undefined) {
-        return fail(`exit code ${code}: ${output?.error ?? JSON.stringify(output)}`);
-      }
-      resolve(output as T);
-    });
-  });
+  // -E: ignore PYTHON* variables (a pyenv setup must not leak in); -s: no user site-packages;
+  // -B: write no .pyc files into the repository.
+  return runJsonChild<T>(`${script}.py`, PYTHON, ['-E', '-s', '-B', path], input, timeoutMs);
 }
 
 /** Base64 of a string's UTF-8 bytes or of a Buffer, as the scripts expect; null stays null. */
@@ -121,11 +77,4 @@ export function b64(data: string | Uint8Array | null): string | null {
 /** Bytes back from the scripts' base64. */
 export function unb64(text: string | null): Buffer | null {
   return text === null ? null : Buffer.from(text, 'base64');
-}
-
-function stderrTail(stderr: string): string {
-  // librdkafka logs to stderr; the last lines usually say what went wrong.
-  const lines = stderr.trimEnd().split('\n').filter((line) => line !== '');
-  if (lines.length === 0) return '';
-  return `\n  stderr (last ${Math.min(lines.length, 20)} lines):\n${lines.slice(-20).map((l) => `    ${l}`).join('\n')}`;
 }
