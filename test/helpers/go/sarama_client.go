@@ -1,0 +1,521 @@
+// A Go peer for the integration tests: Shopify's sarama, a third Kafka protocol implementation
+// written from scratch (neither librdkafka nor a JavaScript or Python one), from Debian's
+// golang-github-shopify-sarama-dev. test/helpers/go.ts builds it in GOPATH mode against
+// /usr/share/gocode and runs it with one JSON object on stdin; it prints one JSON object on
+// stdout, the result or {"error": ...} with exit code 1.
+//
+// Actions: "produce" (SyncProducer), "consume" (partition consumers from given offsets),
+// "group" (a ConsumerGroup member that consumes and commits), "admin" (ClusterAdmin calls).
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/Shopify/sarama"
+)
+
+type header struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// A record as the tests give and take it: key and value base64, null stays null.
+type record struct {
+	Topic     string   `json:"topic,omitempty"`
+	Partition int32    `json:"partition"`
+	Offset    int64    `json:"offset"`
+	Timestamp int64    `json:"timestamp"`
+	Key       *string  `json:"key"`
+	Value     *string  `json:"value"`
+	Headers   []header `json:"headers"`
+}
+
+type input struct {
+	Action      string `json:"action"`
+	Bootstrap   string `json:"bootstrap"`
+	ClientID    string `json:"clientId"`
+	Version     string `json:"version"`
+	TimeoutMs   int    `json:"timeoutMs"`
+	Topic       string `json:"topic"`
+	Compression string `json:"compression"`
+	Idempotent  bool   `json:"idempotent"`
+	// acks: 1 unless given (sarama's own default, WaitForLocal).
+	Acks        *int   `json:"acks"`
+	// A partition of -1 leaves the choice to sarama's hash partitioner (FNV-1a of the key).
+	Records []record `json:"records"`
+	// consume
+	Assignments []struct {
+		Topic     string `json:"topic"`
+		Partition int32  `json:"partition"`
+		Offset    int64  `json:"offset"`
+	} `json:"assignments"`
+	Count int `json:"count"`
+	// group
+	Group    string   `json:"group"`
+	Topics   []string `json:"topics"`
+	Strategy string   `json:"strategy"`
+	// admin: a list of steps, each answered in order
+	Steps []adminStep `json:"steps"`
+}
+
+type adminStep struct {
+	Op            string             `json:"op"`
+	Topic         string             `json:"topic"`
+	Partitions    int32              `json:"partitions"`
+	Replication   int16              `json:"replication"`
+	Configs       map[string]*string `json:"configs"`
+	Offsets       map[string]int64   `json:"offsets"`
+	Group         string             `json:"group"`
+	ValidateOnly  bool               `json:"validateOnly"`
+	ResourceType  string             `json:"resourceType"`
+	ResourceNames []string           `json:"names"`
+}
+
+func fail(err error) {
+	out, _ := json.Marshal(map[string]string{"error": err.Error()})
+	os.Stdout.Write(out)
+	os.Stdout.Write([]byte("\n"))
+	os.Exit(1)
+}
+
+func b64(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := base64.StdEncoding.EncodeToString(b)
+	return &s
+}
+
+func unb64(s *string) []byte {
+	if s == nil {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(*s)
+	if err != nil {
+		fail(err)
+	}
+	return b
+}
+
+func config(in *input) *sarama.Config {
+	conf := sarama.NewConfig()
+	version := in.Version
+	if version == "" {
+		version = "2.1.0"
+	}
+	v, err := sarama.ParseKafkaVersion(version)
+	if err != nil {
+		fail(err)
+	}
+	conf.Version = v
+	if in.ClientID != "" {
+		conf.ClientID = in.ClientID
+	}
+	conf.Metadata.Retry.Backoff = 50 * time.Millisecond
+	conf.Producer.Retry.Backoff = 50 * time.Millisecond
+	conf.Consumer.Retry.Backoff = 50 * time.Millisecond
+	conf.Admin.Timeout = 10 * time.Second
+	return conf
+}
+
+func produce(in *input) interface{} {
+	conf := config(in)
+	conf.Producer.Return.Successes = true
+	if in.Acks != nil {
+		conf.Producer.RequiredAcks = sarama.RequiredAcks(*in.Acks)
+	}
+	if in.Idempotent {
+		conf.Producer.Idempotent = true
+		conf.Producer.RequiredAcks = sarama.WaitForAll
+		conf.Net.MaxOpenRequests = 1
+	}
+	switch in.Compression {
+	case "", "none":
+	case "gzip":
+		conf.Producer.Compression = sarama.CompressionGZIP
+	case "snappy":
+		conf.Producer.Compression = sarama.CompressionSnappy
+	case "lz4":
+		conf.Producer.Compression = sarama.CompressionLZ4
+	case "zstd":
+		conf.Producer.Compression = sarama.CompressionZSTD
+	default:
+		fail(fmt.Errorf("unknown compression %q", in.Compression))
+	}
+	// Records naming a partition go there; the others to the hash partitioner's choice.
+	conf.Producer.Partitioner = func(topic string) sarama.Partitioner {
+		return &manualOrHash{hash: sarama.NewHashPartitioner(topic)}
+	}
+	producer, err := sarama.NewSyncProducer([]string{in.Bootstrap}, conf)
+	if err != nil {
+		fail(err)
+	}
+	defer producer.Close()
+	messages := make([]*sarama.ProducerMessage, len(in.Records))
+	for i, r := range in.Records {
+		m := &sarama.ProducerMessage{Topic: in.Topic, Partition: r.Partition}
+		if r.Key != nil {
+			m.Key = sarama.ByteEncoder(unb64(r.Key))
+		}
+		if r.Value != nil {
+			m.Value = sarama.ByteEncoder(unb64(r.Value))
+		}
+		if r.Timestamp != 0 {
+			m.Timestamp = time.Unix(0, r.Timestamp*int64(time.Millisecond))
+		}
+		for _, h := range r.Headers {
+			m.Headers = append(m.Headers, sarama.RecordHeader{Key: []byte(h.Key), Value: unb64(&h.Value)})
+		}
+		messages[i] = m
+	}
+	// SendMessages batches them: one produce request per broker where they fit.
+	if err := producer.SendMessages(messages); err != nil {
+		var errs sarama.ProducerErrors
+		if errors.As(err, &errs) && len(errs) > 0 {
+			fail(fmt.Errorf("%d of %d failed, first: %v", len(errs), len(messages), errs[0].Err))
+		}
+		fail(err)
+	}
+	delivered := make([]map[string]int64, len(messages))
+	for i, m := range messages {
+		delivered[i] = map[string]int64{"partition": int64(m.Partition), "offset": m.Offset}
+	}
+	return map[string]interface{}{"delivered": delivered}
+}
+
+type manualOrHash struct{ hash sarama.Partitioner }
+
+func (p *manualOrHash) Partition(m *sarama.ProducerMessage, n int32) (int32, error) {
+	if m.Partition >= 0 {
+		return m.Partition, nil
+	}
+	return p.hash.Partition(m, n)
+}
+
+func (p *manualOrHash) RequiresConsistency() bool { return true }
+
+func toRecord(m *sarama.ConsumerMessage) record {
+	r := record{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Timestamp: m.Timestamp.UnixNano() / int64(time.Millisecond), Key: b64(m.Key), Value: b64(m.Value), Headers: []header{}}
+	for _, h := range m.Headers {
+		r.Headers = append(r.Headers, header{Key: string(h.Key), Value: *b64(append([]byte{}, h.Value...))})
+	}
+	return r
+}
+
+func sortRecords(records []record) {
+	sort.Slice(records, func(i, j int) bool {
+		a, b := records[i], records[j]
+		if a.Topic != b.Topic {
+			return a.Topic < b.Topic
+		}
+		if a.Partition != b.Partition {
+			return a.Partition < b.Partition
+		}
+		return a.Offset < b.Offset
+	})
+}
+
+func consume(in *input) interface{} {
+	conf := config(in)
+	consumer, err := sarama.NewConsumer([]string{in.Bootstrap}, conf)
+	if err != nil {
+		fail(err)
+	}
+	defer consumer.Close()
+	messages := make(chan *sarama.ConsumerMessage)
+	consumerErrors := make(chan error, 1)
+	for _, a := range in.Assignments {
+		pc, err := consumer.ConsumePartition(a.Topic, a.Partition, a.Offset)
+		if err != nil {
+			fail(err)
+		}
+		defer pc.Close()
+		go func() {
+			for m := range pc.Messages() {
+				messages <- m
+			}
+		}()
+		go func() {
+			for e := range pc.Errors() {
+				select {
+				case consumerErrors <- e:
+				default:
+				}
+			}
+		}()
+	}
+	records := []record{}
+	deadline := time.After(time.Duration(in.TimeoutMs) * time.Millisecond)
+	for len(records) < in.Count {
+		select {
+		case m := <-messages:
+			records = append(records, toRecord(m))
+		case e := <-consumerErrors:
+			fail(e)
+		case <-deadline:
+			fail(fmt.Errorf("timed out with %d of %d records", len(records), in.Count))
+		}
+	}
+	return map[string]interface{}{"records": records}
+}
+
+// groupHandler consumes until the whole group has seen `count` records, marking each.
+type groupHandler struct {
+	mu      sync.Mutex
+	records []record
+	count   int
+	done    chan struct{}
+	claims  map[string][]int32
+}
+
+func (h *groupHandler) Setup(s sarama.ConsumerGroupSession) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.claims = s.Claims()
+	return nil
+}
+
+func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+func (h *groupHandler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	for m := range claim.Messages() {
+		s.MarkMessage(m, "")
+		h.mu.Lock()
+		h.records = append(h.records, toRecord(m))
+		if len(h.records) == h.count {
+			close(h.done)
+		}
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+func group(in *input) interface{} {
+	conf := config(in)
+	conf.Consumer.Offsets.Initial = sarama.OffsetOldest
+	conf.Consumer.Offsets.CommitInterval = 100 * time.Millisecond
+	conf.Consumer.Return.Errors = true
+	switch in.Strategy {
+	case "", "range":
+		conf.Consumer.Group.Rebalance.Strategy = sarama.BalanceStrategyRange
+	case "roundrobin":
+		conf.Consumer.Group.Rebalance.Strategy = sarama.BalanceStrategyRoundRobin
+	default:
+		fail(fmt.Errorf("unknown strategy %q", in.Strategy))
+	}
+	client, err := sarama.NewClient([]string{in.Bootstrap}, conf)
+	if err != nil {
+		fail(err)
+	}
+	defer client.Close()
+	cg, err := sarama.NewConsumerGroupFromClient(in.Group, client)
+	if err != nil {
+		fail(err)
+	}
+	handler := &groupHandler{count: in.Count, done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	consumeErr := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if err := cg.Consume(ctx, in.Topics, handler); err != nil {
+				consumeErr <- err
+				return
+			}
+		}
+		consumeErr <- nil
+	}()
+	select {
+	case <-handler.done:
+	case err := <-consumeErr:
+		fail(fmt.Errorf("consume: %v", err))
+	case err := <-cg.Errors():
+		fail(fmt.Errorf("group: %v", err))
+	case <-time.After(time.Duration(in.TimeoutMs) * time.Millisecond):
+		handler.mu.Lock()
+		fail(fmt.Errorf("timed out with %d of %d records", len(handler.records), in.Count))
+	}
+	// Leaving the session commits what was marked; closing the group sends LeaveGroup.
+	cancel()
+	if err := <-consumeErr; err != nil {
+		fail(err)
+	}
+	if err := cg.Close(); err != nil {
+		fail(err)
+	}
+	handler.mu.Lock()
+	defer handler.mu.Unlock()
+	sortRecords(handler.records)
+	return map[string]interface{}{"records": handler.records, "claims": handler.claims}
+}
+
+func admin(in *input) interface{} {
+	conf := config(in)
+	ca, err := sarama.NewClusterAdmin([]string{in.Bootstrap}, conf)
+	if err != nil {
+		fail(err)
+	}
+	defer ca.Close()
+	results := []interface{}{}
+	for _, step := range in.Steps {
+		results = append(results, adminStepResult(ca, &step))
+	}
+	return map[string]interface{}{"results": results}
+}
+
+// errorOf is a step's error as the tests match it: sarama's KError text, or the error's text.
+func errorOf(err error) interface{} {
+	if err == nil {
+		return nil
+	}
+	var topicErr *sarama.TopicError
+	if errors.As(err, &topicErr) {
+		return map[string]interface{}{"code": int16(topicErr.Err), "message": topicErr.Error()}
+	}
+	var partitionErr *sarama.TopicPartitionError
+	if errors.As(err, &partitionErr) {
+		return map[string]interface{}{"code": int16(partitionErr.Err), "message": partitionErr.Error()}
+	}
+	var kerr sarama.KError
+	if errors.As(err, &kerr) {
+		return map[string]interface{}{"code": int16(kerr), "message": kerr.Error()}
+	}
+	return map[string]interface{}{"code": nil, "message": err.Error()}
+}
+
+func adminStepResult(ca sarama.ClusterAdmin, s *adminStep) interface{} {
+	switch s.Op {
+	case "createTopic":
+		replication := s.Replication
+		if replication == 0 {
+			replication = 1
+		}
+		err := ca.CreateTopic(s.Topic, &sarama.TopicDetail{NumPartitions: s.Partitions, ReplicationFactor: replication, ConfigEntries: s.Configs}, s.ValidateOnly)
+		return map[string]interface{}{"error": errorOf(err)}
+	case "listTopics":
+		topics, err := ca.ListTopics()
+		out := map[string]interface{}{}
+		for name, detail := range topics {
+			out[name] = map[string]interface{}{"partitions": detail.NumPartitions, "replication": detail.ReplicationFactor, "configs": detail.ConfigEntries}
+		}
+		return map[string]interface{}{"error": errorOf(err), "topics": out}
+	case "describeTopics":
+		metadata, err := ca.DescribeTopics(s.ResourceNames)
+		out := []interface{}{}
+		for _, t := range metadata {
+			partitions := []interface{}{}
+			for _, p := range t.Partitions {
+				partitions = append(partitions, map[string]interface{}{"id": p.ID, "leader": p.Leader, "replicas": p.Replicas, "isr": p.Isr, "error": int16(p.Err)})
+			}
+			sort.Slice(partitions, func(i, j int) bool {
+				return partitions[i].(map[string]interface{})["id"].(int32) < partitions[j].(map[string]interface{})["id"].(int32)
+			})
+			out = append(out, map[string]interface{}{"name": t.Name, "error": int16(t.Err), "internal": t.IsInternal, "partitions": partitions})
+		}
+		return map[string]interface{}{"error": errorOf(err), "topics": out}
+	case "describeCluster":
+		brokers, controller, err := ca.DescribeCluster()
+		addrs := []string{}
+		for _, b := range brokers {
+			addrs = append(addrs, strconv.Itoa(int(b.ID()))+"@"+b.Addr())
+		}
+		return map[string]interface{}{"error": errorOf(err), "brokers": addrs, "controller": controller}
+	case "describeConfig":
+		resource := sarama.ConfigResource{Type: sarama.TopicResource, Name: s.Topic}
+		if s.ResourceType == "broker" {
+			resource.Type = sarama.BrokerResource
+		}
+		entries, err := ca.DescribeConfig(resource)
+		out := map[string]interface{}{}
+		for _, e := range entries {
+			out[e.Name] = map[string]interface{}{"value": e.Value, "default": e.Default, "readOnly": e.ReadOnly, "sensitive": e.Sensitive, "source": e.Source.String()}
+		}
+		return map[string]interface{}{"error": errorOf(err), "configs": out}
+	case "alterConfig":
+		err := ca.AlterConfig(sarama.TopicResource, s.Topic, s.Configs, s.ValidateOnly)
+		return map[string]interface{}{"error": errorOf(err)}
+	case "createPartitions":
+		err := ca.CreatePartitions(s.Topic, s.Partitions, nil, s.ValidateOnly)
+		return map[string]interface{}{"error": errorOf(err)}
+	case "deleteRecords":
+		offsets := map[int32]int64{}
+		for p, o := range s.Offsets {
+			n, _ := strconv.Atoi(p)
+			offsets[int32(n)] = o
+		}
+		err := ca.DeleteRecords(s.Topic, offsets)
+		return map[string]interface{}{"error": errorOf(err)}
+	case "deleteTopic":
+		err := ca.DeleteTopic(s.Topic)
+		return map[string]interface{}{"error": errorOf(err)}
+	case "listGroups":
+		groups, err := ca.ListConsumerGroups()
+		return map[string]interface{}{"error": errorOf(err), "groups": groups}
+	case "describeGroups":
+		descriptions, err := ca.DescribeConsumerGroups(s.ResourceNames)
+		out := []interface{}{}
+		for _, d := range descriptions {
+			out = append(out, map[string]interface{}{"group": d.GroupId, "state": d.State, "protocolType": d.ProtocolType, "protocol": d.Protocol, "members": len(d.Members), "error": int16(d.Err)})
+		}
+		return map[string]interface{}{"error": errorOf(err), "groups": out}
+	case "groupOffsets":
+		// sarama 1.22 asks with OffsetFetch v1, which cannot ask for "all topics": name them.
+		response, err := ca.ListConsumerGroupOffsets(s.Group, map[string][]int32{s.Topic: partitionsUpTo(s.Partitions)})
+		out := map[string]interface{}{}
+		if response != nil {
+			for topic, partitions := range response.Blocks {
+				for p, block := range partitions {
+					out[topic+"/"+strconv.Itoa(int(p))] = map[string]interface{}{"offset": block.Offset, "error": int16(block.Err)}
+				}
+			}
+		}
+		return map[string]interface{}{"error": errorOf(err), "offsets": out}
+	}
+	fail(fmt.Errorf("unknown admin op %q", s.Op))
+	return nil
+}
+
+func partitionsUpTo(n int32) []int32 {
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
+func main() {
+	var in input
+	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+		fail(err)
+	}
+	if in.TimeoutMs == 0 {
+		in.TimeoutMs = 30000
+	}
+	var out interface{}
+	switch in.Action {
+	case "produce":
+		out = produce(&in)
+	case "consume":
+		out = consume(&in)
+	case "group":
+		out = group(&in)
+	case "admin":
+		out = admin(&in)
+	default:
+		fail(fmt.Errorf("unknown action %q", in.Action))
+	}
+	encoded, err := json.Marshal(out)
+	if err != nil {
+		fail(err)
+	}
+	os.Stdout.Write(encoded)
+	os.Stdout.Write([]byte("\n"))
+}
