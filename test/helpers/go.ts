@@ -28,7 +28,7 @@ export function saramaProgram(): Promise<string> {
 }
 
 async function build(): Promise<string> {
-  if (!existsSync(GO)) throw new ClientProgramError(`${GO} is missing (apt-get install golang-go golang-github-shopify-sarama-dev)`, '', '');
+  if (!existsSync(GO)) throw new ClientProgramError(`${GO} is missing (apt-get install golang-go golang-github-shopify-sarama-dev golang-github-xdg-go-scram-dev)`, '', '');
   const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), 'runnel-test-go');
   const binary = join(dir, `sarama_client-${hash}`);

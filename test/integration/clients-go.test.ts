@@ -4,13 +4,16 @@
 // v0, OffsetFetch v1, ...), so this also covers requests older clients still send.
 //
 // Admin calls with their error codes, records of every kind through each codec it has, the
-// idempotent producer, and a consumer group that commits and resumes where it left off.
+// idempotent producer, a consumer group that commits and resumes where it left off, and SASL
+// (PLAIN with handshake v0 and v1, SCRAM) over plain TCP and TLS.
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
+import { startBroker } from '../../src/index.ts';
 import { startTestBroker, type RunningBroker } from '../helpers/broker.ts';
 import { brokerOf, readBatches } from './admin-helpers.ts';
+import { createScramUser, makeCertificates, plainJaas } from './security-support.ts';
 import { runSarama } from '../helpers/go.ts';
 import { ClientProgramError } from '../helpers/json-child.ts';
 import { b64 } from '../helpers/python.ts';
@@ -268,4 +271,60 @@ test('sarama consumer group: consumes every partition, commits, and resumes afte
     const second = await runSarama<{ records: GoConsumed[] }>({ action: 'group', bootstrap: broker.bootstrap, group: `go-group-${strategy}`, topics: [topic], count: 9, strategy, timeoutMs: 30_000 });
     assertSameRecords(second.records, more, next.delivered, topic);
   }
+});
+
+test('sarama over SASL_PLAINTEXT and SASL_SSL: PLAIN (handshake v0 and v1), SCRAM-SHA-256 and -512, refused passwords', async (t) => {
+  const certs = await makeCertificates(t);
+  const running = await startBroker({
+    dataDir: 'memory',
+    config: {
+      ...CONFIG,
+      listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+      'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas({ alice: 'alice-secret' }),
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': plainJaas({ alice: 'alice-secret' }),
+      'ssl.keystore.location': certs.serverKeystore,
+    },
+  });
+  t.after(() => running.stop());
+  const [plain, sasl, saslSsl] = running.listeners.map((l) => `127.0.0.1:${l.port}`);
+  await createScramUser(running.listeners[0]!.port, 'frank', 'frank-secret');
+  await admin({ bootstrap: plain! } as RunningBroker, [{ op: 'createTopic', topic: 'go-secure', partitions: 1 }]);
+
+  const cases = [
+    { bootstrap: sasl!, security: { mechanism: 'PLAIN', user: 'alice', password: 'alice-secret' } },
+    // Below Kafka 1.0 sarama sends SaslHandshake v0 and then the bare PLAIN token, no SaslAuthenticate.
+    { bootstrap: sasl!, version: '0.11.0.0', security: { mechanism: 'PLAIN', user: 'alice', password: 'alice-secret' } },
+    { bootstrap: sasl!, security: { mechanism: 'SCRAM-SHA-512', user: 'frank', password: 'frank-secret' } },
+    { bootstrap: saslSsl!, security: { ca: certs.caCert, mechanism: 'SCRAM-SHA-256', user: 'frank', password: 'frank-secret' } },
+    { bootstrap: saslSsl!, security: { ca: certs.caCert, mechanism: 'PLAIN', user: 'alice', password: 'alice-secret' } },
+  ];
+  const sent: GoRecord[] = [];
+  for (const [i, { bootstrap, ...options }] of cases.entries()) {
+    const record = { partition: 0, key: b64(`case-${i}`), value: b64(JSON.stringify(options.security)) };
+    const { delivered } = await runSarama<{ delivered: Delivery[] }>({ action: 'produce', bootstrap, topic: 'go-secure', records: [record], ...options });
+    assert.deepEqual(delivered, [{ partition: 0, offset: i }], `case ${i}`);
+    sent.push(record);
+  }
+  const { records } = await runSarama<{ records: GoConsumed[] }>({ action: 'consume', bootstrap: saslSsl, assignments: [{ topic: 'go-secure', partition: 0, offset: -2 }], count: sent.length, timeoutMs: 20_000, security: cases[3]!.security });
+  assert.deepEqual(records.map((r) => [r.key, r.value]), sent.map((r) => [r.key, r.value]));
+
+  for (const [bootstrap, security] of [
+    [sasl!, { mechanism: 'PLAIN', user: 'alice', password: 'wrong' }],
+    [sasl!, { mechanism: 'SCRAM-SHA-256', user: 'frank', password: 'wrong' }],
+    [saslSsl!, { ca: certs.caCert, mechanism: 'SCRAM-SHA-512', user: 'nobody', password: 'frank-secret' }],
+  ] as const) {
+    await assert.rejects(
+      runSarama({ action: 'produce', bootstrap, topic: 'go-secure', records: [{ partition: 0, key: null, value: b64('no') }], security }),
+      /kafka server: SASL Authentication failed\./,
+      `${security.mechanism} ${security.user}: SASL_AUTHENTICATION_FAILED`,
+    );
+  }
+  // With handshake v0 there is no SaslAuthenticate to carry an error: Kafka closes the connection.
+  await assert.rejects(
+    runSarama({ action: 'produce', bootstrap: sasl, version: '0.11.0.0', topic: 'go-secure', records: [{ partition: 0, key: null, value: b64('no') }], security: { mechanism: 'PLAIN', user: 'alice', password: 'wrong' } }),
+    /run out of available brokers/,
+  );
+  const after = await consume({ bootstrap: plain! } as RunningBroker, [{ topic: 'go-secure', partition: 0, offset: -2 }], sent.length);
+  assert.equal(after.length, sent.length, 'nothing from a refused client');
 });

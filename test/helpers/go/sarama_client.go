@@ -1,15 +1,18 @@
-// A Go peer for the integration tests: Shopify's sarama, a third Kafka protocol implementation
-// written from scratch (neither librdkafka nor a JavaScript or Python one), from Debian's
-// golang-github-shopify-sarama-dev. test/helpers/go.ts builds it in GOPATH mode against
-// /usr/share/gocode and runs it with one JSON object on stdin; it prints one JSON object on
-// stdout, the result or {"error": ...} with exit code 1.
+// A Go peer for the integration tests: Shopify's sarama, a Kafka protocol implementation of its
+// own (neither librdkafka nor a JavaScript or Python one), from Debian's
+// golang-github-shopify-sarama-dev, with xdg-go/scram for SCRAM. test/helpers/go.ts builds it in
+// GOPATH mode against /usr/share/gocode and runs it with one JSON object on stdin; it prints one
+// JSON object on stdout, the result or {"error": ...} with exit code 1.
 //
 // Actions: "produce" (SyncProducer), "consume" (partition consumers from given offsets),
-// "group" (a ConsumerGroup member that consumes and commits), "admin" (ClusterAdmin calls).
+// "group" (a ConsumerGroup member that consumes and commits), "admin" (ClusterAdmin calls);
+// each over TLS and SASL (PLAIN, SCRAM-SHA-256/512) when "security" says so.
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -21,6 +24,7 @@ import (
 	"time"
 
 	"github.com/Shopify/sarama"
+	"github.com/xdg-go/scram"
 )
 
 type header struct {
@@ -40,16 +44,23 @@ type record struct {
 }
 
 type input struct {
-	Action      string `json:"action"`
-	Bootstrap   string `json:"bootstrap"`
-	ClientID    string `json:"clientId"`
-	Version     string `json:"version"`
-	TimeoutMs   int    `json:"timeoutMs"`
+	Action    string `json:"action"`
+	Bootstrap string `json:"bootstrap"`
+	ClientID  string `json:"clientId"`
+	Version   string `json:"version"`
+	TimeoutMs int    `json:"timeoutMs"`
+	// TLS when CA (a PEM file) is set; SASL when Mechanism is.
+	Security struct {
+		CA        string `json:"ca"`
+		Mechanism string `json:"mechanism"`
+		User      string `json:"user"`
+		Password  string `json:"password"`
+	} `json:"security"`
 	Topic       string `json:"topic"`
 	Compression string `json:"compression"`
 	Idempotent  bool   `json:"idempotent"`
 	// acks: 1 unless given (sarama's own default, WaitForLocal).
-	Acks        *int   `json:"acks"`
+	Acks *int `json:"acks"`
 	// A partition of -1 leaves the choice to sarama's hash partitioner (FNV-1a of the key).
 	Records []record `json:"records"`
 	// consume
@@ -124,8 +135,63 @@ func config(in *input) *sarama.Config {
 	conf.Producer.Retry.Backoff = 50 * time.Millisecond
 	conf.Consumer.Retry.Backoff = 50 * time.Millisecond
 	conf.Admin.Timeout = 10 * time.Second
+	// One attempt: a test that expects a refusal should not wait out retries.
+	conf.Metadata.Retry.Max = 1
+	secure(conf, in)
 	return conf
 }
+
+func secure(conf *sarama.Config, in *input) {
+	sec := in.Security
+	if sec.CA != "" {
+		pem, err := os.ReadFile(sec.CA)
+		if err != nil {
+			fail(err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			fail(fmt.Errorf("no certificate in %s", sec.CA))
+		}
+		conf.Net.TLS.Enable = true
+		conf.Net.TLS.Config = &tls.Config{RootCAs: roots}
+	}
+	if sec.Mechanism == "" {
+		return
+	}
+	conf.Net.SASL.Enable = true
+	conf.Net.SASL.Handshake = true
+	conf.Net.SASL.User = sec.User
+	conf.Net.SASL.Password = sec.Password
+	conf.Net.SASL.Mechanism = sarama.SASLMechanism(sec.Mechanism)
+	switch sec.Mechanism {
+	case "PLAIN":
+	case "SCRAM-SHA-256":
+		conf.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &scramClient{hash: scram.SHA256} }
+	case "SCRAM-SHA-512":
+		conf.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return &scramClient{hash: scram.SHA512} }
+	default:
+		fail(fmt.Errorf("unknown SASL mechanism %q", sec.Mechanism))
+	}
+}
+
+// scramClient is sarama's SCRAMClient over xdg-go/scram (sarama 1.22 leaves SCRAM to the user).
+type scramClient struct {
+	hash         scram.HashGeneratorFcn
+	conversation *scram.ClientConversation
+}
+
+func (c *scramClient) Begin(user, password, authzID string) error {
+	client, err := c.hash.NewClient(user, password, authzID)
+	if err != nil {
+		return err
+	}
+	c.conversation = client.NewConversation()
+	return nil
+}
+
+func (c *scramClient) Step(challenge string) (string, error) { return c.conversation.Step(challenge) }
+
+func (c *scramClient) Done() bool { return c.conversation.Done() }
 
 func produce(in *input) interface{} {
 	conf := config(in)
