@@ -250,8 +250,8 @@ test('sarama consumer group: consumes every partition, commits, and resumes afte
 
   for (const strategy of ['range', 'roundrobin']) {
     const group = `go-group-${strategy}`;
-    const first = await runSarama<{ records: GoConsumed[]; claims: Record<string, number[]> }>({ action: 'group', bootstrap: broker.bootstrap, group, topics: [topic], count: 30, strategy, timeoutMs: 30_000 });
-    assert.deepEqual(first.claims, { [topic]: [0, 1, 2] }, `${strategy}: the only member gets every partition`);
+    const first = await runSarama<{ records: GoConsumed[]; claims: Record<string, number[]>[] }>({ action: 'group', bootstrap: broker.bootstrap, group, topics: [topic], count: 30, strategy, timeoutMs: 30_000 });
+    assert.deepEqual(first.claims, [{ [topic]: [0, 1, 2] }], `${strategy}: the only member gets every partition`);
     assertSameRecords(first.records, records, delivered, topic);
 
     const [offsets, described, listed] = await admin(broker, [
@@ -270,6 +270,32 @@ test('sarama consumer group: consumes every partition, commits, and resumes afte
   for (const strategy of ['range', 'roundrobin']) {
     const second = await runSarama<{ records: GoConsumed[] }>({ action: 'group', bootstrap: broker.bootstrap, group: `go-group-${strategy}`, topics: [topic], count: 9, strategy, timeoutMs: 30_000 });
     assertSameRecords(second.records, more, next.delivered, topic);
+  }
+});
+
+test('sarama consumer group of two: the second member joining rebalances the first, partitions split, each record once', async (t) => {
+  const broker = await startTestBroker(t, { config: CONFIG });
+  for (const [strategy, expected] of [
+    ['range', [[0, 1], [2, 3]]],
+    ['roundrobin', [[0, 2], [1, 3]]],
+  ] as const) {
+    const group = `go-pair-${strategy}`;
+    const topic = group;
+    await admin(broker, [{ op: 'createTopic', topic, partitions: 4 }]);
+    const records = makeRecords(40, 4, strategy);
+    const run = await runSarama<{ records: GoConsumed[]; claims: Record<string, number[]>[]; generations: number[][]; produced: { delivered: Delivery[] } }>({
+      action: 'group', bootstrap: broker.bootstrap, group, topics: [topic], members: 2, strategy, topic, records, count: 40, timeoutMs: 30_000,
+    });
+    // Which member gets which half is the leader's choice; the halves are the strategy's.
+    const halves = run.claims.map((claims) => claims[topic]!).sort((a, b) => a[0]! - b[0]!);
+    assert.deepEqual(halves, expected, `${strategy}: the assignment`);
+    const [firstGenerations, secondGenerations] = run.generations;
+    assert.ok(firstGenerations!.length >= 2, `${strategy}: the first member rejoined (generations ${firstGenerations})`);
+    assert.equal(secondGenerations!.at(-1), firstGenerations!.at(-1), `${strategy}: both in the same generation`);
+    assertSameRecords(run.records, records, run.produced.delivered, topic);
+
+    const [offsets] = await admin(broker, [{ op: 'groupOffsets', group, topic, partitions: 4 }]);
+    assert.deepEqual(offsets!.offsets, Object.fromEntries([0, 1, 2, 3].map((p) => [`${topic}/${p}`, { offset: 10, error: 0 }])));
   }
 });
 

@@ -74,6 +74,7 @@ type input struct {
 	Group    string   `json:"group"`
 	Topics   []string `json:"topics"`
 	Strategy string   `json:"strategy"`
+	Members  int      `json:"members"`
 	// admin: a list of steps, each answered in order
 	Steps []adminStep `json:"steps"`
 }
@@ -334,42 +335,97 @@ func consume(in *input) interface{} {
 	return map[string]interface{}{"records": records}
 }
 
-// groupHandler consumes until the whole group has seen `count` records, marking each.
-type groupHandler struct {
-	mu      sync.Mutex
-	records []record
-	count   int
-	done    chan struct{}
-	claims  map[string][]int32
+// groupState is what the members of one "group" run share: the records consumed, and each
+// member's claims and generations.
+type groupState struct {
+	mu          sync.Mutex
+	records     []record
+	count       int
+	done        chan struct{}
+	claims      []map[string][]int32
+	generations [][]int32
+	changed     chan struct{}
 }
 
-func (h *groupHandler) Setup(s sarama.ConsumerGroupSession) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.claims = s.Claims()
-	return nil
+// memberHandler is one member's sarama.ConsumerGroupHandler.
+type memberHandler struct {
+	state  *groupState
+	member int
 }
 
-func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
-
-func (h *groupHandler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
-	for m := range claim.Messages() {
-		s.MarkMessage(m, "")
-		h.mu.Lock()
-		h.records = append(h.records, toRecord(m))
-		if len(h.records) == h.count {
-			close(h.done)
-		}
-		h.mu.Unlock()
+func (h *memberHandler) Setup(s sarama.ConsumerGroupSession) error {
+	st := h.state
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.claims[h.member] = s.Claims()
+	st.generations[h.member] = append(st.generations[h.member], s.GenerationID())
+	select {
+	case st.changed <- struct{}{}:
+	default:
 	}
 	return nil
 }
 
+func (h *memberHandler) Cleanup(sarama.ConsumerGroupSession) error {
+	h.state.mu.Lock()
+	defer h.state.mu.Unlock()
+	h.state.claims[h.member] = nil
+	return nil
+}
+
+func (h *memberHandler) ConsumeClaim(s sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	st := h.state
+	for m := range claim.Messages() {
+		s.MarkMessage(m, "")
+		st.mu.Lock()
+		st.records = append(st.records, toRecord(m))
+		if len(st.records) == st.count {
+			close(st.done)
+		}
+		st.mu.Unlock()
+	}
+	return nil
+}
+
+// settled reports whether every member holds partitions, no partition twice, all of them in all.
+func (st *groupState) settled(partitions int) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	seen := map[string]bool{}
+	for _, claims := range st.claims {
+		if len(claims) == 0 {
+			return false
+		}
+		for topic, ps := range claims {
+			for _, p := range ps {
+				key := topic + "/" + strconv.Itoa(int(p))
+				if seen[key] {
+					return false
+				}
+				seen[key] = true
+			}
+		}
+	}
+	return len(seen) == partitions
+}
+
+type groupMember struct {
+	client sarama.Client
+	group  sarama.ConsumerGroup
+	err    chan error
+}
+
+// group runs `members` members of one group (default 1), each its own client. Each joins once
+// the one before it has its first assignment, so that joining members rebalance the ones in
+// place. With "records", they are produced (to "topic") once the group has settled; then the
+// members consume until the group has seen `count` records, and leave.
 func group(in *input) interface{} {
 	conf := config(in)
 	conf.Consumer.Offsets.Initial = sarama.OffsetOldest
 	conf.Consumer.Offsets.CommitInterval = 100 * time.Millisecond
 	conf.Consumer.Return.Errors = true
+	// A member learns of a rebalance from its next heartbeat (sarama's default: every 3 s).
+	conf.Consumer.Group.Heartbeat.Interval = 200 * time.Millisecond
 	switch in.Strategy {
 	case "", "range":
 		conf.Consumer.Group.Rebalance.Strategy = sarama.BalanceStrategyRange
@@ -378,49 +434,111 @@ func group(in *input) interface{} {
 	default:
 		fail(fmt.Errorf("unknown strategy %q", in.Strategy))
 	}
-	client, err := sarama.NewClient([]string{in.Bootstrap}, conf)
-	if err != nil {
-		fail(err)
+	n := in.Members
+	if n == 0 {
+		n = 1
 	}
-	defer client.Close()
-	cg, err := sarama.NewConsumerGroupFromClient(in.Group, client)
-	if err != nil {
-		fail(err)
+	st := &groupState{count: in.Count, done: make(chan struct{}), claims: make([]map[string][]int32, n), generations: make([][]int32, n), changed: make(chan struct{}, 1)}
+	deadline := time.After(time.Duration(in.TimeoutMs) * time.Millisecond)
+	timedOut := func(what string) {
+		st.mu.Lock()
+		fail(fmt.Errorf("timed out %s, with %d of %d records; claims %v", what, len(st.records), in.Count, st.claims))
 	}
-	handler := &groupHandler{count: in.Count, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	consumeErr := make(chan error, 1)
-	go func() {
-		for ctx.Err() == nil {
-			if err := cg.Consume(ctx, in.Topics, handler); err != nil {
-				consumeErr <- err
-				return
+	members := make([]*groupMember, n)
+	errs := make(chan error, 2*n)
+	partitions := 0
+	for i := range members {
+		client, err := sarama.NewClient([]string{in.Bootstrap}, conf)
+		if err != nil {
+			fail(err)
+		}
+		if i == 0 {
+			for _, topic := range in.Topics {
+				ps, err := client.Partitions(topic)
+				if err != nil {
+					fail(err)
+				}
+				partitions += len(ps)
 			}
 		}
-		consumeErr <- nil
-	}()
-	select {
-	case <-handler.done:
-	case err := <-consumeErr:
-		fail(fmt.Errorf("consume: %v", err))
-	case err := <-cg.Errors():
-		fail(fmt.Errorf("group: %v", err))
-	case <-time.After(time.Duration(in.TimeoutMs) * time.Millisecond):
-		handler.mu.Lock()
-		fail(fmt.Errorf("timed out with %d of %d records", len(handler.records), in.Count))
+		cg, err := sarama.NewConsumerGroupFromClient(in.Group, client)
+		if err != nil {
+			fail(err)
+		}
+		m := &groupMember{client: client, group: cg, err: make(chan error, 1)}
+		members[i] = m
+		handler := &memberHandler{state: st, member: i}
+		go func() {
+			for ctx.Err() == nil {
+				if err := cg.Consume(ctx, in.Topics, handler); err != nil {
+					m.err <- err
+					return
+				}
+			}
+			m.err <- nil
+		}()
+		go func() {
+			for err := range cg.Errors() {
+				errs <- err
+			}
+		}()
+		for i+1 < n {
+			st.mu.Lock()
+			joined := len(st.generations[i]) > 0
+			st.mu.Unlock()
+			if joined {
+				break
+			}
+			select {
+			case <-st.changed:
+			case <-time.After(20 * time.Millisecond):
+			case err := <-errs:
+				fail(fmt.Errorf("group: %v", err))
+			case <-deadline:
+				timedOut(fmt.Sprintf("waiting for member %d to join", i))
+			}
+		}
 	}
+	var produced interface{}
+	if len(in.Records) > 0 {
+		for !st.settled(partitions) {
+			select {
+			case <-st.changed:
+			case <-time.After(20 * time.Millisecond):
+			case err := <-errs:
+				fail(fmt.Errorf("group: %v", err))
+			case <-deadline:
+				timedOut("waiting for the group to settle")
+			}
+		}
+		produced = produce(in)
+	}
+	select {
+	case <-st.done:
+	case err := <-errs:
+		fail(fmt.Errorf("group: %v", err))
+	case <-deadline:
+		timedOut("consuming")
+	}
+	st.mu.Lock()
+	claims := append([]map[string][]int32{}, st.claims...)
+	st.mu.Unlock()
 	// Leaving the session commits what was marked; closing the group sends LeaveGroup.
 	cancel()
-	if err := <-consumeErr; err != nil {
-		fail(err)
+	for _, m := range members {
+		if err := <-m.err; err != nil {
+			fail(err)
+		}
+		if err := m.group.Close(); err != nil {
+			fail(err)
+		}
+		m.client.Close()
 	}
-	if err := cg.Close(); err != nil {
-		fail(err)
-	}
-	handler.mu.Lock()
-	defer handler.mu.Unlock()
-	sortRecords(handler.records)
-	return map[string]interface{}{"records": handler.records, "claims": handler.claims}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sortRecords(st.records)
+	return map[string]interface{}{"records": st.records, "claims": claims, "generations": st.generations, "produced": produced}
 }
 
 func admin(in *input) interface{} {
