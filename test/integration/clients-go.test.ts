@@ -4,8 +4,9 @@
 // v0, OffsetFetch v1, ...), so this also covers requests older clients still send.
 //
 // Admin calls with their error codes, records of every kind through each codec it has, the
-// idempotent producer, a consumer group that commits and resumes where it left off, and SASL
-// (PLAIN with handshake v0 and v1, SCRAM) over plain TCP and TLS.
+// idempotent producer, consumer groups (one member that commits and resumes, two that
+// rebalance), SASL (PLAIN with handshake v0 and v1, SCRAM) over plain TCP and TLS, and ACLs
+// managed with v0 of the ACL APIs.
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
@@ -353,4 +354,51 @@ test('sarama over SASL_PLAINTEXT and SASL_SSL: PLAIN (handshake v0 and v1), SCRA
   );
   const after = await consume({ bootstrap: plain! } as RunningBroker, [{ topic: 'go-secure', partition: 0, offset: -2 }], sent.length);
   assert.equal(after.length, sent.length, 'nothing from a refused client');
+});
+
+test('sarama manages ACLs (v0 of the ACL APIs) and meets them: WRITE granted, used, listed, deleted', async (t) => {
+  const running = await startBroker({
+    dataDir: 'memory',
+    config: {
+      ...CONFIG,
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas({ admin: 'admin-secret', alice: 'alice-secret', bob: 'bob-secret' }),
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:admin',
+    },
+  });
+  t.after(() => running.stop());
+  const as = (user: string) => ({ bootstrap: `127.0.0.1:${running.listeners[0]!.port}`, security: { mechanism: 'PLAIN', user, password: `${user}-secret` } });
+  const adminSteps = async (steps: Record<string, unknown>[]) => (await runSarama<{ results: AdminResult[] }>({ action: 'admin', ...as('admin'), steps })).results;
+  const produceAs = (user: string, value: string) => runSarama<{ delivered: Delivery[] }>({ action: 'produce', ...as(user), topic: 'go-acl', records: [{ partition: 0, key: null, value: b64(value) }] });
+  const WRITE = 4;
+  const ALLOW = 3;
+  // sarama's text for TOPIC_AUTHORIZATION_FAILED (29).
+  const TOPIC_DENIED = /kafka server: The client is not authorized to access this topic\./;
+
+  await adminSteps([{ op: 'createTopic', topic: 'go-acl', partitions: 1 }]);
+  await assert.rejects(produceAs('alice', 'before'), TOPIC_DENIED);
+  const [created, listed] = await adminSteps([
+    { op: 'createAcl', topic: 'go-acl', principal: 'User:alice', operation: WRITE, permission: ALLOW },
+    { op: 'listAcls', topic: 'go-acl' },
+  ]);
+  assert.equal(created!.error, null);
+  assert.deepEqual(listed!.acls, [{ topic: 'go-acl', principal: 'User:alice', host: '*', operation: WRITE, permission: ALLOW }]);
+  assert.deepEqual((await produceAs('alice', 'granted')).delivered, [{ partition: 0, offset: 0 }]);
+  await assert.rejects(produceAs('bob', 'not bob'), TOPIC_DENIED);
+  await assert.rejects(
+    runSarama({ action: 'consume', ...as('alice'), assignments: [{ topic: 'go-acl', partition: 0, offset: -2 }], count: 1, timeoutMs: 10_000 }),
+    TOPIC_DENIED,
+  );
+
+  const [deleted, listedAfter] = await adminSteps([
+    { op: 'deleteAcls', topic: 'go-acl', principal: 'User:alice' },
+    { op: 'listAcls', topic: 'go-acl' },
+  ]);
+  assert.deepEqual(deleted!.deleted, [{ error: 0, topic: 'go-acl', principal: 'User:alice', operation: WRITE }]);
+  assert.deepEqual(listedAfter!.acls, []);
+  await assert.rejects(produceAs('alice', 'after'), TOPIC_DENIED);
+  const records = await runSarama<{ records: GoConsumed[] }>({ action: 'consume', ...as('admin'), assignments: [{ topic: 'go-acl', partition: 0, offset: -2 }], count: 1, timeoutMs: 10_000 });
+  assert.deepEqual(records.records.map((r) => r.value), [b64('granted')]);
 });

@@ -5,7 +5,7 @@
 // JSON object on stdout, the result or {"error": ...} with exit code 1.
 //
 // Actions: "produce" (SyncProducer), "consume" (partition consumers from given offsets),
-// "group" (a ConsumerGroup member that consumes and commits), "admin" (ClusterAdmin calls);
+// "group" (ConsumerGroup members that consume and commit), "admin" (ClusterAdmin calls);
 // each over TLS and SASL (PLAIN, SCRAM-SHA-256/512) when "security" says so.
 package main
 
@@ -90,6 +90,11 @@ type adminStep struct {
 	ValidateOnly  bool               `json:"validateOnly"`
 	ResourceType  string             `json:"resourceType"`
 	ResourceNames []string           `json:"names"`
+	// ACLs on a topic (v0 of the ACL APIs: literal patterns): Kafka's operation and permission
+	// codes; 0 in a filter means any.
+	Principal  string `json:"principal"`
+	Operation  int8   `json:"operation"`
+	Permission int8   `json:"permission"`
 }
 
 func fail(err error) {
@@ -293,6 +298,7 @@ func sortRecords(records []record) {
 
 func consume(in *input) interface{} {
 	conf := config(in)
+	conf.Consumer.Return.Errors = true
 	consumer, err := sarama.NewConsumer([]string{in.Bootstrap}, conf)
 	if err != nil {
 		fail(err)
@@ -662,9 +668,48 @@ func adminStepResult(ca sarama.ClusterAdmin, s *adminStep) interface{} {
 			}
 		}
 		return map[string]interface{}{"error": errorOf(err), "offsets": out}
+	case "createAcl":
+		resource := sarama.Resource{ResourceType: sarama.AclResourceTopic, ResourceName: s.Topic, ResoucePatternType: sarama.AclPatternLiteral}
+		acl := sarama.Acl{Principal: s.Principal, Host: "*", Operation: sarama.AclOperation(s.Operation), PermissionType: sarama.AclPermissionType(s.Permission)}
+		return map[string]interface{}{"error": errorOf(ca.CreateACL(resource, acl))}
+	case "listAcls":
+		resources, err := ca.ListAcls(aclFilter(s))
+		out := []interface{}{}
+		for _, r := range resources {
+			for _, a := range r.Acls {
+				out = append(out, map[string]interface{}{"topic": r.ResourceName, "principal": a.Principal, "host": a.Host, "operation": a.Operation, "permission": a.PermissionType})
+			}
+		}
+		return map[string]interface{}{"error": errorOf(err), "acls": out}
+	case "deleteAcls":
+		matching, err := ca.DeleteACL(aclFilter(s), false)
+		out := []interface{}{}
+		for _, m := range matching {
+			out = append(out, map[string]interface{}{"error": int16(m.Err), "topic": m.ResourceName, "principal": m.Principal, "operation": m.Operation})
+		}
+		return map[string]interface{}{"error": errorOf(err), "deleted": out}
 	}
 	fail(fmt.Errorf("unknown admin op %q", s.Op))
 	return nil
+}
+
+// aclFilter matches the step's topic ACLs: any operation and permission unless given, and the
+// step's principal if given.
+func aclFilter(s *adminStep) sarama.AclFilter {
+	filter := sarama.AclFilter{ResourceType: sarama.AclResourceTopic, ResourcePatternTypeFilter: sarama.AclPatternLiteral, Operation: sarama.AclOperationAny, PermissionType: sarama.AclPermissionAny}
+	if s.Topic != "" {
+		filter.ResourceName = &s.Topic
+	}
+	if s.Principal != "" {
+		filter.Principal = &s.Principal
+	}
+	if s.Operation != 0 {
+		filter.Operation = sarama.AclOperation(s.Operation)
+	}
+	if s.Permission != 0 {
+		filter.PermissionType = sarama.AclPermissionType(s.Permission)
+	}
+	return filter
 }
 
 func partitionsUpTo(n int32) []int32 {
