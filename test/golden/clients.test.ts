@@ -1,5 +1,5 @@
 // Golden bytes from real clients (STYLE §10): the requests that kcat and confluent-kafka-python
-// (librdkafka), kafkajs, @platformatic/kafka and kafka-python wrote, as scripts/capture-golden.ts
+// (librdkafka), kafkajs, @platformatic/kafka, kafka-python and sarama wrote, as scripts/capture-golden.ts
 // recorded them in front of our broker, with the responses our broker wrote back. Round trips
 // alone are symmetric; these bytes come from encoders we did not write, so a misread field width,
 // version range, nullability or compact encoding in the generated codec fails here.
@@ -27,7 +27,7 @@ import {
   encodeRequestFrame,
   type RecordBatch,
 } from '../../src/protocol/index.ts';
-import { CONFLUENT_KAFKA, KAFKA_PYTHON, KAFKAJS, KCAT, PLATFORMATIC, SCENARIOS, type ClientScenario, type GoldenFrame } from './scenario.ts';
+import { CONFLUENT_KAFKA, KAFKA_PYTHON, KAFKAJS, KCAT, PLATFORMATIC, SARAMA, SCENARIOS, type ClientScenario, type GoldenFrame } from './scenario.ts';
 
 const versions = JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')) as Record<string, string>;
 
@@ -490,6 +490,78 @@ describe('kafka-python: what it meant', () => {
   });
 
   test('every API kafka-python sent has a check above', () => assertAllChecked(c));
+});
+
+// ---------------------------------------------------------------------------------------------
+// sarama 1.22 (Go): its own protocol code, at the versions of Kafka 2.1 (Metadata v5,
+// CreateTopics v2, Produce v3, ListOffsets v1, Fetch v4). No ApiVersions: it sends what its
+// configured Kafka version implies.
+
+describe('sarama: what it meant', () => {
+  const c = capture(SARAMA);
+
+  test('Metadata v5: all topics (null), never auto-creation; the answer names the controller', () => {
+    // Its Metadata requests are all alike, so the fixture keeps the first: before the topic existed.
+    for (const d of c.all('Metadata')) {
+      assert.equal(d.apiVersion, 5);
+      assert.equal(d.body.topics, null);
+      assert.equal(d.body.allowAutoTopicCreation, false);
+      assert.equal(d.answer.brokers.length, 1);
+      assert.equal(d.answer.controllerId, d.answer.brokers[0].nodeId);
+    }
+  });
+
+  test('CreateTopics v2: golden-sarama, 1 partition, replication factor 1, the admin timeout', () => {
+    const [d] = c.all('CreateTopics');
+    assert.equal(d!.apiVersion, 2);
+    assert.deepEqual(d!.body.topics.map((t: any) => [t.name, t.numPartitions, t.replicationFactor, t.assignments, t.configs]), [[SARAMA.topic, 1, 1, [], []]]);
+    assert.equal(d!.body.timeoutMs, 10_000);
+    assert.equal(d!.body.validateOnly, false);
+    assert.equal(d!.answer.topics[0].errorCode, 0);
+  });
+
+  test('Produce v3: acks=-1, one lz4 batch with the keys, values, headers and timestamps given', () => {
+    const [d, ...more] = c.all('Produce');
+    assert.equal(more.length, 0);
+    assert.equal(d!.apiVersion, 3);
+    assert.equal(d!.body.acks, -1);
+    assert.deepEqual(topicNames(d!.body.topicData), [SARAMA.topic]);
+    const bs = batches(d!.body.topicData[0].partitionData[0].records);
+    assert.equal(bs.length, 1);
+    assert.equal(bs[0]!.compression, SARAMA.compression, 'lz4');
+    assert.equal(bs[0]!.producerId, -1, 'not idempotent');
+    assert.deepEqual(contents(bs), expectedContents(SARAMA));
+    assert.deepEqual(bs.flatMap((b) => b.records.map((r) => r.timestamp)), SARAMA.records.map((r) => r.timestamp));
+    assert.equal(d!.answer.responses[0].partitionResponses[0].errorCode, 0);
+  });
+
+  test('ListOffsets v1: the partition consumer checks LATEST (-1) and EARLIEST (-2) of golden-sarama/0', () => {
+    const latest = c.find('ListOffsets', (x) => x.body.topics[0].partitions[0].timestamp === -1n);
+    const earliest = c.find('ListOffsets', (x) => x.body.topics[0].partitions[0].timestamp === -2n);
+    for (const d of [latest, earliest]) {
+      assert.equal(d.apiVersion, 1);
+      assert.equal(d.body.topics[0].name, SARAMA.topic);
+      assert.equal(d.body.replicaId, -1);
+    }
+    assert.equal(latest.answer.topics[0].partitions[0].offset, 3n);
+    assert.equal(earliest.answer.topics[0].partitions[0].offset, 0n);
+  });
+
+  test('Fetch v4: golden-sarama/0 from offset 0, read_uncommitted, 250 ms wait; the answer holds the lz4 batch', () => {
+    const d = c.find('Fetch', (x) => x.body.topics[0]?.partitions[0]?.fetchOffset === 0n);
+    assert.equal(d.apiVersion, 4);
+    assert.equal(d.body.topics[0].topic, SARAMA.topic);
+    assert.equal(d.body.isolationLevel, 0);
+    assert.equal(d.body.maxWaitMs, 250);
+    const p = d.answer.responses[0].partitions[0];
+    assert.equal(p.errorCode, 0);
+    assert.equal(p.highWatermark, 3n);
+    const bs = batches(p.records);
+    assert.equal(bs[0]!.compression, SARAMA.compression);
+    assert.deepEqual(contents(bs), expectedContents(SARAMA));
+  });
+
+  test('every API sarama sent has a check above', () => assertAllChecked(c));
 });
 
 function assertAllChecked(c: Capture): void {

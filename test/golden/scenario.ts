@@ -107,4 +107,13 @@ export const KAFKA_PYTHON: ClientScenario = {
   lookup: { timestamp: 1_700_000_100_002, offset: 2 },
 };
 
-export const SCENARIOS: readonly ClientScenario[] = [KCAT, KAFKAJS, PLATFORMATIC, CONFLUENT_KAFKA, KAFKA_PYTHON];
+export const SARAMA: ClientScenario = {
+  file: 'sarama',
+  topic: 'golden-sarama',
+  clientId: 'golden-sarama-client',
+  compression: 3,
+  records: records('sarama', 'sarama', 1_700_000_200_000),
+  partitions: 1,
+};
+
+export const SCENARIOS: readonly ClientScenario[] = [KCAT, KAFKAJS, PLATFORMATIC, CONFLUENT_KAFKA, KAFKA_PYTHON, SARAMA];

@@ -59,6 +59,8 @@ type input struct {
 	Topic       string `json:"topic"`
 	Compression string `json:"compression"`
 	Idempotent  bool   `json:"idempotent"`
+	// Hold records until this many are buffered (or a second passed): one Produce request.
+	FlushMessages int `json:"flushMessages"`
 	// acks: 1 unless given (sarama's own default, WaitForLocal).
 	Acks *int `json:"acks"`
 	// A partition of -1 leaves the choice to sarama's hash partitioner (FNV-1a of the key).
@@ -222,6 +224,10 @@ func produce(in *input) interface{} {
 		conf.Producer.Compression = sarama.CompressionZSTD
 	default:
 		fail(fmt.Errorf("unknown compression %q", in.Compression))
+	}
+	if in.FlushMessages > 0 {
+		conf.Producer.Flush.Messages = in.FlushMessages
+		conf.Producer.Flush.Frequency = time.Second
 	}
 	// Records naming a partition go there; the others to the hash partitioner's choice.
 	conf.Producer.Partitioner = func(topic string) sarama.Partitioner {
