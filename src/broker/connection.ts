@@ -48,26 +48,77 @@ const UNSUPPORTED_VERSION = 35;
 const SOCKET_READ_BUFFER = Buffer.allocUnsafeSlow(256 * 1024);
 
 /**
- * The accepted socket, re-wrapped to read into SOCKET_READ_BUFFER; or the socket itself when
- * that cannot be done. Node takes `onread` only when it creates a Socket, not for sockets a
- * server accepts, so the accepted socket's handle moves to a new Socket made with it. This
- * happens in the tick the connection was accepted, before the first read is delivered.
- * TLS sockets keep their own reads (the TLS layer owns the handle).
+ * Node's own names for a socket's `onread` state (the buffer and the callback), read off a
+ * socket made with `onread`; undefined if this Node keeps them otherwise. Only they let a TLS
+ * socket the server made read into SOCKET_READ_BUFFER (below).
  */
-function withSharedReadBuffer(socket: Socket, onRead: (chunk: Buffer) => boolean): Socket {
-  type Accepted = Socket & { _handle?: object | null; _server?: unknown; server?: unknown; encrypted?: boolean };
+const ONREAD_SYMBOLS: { buffer: symbol; callback: symbol } | undefined = (() => {
+  const probe = new Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } } as ConstructorParameters<typeof Socket>[0]);
+  const named = (name: string) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
+  const buffer = named('kBuffer');
+  const callback = named('kBufferCb');
+  probe.destroy();
+  return buffer && callback ? { buffer, callback } : undefined;
+})();
+
+/** Whether TLS connections can read into SOCKET_READ_BUFFER on this Node (a test watches it). */
+export const TLS_READS_SHARE_BUFFER = ONREAD_SYMBOLS !== undefined;
+
+type OnRead = (chunk: Buffer) => boolean;
+const sharedReads = (onRead: OnRead) => (n: number, buffer: Uint8Array) => onRead(Buffer.from(buffer.buffer, buffer.byteOffset, n));
+
+type Accepted = Socket & { _handle?: (object & { useUserBuffer?: (buffer: Uint8Array) => void }) | null; _server?: unknown; server?: unknown; encrypted?: boolean };
+
+/** Whether withSharedReadBuffer can make `socket` read into SOCKET_READ_BUFFER. */
+function canShareReads(socket: Socket): boolean {
+  const { _handle: handle, encrypted } = socket as Accepted;
+  if (handle === null || typeof handle !== 'object') return false;
+  return !encrypted || (ONREAD_SYMBOLS !== undefined && typeof handle.useUserBuffer === 'function');
+}
+
+/**
+ * The accepted socket (canShareReads), made to read into SOCKET_READ_BUFFER.
+ *
+ * Plain TCP: Node takes `onread` only when it creates a Socket, not for sockets a server
+ * accepts, so the accepted socket's handle moves to a new Socket made with it. This happens in
+ * the tick the connection was accepted, before the first read is delivered.
+ *
+ * TLS: the TLS socket hands out each decrypted record (up to 16 KiB) in a buffer of its own,
+ * which had V8 collect every few tens of MB (0.6 CPU s per GB produced over TLS, of 1.9 in
+ * all). Node's TLS layer can decrypt into a caller's buffer (what `tls.connect({ onread })`
+ * sets up), but takes no `onread` for a socket it wraps, so it is set up here: the handle is
+ * given the buffer, the socket the callback. Records decrypted before that wait in the socket:
+ * the caller takes them with startSharedReads before any read that follows.
+ */
+function withSharedReadBuffer(socket: Socket, onRead: OnRead): Socket {
   const accepted = socket as Accepted;
-  if (accepted.encrypted || accepted._handle === null || typeof accepted._handle !== 'object') return socket;
+  if (accepted.encrypted) {
+    const own = socket as unknown as Record<symbol, unknown>;
+    own[ONREAD_SYMBOLS!.buffer] = SOCKET_READ_BUFFER;
+    own[ONREAD_SYMBOLS!.callback] = sharedReads(onRead);
+    accepted._handle!.useUserBuffer!(SOCKET_READ_BUFFER);
+    return socket;
+  }
   const handle = accepted._handle;
   accepted._handle = null;
-  const rewrapped = new Socket({
-    handle,
-    onread: { buffer: SOCKET_READ_BUFFER, callback: (n: number, buffer: Uint8Array) => onRead(Buffer.from(buffer.buffer, buffer.byteOffset, n)) },
-  } as ConstructorParameters<typeof Socket>[0]) as Accepted;
+  const rewrapped = new Socket({ handle, onread: { buffer: SOCKET_READ_BUFFER, callback: sharedReads(onRead) } } as ConstructorParameters<typeof Socket>[0]) as Accepted;
   // The server counts its open connections by their sockets (server.close() waits for them).
   rewrapped._server = rewrapped.server = accepted._server;
   accepted._server = null;
   return rewrapped;
+}
+
+/**
+ * Delivers what a TLS socket decrypted before withSharedReadBuffer, then lets reads flow; Node
+ * stops and restarts them on pause() and resume(). Called in the same tick as
+ * withSharedReadBuffer, so that no read comes between. (Nothing was seen waiting there, even
+ * from clients that write before the handshake ends: Node reports the handshake before it
+ * decrypts what follows. This is in case it ever does not.)
+ */
+function startSharedReads(socket: Socket, onRead: OnRead): void {
+  if (!(socket as Accepted).encrypted) return;
+  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) onRead(chunk);
+  socket.resume();
 }
 
 export class Connection {
@@ -96,13 +147,14 @@ export class Connection {
     // Produce frames are joined into one reused buffer: the handler has copied the batches
     // into the log by the time it answers (frame-decoder.ts).
     this.clientHost = socket.remoteAddress ?? 'unknown';
-    this.#socket = withSharedReadBuffer(socket, (chunk) => {
+    const transient = canShareReads(socket);
+    this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'), (apiKey) => apiKey === API.Produce.apiKey, { transient });
+    const onRead = (chunk: Buffer): boolean => {
       this.#onData(chunk);
       this.#decoder.detach();
       return true;
-    });
-    const transient = this.#socket !== socket;
-    this.#decoder = new FrameDecoder(broker.config.number('socket.request.max.bytes'), (apiKey) => apiKey === API.Produce.apiKey, { transient });
+    };
+    this.#socket = transient ? withSharedReadBuffer(socket, onRead) : socket;
     socket = this.#socket;
     socket.setNoDelay(true);
     // Kafka closes connections idle for connections.max.idle.ms (a request in progress, such
@@ -115,9 +167,10 @@ export class Connection {
         this.close();
       });
     }
-    if (!transient) socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+    if (transient) startSharedReads(socket, onRead);
+    else socket.on('data', (chunk: Buffer) => this.#onData(chunk));
   }
 
   get closed(): boolean {

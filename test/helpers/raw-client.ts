@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
 import { API, API_BY_KEY, Reader, Writer } from '../../src/protocol/index.ts';
 
 export class RawClient {
@@ -31,6 +32,18 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host }, () => resolve(new RawClient(socket)));
       socket.once('error', reject);
+    });
+  }
+
+  /**
+   * A TLS connection. Resolves at once, before the handshake: what is written meanwhile is sent
+   * right after it, as clients that pipeline their first requests do.
+   */
+  static connectTls(port: number, options: tls.ConnectionOptions): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ...options });
+      socket.once('error', reject);
+      resolve(new RawClient(socket));
     });
   }
 
