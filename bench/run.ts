@@ -12,7 +12,8 @@
 //   npm run bench -- --cpu-prof DIR   run the broker under node --cpu-prof, profiles written to DIR
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -81,6 +82,8 @@ interface Workload {
   consume: boolean;
   /** Records per produce request (linger 0), for the cost of a request itself; default librdkafka's batching. */
   requestRecords?: number;
+  /** Over the broker's SSL listener. */
+  tls?: boolean;
 }
 
 /** Small requests: 1 KiB records, ten per request, no linger (the table shows CPU us per request). */
@@ -100,6 +103,7 @@ function matrix(): Workload[] {
     out.push({ size: k1, acks: '1', compression: 'none', partitions: 8, consume: false });
     out.push({ size: k1, acks: '1', compression: 'none', partitions: 64, consume: true });
     out.push({ size: k1, acks: '1', compression: 'none', partitions: 1, consume: false, requestRecords: SMALL_REQUESTS });
+    out.push({ size: k1, acks: '1', compression: 'none', partitions: 1, consume: true, tls: true });
     return out;
   }
   for (const size of SIZES) {
@@ -110,11 +114,12 @@ function matrix(): Workload[] {
     }
   }
   out.push({ size: SIZES[1], acks: '1', compression: 'none', partitions: 1, consume: false, requestRecords: SMALL_REQUESTS });
+  out.push({ size: SIZES[1], acks: '1', compression: 'none', partitions: 1, consume: true, tls: true });
   return out;
 }
 
-const label = (w: Workload): string => `${w.size.label} acks=${w.acks} ${w.compression} p${w.partitions}${w.requestRecords ? ` ${w.requestRecords}/request` : ''}`;
-const topicOf = (w: Workload): string => `bench-${w.size.bytes}-${w.acks}-${w.compression}-p${w.partitions}${w.requestRecords ? `-r${w.requestRecords}` : ''}`;
+const label = (w: Workload): string => `${w.size.label} acks=${w.acks} ${w.compression} p${w.partitions}${w.requestRecords ? ` ${w.requestRecords}/request` : ''}${w.tls ? ' tls' : ''}`;
+const topicOf = (w: Workload): string => `bench-${w.size.bytes}-${w.acks}-${w.compression}-p${w.partitions}${w.requestRecords ? `-r${w.requestRecords}` : ''}${w.tls ? '-tls' : ''}`;
 const fileOf = (dir: string, size: Size): string => join(dir, `records-${size.bytes}.txt`);
 
 // -- the run --------------------------------------------------------------------------
@@ -214,6 +219,25 @@ async function startCli(dataDir: string, config: Record<string, string> = {}, pr
   }
 }
 
+/** A key and self-signed certificate for 127.0.0.1 (openssl): the broker's keystore, kcat's CA. */
+function selfSignedCertificate(parent: string): { keystore: string; certificate: string } {
+  const key = join(parent, 'tls-key.pem');
+  const certificate = join(parent, 'tls-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  const keystore = join(parent, 'tls-keystore.pem');
+  writeFileSync(keystore, Buffer.concat([readFileSync(key), readFileSync(certificate)]));
+  return { keystore, certificate };
+}
+
+/** A port free a moment ago, for a listener whose address the broker does not print. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
 async function stopCleanly(broker: BrokerProcess, what: string): Promise<void> {
   const exit = await broker.stop('SIGTERM', 120_000);
   if (exit.code !== 0) errors.push(`${what}: broker exited with ${exit.signal ?? `code ${exit.code}`} on SIGTERM\n${broker.output().slice(-4000)}`);
@@ -310,7 +334,11 @@ try {
 
     // The main broker: start time, idle memory, the throughput matrix, latency, memory under load.
     const dataDir = join(dir, 'data');
-    const started = await startCli(dataDir, {}, true);
+    // An SSL listener beside the plain one (whose address "listening on" prints) when a TLS
+    // workload runs: a self-signed certificate for 127.0.0.1, on a port chosen here.
+    const tls = matrixRuns.some((w) => w.tls) ? { ...selfSignedCertificate(dir), port: await freePort() } : null;
+    const tlsConfig: Record<string, string> = tls ? { listeners: `PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:${tls.port}`, 'ssl.keystore.location': tls.keystore } : {};
+    const started = await startCli(dataDir, tlsConfig, true);
     const broker = started.broker;
     startCliMs = started.ms;
     const pid = broker.process.pid!;
@@ -331,6 +359,7 @@ try {
         bootstrap: broker.bootstrap, topic: topicOf(w), file: fileOf(dir, w.size), records: w.size.records, recordBytes: w.size.bytes,
         label: label(w), timeoutMs: kcatTimeoutMs, acks: w.acks, compression: w.compression, partitions: w.partitions, brokerPid: pid,
         ...(w.requestRecords ? { requestRecords: w.requestRecords } : {}),
+        ...(w.tls && tls ? { bootstrap: `127.0.0.1:${tls.port}`, tlsCaFile: tls.certificate } : {}),
       };
       log(`produce ${options.label} ...`);
       const produced = await attempt(options.label, () => produceWithKcat(options));
@@ -447,11 +476,14 @@ async function manyPartitions(count: number) {
 // -- the summary ----------------------------------------------------------------------
 
 const find = (op: 'produce' | 'consume', bytes: number, acks: Acks | null = '1'): WorkloadResult | undefined =>
-  results.find((r) => r.op === op && r.recordBytes === bytes && r.compression === 'none' && r.partitions === 1 && r.requestRecords === null && (op === 'consume' || r.acks === acks));
+  results.find((r) => r.op === op && r.recordBytes === bytes && r.compression === 'none' && r.partitions === 1 && r.requestRecords === null && !r.tls && (op === 'consume' || r.acks === acks));
+const findTls = (op: 'produce' | 'consume'): WorkloadResult | undefined => results.find((r) => r.op === op && r.tls);
 const smallRequests = results.find((r) => r.requestRecords !== null);
 /** Broker CPU microseconds per produce request of SMALL_REQUESTS records (at most that many per request: librdkafka may send fewer). */
 const smallRequestUs = smallRequests ? (smallRequests.brokerCpuSeconds / (smallRequests.records / smallRequests.requestRecords!)) * 1e6 : null;
 const produce1k = find('produce', 1024);
+const produceTls = findTls('produce');
+const fetchTls = findTls('consume');
 const produce100 = find('produce', 100);
 const fetch1k = find('consume', 1024);
 const latency50 = latencies.find((l) => l.mbPerSec === 50);
@@ -473,6 +505,11 @@ const summary = {
   produce_small_requests_per_s: smallRequests ? smallRequests.recordsPerSec / smallRequests.requestRecords! : null,
   cpu_us_per_small_request: smallRequestUs,
   cpu_s_per_gb_produce_user: produce1k?.userCpuSecondsPerGb ?? null,
+  /** The same 1 KiB workloads over the SSL listener. */
+  produce_1k_tls_mb_s: produceTls?.mbPerSec ?? null,
+  fetch_1k_tls_mb_s: fetchTls?.mbPerSec ?? null,
+  cpu_s_per_gb_produce_tls: produceTls?.cpuSecondsPerGb ?? null,
+  cpu_s_per_gb_fetch_tls: fetchTls?.cpuSecondsPerGb ?? null,
   cpu_s_per_gb_fetch_user: fetch1k?.userCpuSecondsPerGb ?? null,
   raw_cpu_s_per_gb: limits!.loopbackSocket.cpuSecondsPerGb + limits!.fileAppendGrowing.cpuSecondsPerGb,
   socket_limit_mb_s: limits!.loopbackSocket.mbPerSec,

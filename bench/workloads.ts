@@ -44,6 +44,8 @@ export interface WorkloadResult {
   clientCpuSecondsPerGb: number;
   /** Produce with small requests: records per request; null with librdkafka's own batching. */
   requestRecords: number | null;
+  /** Over the broker's SSL listener. */
+  tls: boolean;
 }
 
 /**
@@ -97,6 +99,8 @@ export interface RunOptions {
   requestRecords?: number;
   /** The broker's pid, for its CPU time over the run. */
   brokerPid?: number;
+  /** Over TLS (`bootstrap` is then an SSL listener): the CA certificate kcat verifies it with. */
+  tlsCaFile?: string;
 }
 
 interface Measured {
@@ -131,11 +135,16 @@ function result(op: WorkloadResult['op'], o: RunOptions, m: Measured): WorkloadR
     systemCpuSecondsPerGb: cpu.system / gb,
     clientCpuSecondsPerGb: (m.client.user + m.client.system) / gb,
     requestRecords: o.requestRecords ?? null,
+    tls: o.tlsCaFile !== undefined,
   };
 }
 
-function partitionArgs(o: RunOptions): string[] {
-  return (o.partitions ?? 1) === 1 ? ['-p', '0'] : [];
+/** The topic, the partition (or none: all of them), and TLS when asked. */
+function topicArgs(o: RunOptions): string[] {
+  const args = ['-b', o.bootstrap, '-t', o.topic];
+  if ((o.partitions ?? 1) === 1) args.push('-p', '0');
+  if (o.tlsCaFile !== undefined) args.push('-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${o.tlsCaFile}`);
+  return args;
 }
 
 const minus = (a: CpuTimes, b: CpuTimes): CpuTimes => ({ user: a.user - b.user, system: a.system - b.system });
@@ -155,7 +164,7 @@ async function withCpu<T>(pid: number | undefined, run: () => Promise<T>): Promi
 
 /** `kcat -P -l file`: every line one record; done when every record is acknowledged. */
 export async function produceWithKcat(o: RunOptions): Promise<WorkloadResult> {
-  const args = ['-P', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-X', `acks=${o.acks === '1' ? 1 : -1}`];
+  const args = ['-P', ...topicArgs(o), '-X', `acks=${o.acks === '1' ? 1 : -1}`];
   if (o.compression && o.compression !== 'none') args.push('-z', o.compression);
   if (o.requestRecords) args.push('-X', `batch.num.messages=${o.requestRecords}`, '-X', 'linger.ms=0');
   const [{ durationMs }, cpu] = await withCpu(o.brokerPid, () => kcat([...args, '-l', o.file], { timeoutMs: o.timeoutMs }));
@@ -175,7 +184,7 @@ export async function consumeWithKcat(o: RunOptions): Promise<WorkloadResult> {
   let linesInFirstChunk = 0;
   let lastRecordAt = Number.NaN;
   const [{ durationMs }, cpu] = await withCpu(o.brokerPid, () =>
-    kcat(['-C', '-b', o.bootstrap, '-t', o.topic, ...partitionArgs(o), '-o', 'beginning', '-c', String(o.records), '-e', '-q', '-f', '%o\n'], {
+    kcat(['-C', ...topicArgs(o), '-o', 'beginning', '-c', String(o.records), '-e', '-q', '-f', '%o\n'], {
       timeoutMs: o.timeoutMs,
       onStdout: (chunk) => {
         for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
