@@ -1,6 +1,6 @@
 // Builds and runs the Go client program in test/helpers/go/ (Shopify's sarama, from Debian's
 // golang-github-shopify-sarama-dev) against a broker, with the JSON-in, JSON-out contract of
-// json-child.ts.
+// child.ts.
 //
 // The program is built once per version of its source into the system's temporary directory
 // (about 4 s with an empty build cache), in GOPATH mode against /usr/share/gocode where Debian
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { ClientProgramError, runJsonChild } from './json-child.ts';
+import { ClientProgramError, runJsonChild } from './child.ts';
 
 export const GO = '/usr/bin/go';
 const SOURCE = fileURLToPath(new URL('./go/sarama_client.go', import.meta.url));

@@ -5,8 +5,9 @@
 // kcat is its thinnest front end. The helper never lets kcat hang a test: past the timeout it
 // is killed with SIGKILL and the call rejects with the command and what kcat printed.
 
-import { spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+
+import { runChild, stderrTail, type ChildResult } from './child.ts';
 
 export const KCAT = '/usr/bin/kcat';
 
@@ -26,13 +27,7 @@ export interface KcatOptions {
   onStdout?: (chunk: Buffer) => void;
 }
 
-export interface KcatResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-  durationMs: number;
-}
+export type KcatResult = Omit<ChildResult, 'timedOut'>;
 
 export class KcatError extends Error {
   readonly result: KcatResult | undefined;
@@ -44,71 +39,24 @@ export class KcatError extends Error {
 }
 
 /** Runs `/usr/bin/kcat ...args`. */
-export function kcat(args: string[], options: KcatOptions = {}): Promise<KcatResult> {
+export async function kcat(args: string[], options: KcatOptions = {}): Promise<KcatResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const command = `kcat ${args.join(' ')}`;
-  if (!existsSync(KCAT)) {
-    return Promise.reject(new KcatError(`${KCAT} is not installed (apt-get install kcat; .ci/run does it)`));
+  if (!existsSync(KCAT)) throw new KcatError(`${KCAT} is not installed (apt-get install kcat; .ci/run does it)`);
+  let run: ChildResult;
+  try {
+    run = await runChild(KCAT, args, { ...options, timeoutMs });
+  } catch (error) {
+    throw new KcatError(`${command}: could not run: ${(error as Error).message}`);
   }
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(KCAT, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    let stderr = '';
-    let timedOut = false;
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (options.onStdout) options.onStdout(chunk);
-      else stdout.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 20));
-    });
-    // kcat may exit before reading all of its input (for instance on a fatal error); that
-    // surfaces as EPIPE here, and the exit code tells the real story.
-    child.stdin.on('error', () => {});
-
-    if (options.inputFile) createReadStream(options.inputFile).pipe(child.stdin);
-    else child.stdin.end(options.input ?? '');
-
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new KcatError(`${command}: could not run: ${error.message}`));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const result: KcatResult = {
-        code,
-        signal,
-        stdout: Buffer.concat(stdout),
-        stderr,
-        durationMs: performance.now() - started,
-      };
-      if (timedOut) {
-        reject(new KcatError(`${command}: timed out after ${timeoutMs} ms, killed\n${tail(stderr)}`, result));
-      } else if ((options.check ?? true) && code !== 0) {
-        reject(new KcatError(`${command}: exit code ${code}, signal ${signal}\n${tail(stderr)}`, result));
-      } else {
-        resolve(result);
-      }
-    });
-  });
+  const { timedOut, ...result } = run;
+  if (timedOut) throw new KcatError(`${command}: timed out after ${timeoutMs} ms, killed${stderrTail(result.stderr, 30)}`, result);
+  if ((options.check ?? true) && result.code !== 0) throw new KcatError(`${command}: exit code ${result.code}, signal ${result.signal}${stderrTail(result.stderr, 30)}`, result);
+  return result;
 }
 
 /** `kcat -V`'s first line naming the version, e.g. "Version 1.7.1 (..., librdkafka 2.0.2 ...)". */
 export async function kcatVersion(): Promise<string> {
   const { stdout } = await kcat(['-V'], { timeoutMs: 10_000 });
   return stdout.toString('utf8').split('\n').find((line) => line.startsWith('Version')) ?? 'unknown';
-}
-
-function tail(text: string): string {
-  const lines = text.trimEnd().split('\n');
-  const shown = lines.slice(-30).map((line) => `    ${line}`).join('\n');
-  return `  stderr${lines.length > 30 ? ` (last 30 of ${lines.length} lines)` : ''}:\n${shown}`;
 }

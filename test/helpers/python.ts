@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { ClientProgramError, runJsonChild } from './json-child.ts';
+import { ClientProgramError, runJsonChild } from './child.ts';
 
 export const PYTHON = '/usr/bin/python3';
 const scriptsDir = fileURLToPath(new URL('./py/', import.meta.url));

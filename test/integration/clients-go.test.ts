@@ -16,7 +16,7 @@ import { startTestBroker, type RunningBroker } from '../helpers/broker.ts';
 import { brokerOf, readBatches } from './admin-helpers.ts';
 import { createScramUser, makeCertificates, plainJaas } from './security-support.ts';
 import { runSarama } from '../helpers/go.ts';
-import { ClientProgramError } from '../helpers/json-child.ts';
+import { ClientProgramError } from '../helpers/child.ts';
 import { b64 } from '../helpers/python.ts';
 
 interface GoHeader { key: string; value: string }
