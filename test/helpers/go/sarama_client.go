@@ -459,6 +459,20 @@ func group(in *input) interface{} {
 	ctx, cancel := context.WithCancel(context.Background())
 	members := make([]*groupMember, n)
 	errs := make(chan error, 2*n)
+	// waitUntil checks `done` whenever a member's claims change (and every 20 ms), failing on a
+	// group error or at the deadline.
+	waitUntil := func(done func() bool, what string) {
+		for !done() {
+			select {
+			case <-st.changed:
+			case <-time.After(20 * time.Millisecond):
+			case err := <-errs:
+				fail(fmt.Errorf("group: %v", err))
+			case <-deadline:
+				timedOut(what)
+			}
+		}
+	}
 	partitions := 0
 	for i := range members {
 		client, err := sarama.NewClient([]string{in.Bootstrap}, conf)
@@ -495,35 +509,18 @@ func group(in *input) interface{} {
 				errs <- err
 			}
 		}()
-		for i+1 < n {
-			st.mu.Lock()
-			joined := len(st.generations[i]) > 0
-			st.mu.Unlock()
-			if joined {
-				break
-			}
-			select {
-			case <-st.changed:
-			case <-time.After(20 * time.Millisecond):
-			case err := <-errs:
-				fail(fmt.Errorf("group: %v", err))
-			case <-deadline:
-				timedOut(fmt.Sprintf("waiting for member %d to join", i))
-			}
+		if i+1 < n {
+			member := i
+			waitUntil(func() bool {
+				st.mu.Lock()
+				defer st.mu.Unlock()
+				return len(st.generations[member]) > 0
+			}, fmt.Sprintf("waiting for member %d to join", i))
 		}
 	}
 	var produced interface{}
 	if len(in.Records) > 0 {
-		for !st.settled(partitions) {
-			select {
-			case <-st.changed:
-			case <-time.After(20 * time.Millisecond):
-			case err := <-errs:
-				fail(fmt.Errorf("group: %v", err))
-			case <-deadline:
-				timedOut("waiting for the group to settle")
-			}
-		}
+		waitUntil(func() bool { return st.settled(partitions) }, "waiting for the group to settle")
 		produced = produce(in)
 	}
 	select {
