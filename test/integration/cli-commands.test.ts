@@ -233,6 +233,10 @@ test('cli: perf produce and perf consume report what they moved', async (t) => {
   const consumed = await runnel(['perf', 'consume', 'load'], b);
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.match(consumed.stdout, /^consumed 3000 records \(600000 bytes\) in [\d.]+ s: \d+ records\/s, [\d.]+ MB\/s\n$/);
+  // --records stops there, even inside a fetched batch.
+  const some = await runnel(['perf', 'consume', 'load', '--records', '1234', '--json'], b);
+  assert.equal(some.code, 0, some.stderr);
+  assert.deepEqual([JSON.parse(some.stdout).records, JSON.parse(some.stdout).bytes], [1234, 1234 * 200]);
 });
 
 test('cli: --tls-ca and SASL flags against the broker TLS listeners; untrusted certificates, wrong passwords and bad flags fail clearly', async (t) => {
