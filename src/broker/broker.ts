@@ -17,7 +17,7 @@ import { BrokerConfig, type Listener } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatch.ts';
 import { ALL_HANDLERS, STARTUP_COMPONENTS } from './handlers/index.ts';
-import { isTls, resolveListeners, tlsServerOptions, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
+import { certificateSubject, isTls, principalFromCertificate, resolveListeners, tlsServerOptions, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
 
 /** A listener as it runs: its name, protocol, bound and advertised addresses. */
 export interface RunningListener {
@@ -193,21 +193,21 @@ export class Broker {
   }
 
   async #listen(spec: ListenerSpec): Promise<RunningListener> {
-    const accept = (socket: net.Socket) => {
+    const accept = (socket: net.Socket, transportPrincipal?: string) => {
       if (this.#stopping.signal.aborted) return socket.destroy();
       const refused = this.#overLimit(spec.name, socket.remoteAddress ?? '');
       if (refused) {
         this.logger.info(`closing new connection: ${refused}`, { client: socket.remoteAddress, listener: spec.name });
         return socket.destroy();
       }
-      const connection = new Connection(socket, this, spec);
+      const connection = new Connection(socket, this, spec, transportPrincipal);
       this.#connections.add(connection);
       this.#perIp.set(connection.clientHost, (this.#perIp.get(connection.clientHost) ?? 0) + 1);
       this.#perListener.set(spec.name, (this.#perListener.get(spec.name) ?? 0) + 1);
     };
     let server: net.Server;
     if (isTls(spec.securityProtocol)) {
-      const { clientAuth, ...options } = tlsServerOptions(this.config, spec.name);
+      const { clientAuth, principalMapper, ...options } = tlsServerOptions(this.config, spec.name);
       // node:tls (and OpenSSL's TLS state) is loaded only by brokers with a TLS listener: it
       // adds ~4 MB of resident memory to every other one (bench: idle RSS).
       const tls = await import('node:tls');
@@ -217,7 +217,15 @@ export class Broker {
           this.logger.info('closing TLS connection: client certificate not trusted', { client: socket.remoteAddress, reason: String(socket.authorizationError) });
           return socket.destroy();
         }
-        accept(socket);
+        if (spec.securityProtocol !== 'SSL') return accept(socket);
+        // SSL: the principal comes from the certificate (SASL_SSL: from SASL, later).
+        const principal = principalFromCertificate(socket.getPeerCertificate(), principalMapper);
+        if (principal === null) {
+          const subject = certificateSubject(socket.getPeerCertificate().raw);
+          this.logger.info('closing TLS connection: no ssl.principal.mapping.rules rule applies to the certificate', { client: socket.remoteAddress, subject });
+          return socket.destroy();
+        }
+        accept(socket, principal);
       });
       tlsServer.on('tlsClientError', (err, socket) => {
         this.logger.info('TLS handshake failed', { client: socket.remoteAddress, cause: err.message });

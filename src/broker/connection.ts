@@ -15,11 +15,10 @@
 // throttle_time_ms, and the connection is muted (not read) for that time, as Kafka since KIP-219.
 
 import { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { API_KEY_API_VERSIONS, decodeRequestHeader, encodeResponseFrame, ProtocolError, Reader, API } from '../protocol/index.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import type { Broker } from './broker.ts';
-import { isSasl, principalFromCertificate, type ListenerSpec } from './listeners.ts';
+import { isSasl, type ListenerSpec } from './listeners.ts';
 import type { RequestContext } from './dispatch.ts';
 import { FrameDecoder } from './frame-decoder.ts';
 import { readBuffers } from './read-buffers.ts';
@@ -139,11 +138,12 @@ export class Connection {
   /** The principal of SSL (certificate) or unauthenticated connections. */
   readonly #transportPrincipal: string;
 
-  constructor(socket: Socket, broker: Broker, listener: ListenerSpec) {
+  /** `transportPrincipal`: an SSL client's, from its certificate (broker.ts); User:ANONYMOUS otherwise. */
+  constructor(socket: Socket, broker: Broker, listener: ListenerSpec, transportPrincipal = 'User:ANONYMOUS') {
     this.#broker = broker;
     this.listener = listener;
     this.#sasl = isSasl(listener.securityProtocol) ? new Authenticator(broker, listener.name) : undefined;
-    this.#transportPrincipal = listener.securityProtocol === 'SSL' ? principalFromCertificate((socket as TLSSocket).getPeerCertificate?.()) : 'User:ANONYMOUS';
+    this.#transportPrincipal = transportPrincipal;
     // Produce frames are joined into one reused buffer: the handler has copied the batches
     // into the log by the time it answers (frame-decoder.ts).
     this.clientHost = socket.remoteAddress ?? 'unknown';

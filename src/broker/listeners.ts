@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TlsOptions } from 'node:tls';
 import { ConfigError } from '../errors.ts';
+import { sslPrincipalMapper, type SslPrincipalMapper } from './auth/ssl-principal-mapper.ts';
 import type { BrokerConfig } from './config/broker-config.ts';
 import { parseListeners } from './config/broker-config.ts';
 
@@ -102,7 +103,7 @@ export function listenerValue(config: BrokerConfig, listener: string, key: strin
 export type ClientAuth = 'none' | 'requested' | 'required';
 
 /** node:tls server options for a listener from the ssl.* configs. */
-export function tlsServerOptions(config: BrokerConfig, listener: string): TlsOptions & { clientAuth: ClientAuth } {
+export function tlsServerOptions(config: BrokerConfig, listener: string): TlsOptions & { clientAuth: ClientAuth; principalMapper: SslPrincipalMapper } {
   const get = (key: string) => {
     const v = listenerValue(config, listener, key);
     return v === null || v.trim() === '' ? null : v;
@@ -161,7 +162,7 @@ export function tlsServerOptions(config: BrokerConfig, listener: string): TlsOpt
       options.maxVersion = versions.at(-1) as TlsOptions['maxVersion'];
     }
   }
-  return { ...options, clientAuth };
+  return { ...options, clientAuth, principalMapper: sslPrincipalMapper(get('ssl.principal.mapping.rules')) };
 }
 
 function readConfigFile(path: string, key: string): Buffer {
@@ -173,15 +174,24 @@ function readConfigFile(path: string, key: string): Buffer {
 }
 
 /**
- * Kafka's default principal for a TLS client: User: and the subject's distinguished name
- * in RFC 2253 form (most specific attribute first), e.g. User:CN=alice,OU=eng,O=Acme.
+ * The principal of a TLS client: User: and the name ssl.principal.mapping.rules makes of the
+ * certificate's subject in RFC 2253 form (most specific attribute first; Kafka's default rule
+ * keeps it whole: User:CN=alice,OU=eng,O=Acme,C=NO). No certificate: User:ANONYMOUS. Null when
+ * no rule applies to the subject: Kafka refuses such a client.
  */
-export function principalFromCertificate(cert: PeerCertificate | undefined): string {
+export function principalFromCertificate(cert: PeerCertificate | undefined, mapper: SslPrincipalMapper = DEFAULT_MAPPER): string | null {
   if (!cert || !cert.raw || cert.raw.length === 0) return 'User:ANONYMOUS';
-  const subject = new X509Certificate(cert.raw).subject;
-  const rdns = subject.split('\n').filter((s) => s !== '').map(escapeRdn);
-  return `User:${rdns.reverse().join(',')}`;
+  const name = mapper(certificateSubject(cert.raw));
+  return name === null ? null : `User:${name}`;
 }
+
+/** The subject of a DER certificate in RFC 2253 form, e.g. CN=alice,OU=eng,O=Acme,C=NO. */
+export function certificateSubject(raw: Buffer): string {
+  const rdns = new X509Certificate(raw).subject.split('\n').filter((s) => s !== '').map(escapeRdn);
+  return rdns.reverse().join(',');
+}
+
+const DEFAULT_MAPPER = sslPrincipalMapper(null);
 
 function escapeRdn(rdn: string): string {
   const eq = rdn.indexOf('=');

@@ -1,7 +1,8 @@
 // Listeners as Kafka configures them (issue 6, priority 1): several listeners at once, each
 // its own server; Metadata answers with the advertised address of the listener the client
 // came in on; TLS with PEM key stores (a file, or inline), trust stores and ssl.client.auth;
-// kcat and confluent-kafka over SSL.
+// the principal of a client certificate, through ssl.principal.mapping.rules; kcat and
+// confluent-kafka over SSL.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -95,6 +96,50 @@ test('ssl.client.auth=required: a certificate from the trusted CA is needed; the
   const raw = new X509Certificate(readFileSync(certs.clientCert)).raw;
   assert.equal(principalFromCertificate({ raw } as never), 'User:CN=alice,OU=eng,O=Acme,C=NO');
   assert.equal(principalFromCertificate(undefined), 'User:ANONYMOUS');
+});
+
+test('ssl.principal.mapping.rules name the principal of a client certificate; a certificate no rule applies to is refused', async (t) => {
+  const certs = await makeCertificates(t);
+  const client = { ca: readFileSync(certs.caCert), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) };
+  const createTopic = (port: number, name: string) => {
+    const request = API.CreateTopics.createRequest();
+    request.topics = [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
+    request.timeoutMs = 5000;
+    return tlsRequest(port, client, API.CreateTopics.apiKey, 7, request);
+  };
+  const start = async (rules: string, listenerRules?: string) => {
+    const running = await startBroker({
+      dataDir: 'memory',
+      config: {
+        listeners: 'SSL://127.0.0.1:0',
+        'ssl.keystore.location': certs.serverKeystore,
+        'ssl.truststore.location': certs.caCert,
+        'ssl.client.auth': 'required',
+        'ssl.principal.mapping.rules': rules,
+        ...(listenerRules === undefined ? {} : { 'listener.name.ssl.ssl.principal.mapping.rules': listenerRules }),
+        // Only User:alice may create topics: which name the certificate got shows in the answer.
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': 'User:alice',
+      },
+    });
+    t.after(() => running.stop());
+    return running.port;
+  };
+  // The certificate's subject is CN=alice,OU=eng,O=Acme,C=NO.
+  const mapped = await start('RULE:^CN=([^,]*),OU=ops,.*$/ops-$1/,RULE:^CN=([^,]*),OU=eng,.*$/$1/L,DEFAULT');
+  assert.equal((await createTopic(mapped, 'by-alice')).topics[0].errorCode, 0, 'the second rule made User:alice');
+  const upper = await start('RULE:^CN=([^,]*),.*$/$1/U');
+  assert.equal((await createTopic(upper, 'by-ALICE')).topics[0].errorCode, 29, 'User:ALICE is not User:alice: TOPIC_AUTHORIZATION_FAILED');
+  const whole = await start('DEFAULT');
+  assert.equal((await createTopic(whole, 'by-dn')).topics[0].errorCode, 29, 'User:CN=alice,OU=eng,O=Acme,C=NO');
+  // The listener's own setting wins over the broker's.
+  const perListener = await start('DEFAULT', 'RULE:^CN=([^,]*),.*$/$1/');
+  assert.equal((await createTopic(perListener, 'by-listener-rule')).topics[0].errorCode, 0);
+  // No rule applies and there is no DEFAULT: the connection is closed, as Kafka refuses it.
+  const none = await start('RULE:^CN=([^,]*),OU=ops,.*$/$1/');
+  await assert.rejects(createTopic(none, 'nobody'));
+  // A rule that does not parse stops the broker from starting.
+  await assert.rejects(start('RULE:^CN=(.*'), /ssl\.principal\.mapping\.rules/);
 });
 
 test('ssl.client.auth=requested: no certificate is fine, an untrusted one is refused', async (t) => {

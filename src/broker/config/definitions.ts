@@ -168,7 +168,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', 'The list of protocols enabled for TLS connections.'),
   def('ssl.protocol', 'string', 'TLSv1.3', 'The TLS protocol used to generate the SSLContext.'),
   def('ssl.endpoint.identification.algorithm', 'string', 'https', 'The endpoint identification algorithm to validate server hostname using server certificate.'),
-  def('ssl.principal.mapping.rules', 'string', 'DEFAULT', 'Rules for mapping from distinguished name from the client certificate to short name (only DEFAULT is supported).'),
+  def('ssl.principal.mapping.rules', 'string', 'DEFAULT', 'A comma-separated list of rules for mapping from the distinguished name of the client certificate to a short name: DEFAULT, or RULE:pattern/replacement/[LU]; the first rule that matches is used, and a client no rule matches is refused.'),
   def('sasl.enabled.mechanisms', 'list', 'GSSAPI', 'The list of SASL mechanisms enabled in the Kafka server (Runnel serves PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER).'),
   def('sasl.oauthbearer.sub.claim.name', 'string', 'sub', 'The OAuth claim for the subject, passed to the OAUTHBEARER validator of the embedding application (the unsecured validator uses its JAAS option unsecuredValidatorPrincipalClaimName).'),
   def('sasl.oauthbearer.scope.claim.name', 'string', 'scope', 'The OAuth claim for the scope, passed to the OAUTHBEARER validator of the embedding application (the unsecured validator uses its JAAS option unsecuredValidatorScopeClaimName).'),
