@@ -17,6 +17,7 @@ import { BrokerConfig, type Listener } from './config/broker-config.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatch.ts';
 import { ALL_HANDLERS, STARTUP_COMPONENTS } from './handlers/index.ts';
+import { CLIENT_QUOTAS } from './quotas/client-quotas.ts';
 import { certificateSubject, isTls, principalFromCertificate, resolveListeners, tlsServerOptions, type ListenerSpec, type SecurityProtocol } from './listeners.ts';
 
 /** A listener as it runs: its name, protocol, bound and advertised addresses. */
@@ -127,6 +128,8 @@ export class Broker {
   readonly nodeId: number;
   /** Aborted when the broker stops; long polls and timers listen to it. */
   readonly #stopping = new AbortController();
+  /** New connections held until they are closed for a connection_creation_rate quota. */
+  readonly #throttledSockets = new Set<net.Socket>();
   readonly #connections = new Set<Connection>();
   /** Open connections per client address and per listener, for max.connections(.per.ip). */
   readonly #perIp = new Map<string, number>();
@@ -200,6 +203,8 @@ export class Broker {
         this.logger.info(`closing new connection: ${refused}`, { client: socket.remoteAddress, listener: spec.name });
         return socket.destroy();
       }
+      const throttleMs = this.component(CLIENT_QUOTAS).recordConnection(socket.remoteAddress ?? '');
+      if (throttleMs > 0) return this.#closeLater(socket, throttleMs, spec.name);
       const connection = new Connection(socket, this, spec, transportPrincipal);
       this.#connections.add(connection);
       this.#perIp.set(connection.clientHost, (this.#perIp.get(connection.clientHost) ?? 0) + 1);
@@ -304,9 +309,26 @@ export class Broker {
     return this.#stopped;
   }
 
+  /**
+   * A connection over its IP's connection_creation_rate is not served: it is closed after the
+   * throttle time (quotas/client-quotas.ts), so that the client does not reconnect at once.
+   */
+  #closeLater(socket: net.Socket, throttleMs: number, listener: string): void {
+    this.logger.debug(`closing new connection in ${throttleMs} ms: connection_creation_rate quota of ${socket.remoteAddress} exceeded`, { listener });
+    socket.pause();
+    socket.on('error', () => {});
+    this.#throttledSockets.add(socket);
+    const timer = setTimeout(() => socket.destroy(), throttleMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#throttledSockets.delete(socket);
+    });
+  }
+
   async #stop(): Promise<void> {
     this.#stopping.abort();
     const closed = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const socket of [...this.#throttledSockets]) socket.destroy();
     for (const connection of [...this.#connections]) connection.close();
     await closed;
     for (const [key, component] of [...this.#components].reverse()) {

@@ -3,7 +3,8 @@
 // measurement within 20%) and told so in throttle_time_ms, while another client producing
 // at the same time is not throttled at all. Through our codec: request_percentage and
 // consumer_byte_rate throttle too, a throttled fetch returns no data, and the precedence of
-// user / client-id / default entities is Kafka's.
+// user / client-id / default entities is Kafka's. An ip's connection_creation_rate holds and
+// closes the new connections over it.
 //
 // The broker here measures over quota.window.num=2 windows of 1 s: Kafka's default of 11
 // lets a client start with a burst of 10 windows' worth before its rate counts (Rate's
@@ -118,3 +119,36 @@ test('request_percentage and consumer_byte_rate throttle; a throttled fetch carr
   assert.ok(throttled > 0 && throttled <= 1000, `request quota throttles, capped at one window (got ${throttled} ms)`);
 });
 
+
+test('connection_creation_rate: new connections from an IP over its quota are held and closed, not served; the others are; in time the IP is served again', { timeout: 60_000 }, async (t) => {
+  const broker = await startBroker({ port: 0, dataDir: 'memory', config: { 'quota.window.num': '2' } });
+  t.after(() => broker.stop());
+  const admin = await RawClient.connect(broker.port);
+  t.after(() => admin.close());
+  // 127.0.0.1 may open 3 connections a second (the admin's came before the quota).
+  await alterQuota(admin, [{ entityType: 'ip', entityName: '127.0.0.1' }], 'connection_creation_rate', 3);
+
+  const apiVersions = (client: RawClient) => client.request(API.ApiVersions.apiKey, 3, Object.assign(API.ApiVersions.createRequest(), { clientSoftwareName: 'quota-test', clientSoftwareVersion: '1' }), 3000);
+  const opened = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(broker.port)));
+  t.after(() => opened.forEach((c) => c.close()));
+  const outcomes = await Promise.all(opened.map((client) => apiVersions(client).then((r) => r.errorCode as number, () => 'refused')));
+  const served = outcomes.filter((o) => o === 0).length;
+  assert.ok(served >= 1 && served <= 3, `at most the quota's 3 served: ${outcomes}`);
+  for (const [i, client] of opened.entries()) {
+    if (outcomes[i] === 'refused') assert.equal(await client.waitClosed(3000), true, 'a throttled connection is closed, within a window');
+  }
+  assert.ok(outcomes.includes('refused'));
+  // The refused ones were not counted: once the window has passed, the IP is served again.
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  const later = await RawClient.connect(broker.port);
+  t.after(() => later.close());
+  assert.equal((await apiVersions(later)).errorCode, 0);
+  // The connection that was open before is unaffected throughout.
+  assert.equal((await apiVersions(admin)).errorCode, 0);
+
+  // Without the quota, nothing is held.
+  await alterQuota(admin, [{ entityType: 'ip', entityName: '127.0.0.1' }], 'connection_creation_rate', null);
+  const burst = await Promise.all(Array.from({ length: 8 }, () => RawClient.connect(broker.port)));
+  t.after(() => burst.forEach((c) => c.close()));
+  assert.deepEqual(await Promise.all(burst.map((c) => apiVersions(c).then((r) => r.errorCode))), Array(8).fill(0));
+});

@@ -18,6 +18,11 @@
 // quota (ClientRequestQuotaManager). Sensors idle for an hour are dropped, as Kafka expires
 // them.
 //
+// IP quotas (KIP-612): connection_creation_rate, for one IP or the default IP, counts the new
+// connections from an address. One over it is not served: it is closed after the throttle
+// time, at most one window (Kafka's acceptor delays closing it, so that the client does not
+// reconnect at once), and it is not counted in the rate, as Kafka takes it back.
+//
 // Where Runnel differs: request time is the time the event loop spends decoding and
 // handling the request up to its first wait (a long poll's waiting is not work, as it is
 // not in Kafka's request-handler time); quotas on the user principal use the principal's
@@ -60,9 +65,14 @@ function entityKey(entity: QuotaEntity): string | null {
   return `${user}|${client}`;
 }
 
+/** The ip entity's quota key. */
+export const CONNECTION_CREATION_RATE = 'connection_creation_rate';
+
 export class ClientQuotas implements Component {
   readonly #broker: Broker;
   #index: Map<QuotaType, QuotaIndex> | undefined;
+  /** connection_creation_rate by IP, DEFAULT for the default IP. */
+  #ipIndex: Map<string, number> | undefined;
   readonly #sensors = new Map<string, Sensor>();
   #lastSweep = 0;
 
@@ -75,6 +85,7 @@ export class ClientQuotas implements Component {
   /** Called when quotas change (AlterClientQuotas), so that the next request sees them. */
   invalidate(): void {
     this.#index = undefined;
+    this.#ipIndex = undefined;
   }
 
   #quotas(type: QuotaType): QuotaIndex | undefined {
@@ -94,6 +105,37 @@ export class ClientQuotas implements Component {
       this.#index = index;
     }
     return this.#index.get(type);
+  }
+
+  #ipQuotas(): Map<string, number> {
+    if (!this.#ipIndex) {
+      const index = new Map<string, number>();
+      for (const q of this.#broker.logs.clientQuotas()) {
+        const [first, ...others] = q.entity;
+        const value = q.quotas[CONNECTION_CREATION_RATE];
+        if (first?.[0] === 'ip' && others.length === 0 && value !== undefined) index.set(first[1] ?? DEFAULT, value);
+      }
+      this.#ipIndex = index;
+    }
+    return this.#ipIndex;
+  }
+
+  /**
+   * Records a new connection from `ip` and returns how long to hold it before closing it
+   * (0: serve it). Over the quota the connection is not counted.
+   */
+  recordConnection(ip: string, now = Date.now()): number {
+    const quotas = this.#ipQuotas();
+    if (quotas.size === 0) return 0;
+    const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    const bound = quotas.get(address) ?? quotas.get(DEFAULT);
+    if (bound === undefined) return 0;
+    const rate = this.#sensor(`${CONNECTION_CREATION_RATE}|${address}`, now);
+    rate.record(1, now);
+    const throttleMs = rate.throttleMs(bound, now);
+    if (throttleMs === 0) return 0;
+    rate.record(-1, now);
+    return Math.min(throttleMs, this.#broker.config.number('quota.window.size.seconds') * 1000);
   }
 
   /** Kafka's precedence; undefined when no quota of this type applies to the client. */
