@@ -224,9 +224,10 @@ export class Broker {
         }
         if (spec.securityProtocol !== 'SSL') return accept(socket);
         // SSL: the principal comes from the certificate (SASL_SSL: from SASL, later).
-        const principal = principalFromCertificate(socket.getPeerCertificate(), principalMapper);
+        const certificate = socket.getPeerCertificate();
+        const principal = principalFromCertificate(certificate, principalMapper);
         if (principal === null) {
-          const subject = certificateSubject(socket.getPeerCertificate().raw);
+          const subject = certificateSubject(certificate.raw);
           this.logger.info('closing TLS connection: no ssl.principal.mapping.rules rule applies to the certificate', { client: socket.remoteAddress, subject });
           return socket.destroy();
         }

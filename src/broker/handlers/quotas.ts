@@ -17,11 +17,11 @@ import type { QuotaEntity } from '../../storage/index.ts';
 import { defineHandler } from '../dispatch.ts';
 import { clusterAuthorized } from '../auth/access.ts';
 import { ACL_OPERATION } from '../auth/authorizer.ts';
-import { CLIENT_QUOTAS } from '../quotas/client-quotas.ts';
+import { CLIENT_QUOTAS, CONNECTION_CREATION_RATE } from '../quotas/client-quotas.ts';
 
 const ENTITY_TYPES = ['user', 'client-id', 'ip'];
 const CLIENT_KEYS = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'];
-const IP_KEYS = ['connection_creation_rate'];
+const IP_KEYS = [CONNECTION_CREATION_RATE];
 const MATCH = { EXACT: 0, DEFAULT: 1, SPECIFIED: 2 } as const;
 
 function canonical(entity: readonly { entityType: string; entityName: string | null }[]): QuotaEntity | string {

@@ -70,9 +70,8 @@ export const CONNECTION_CREATION_RATE = 'connection_creation_rate';
 
 export class ClientQuotas implements Component {
   readonly #broker: Broker;
-  #index: Map<QuotaType, QuotaIndex> | undefined;
-  /** connection_creation_rate by IP, DEFAULT for the default IP. */
-  #ipIndex: Map<string, number> | undefined;
+  /** The stored quotas, indexed once per change: client quotas by type and entity, ip quotas by address. */
+  #index: { byType: Map<QuotaType, QuotaIndex>; byIp: Map<string, number> } | undefined;
   readonly #sensors = new Map<string, Sensor>();
   #lastSweep = 0;
 
@@ -85,39 +84,34 @@ export class ClientQuotas implements Component {
   /** Called when quotas change (AlterClientQuotas), so that the next request sees them. */
   invalidate(): void {
     this.#index = undefined;
-    this.#ipIndex = undefined;
   }
 
-  #quotas(type: QuotaType): QuotaIndex | undefined {
+  /** The index of the stored quotas (byIp: connection_creation_rate by address, DEFAULT for the default IP). */
+  #indexes(): { byType: Map<QuotaType, QuotaIndex>; byIp: Map<string, number> } {
     if (!this.#index) {
-      const index = new Map<QuotaType, QuotaIndex>();
+      const byType = new Map<QuotaType, QuotaIndex>();
+      const byIp = new Map<string, number>();
       for (const q of this.#broker.logs.clientQuotas()) {
+        const [first, ...others] = q.entity;
+        const connectionRate = q.quotas[CONNECTION_CREATION_RATE];
+        if (first?.[0] === 'ip' && others.length === 0 && connectionRate !== undefined) byIp.set(first[1] ?? DEFAULT, connectionRate);
         const key = entityKey(q.entity);
         if (key === null) continue;
         for (const [name, value] of Object.entries(q.quotas)) {
           const t = name as QuotaType;
           if (!Object.values(QUOTA_TYPE).includes(t)) continue;
-          let byEntity = index.get(t);
-          if (!byEntity) index.set(t, (byEntity = new Map()));
+          let byEntity = byType.get(t);
+          if (!byEntity) byType.set(t, (byEntity = new Map()));
           byEntity.set(key, value);
         }
       }
-      this.#index = index;
+      this.#index = { byType, byIp };
     }
-    return this.#index.get(type);
+    return this.#index;
   }
 
-  #ipQuotas(): Map<string, number> {
-    if (!this.#ipIndex) {
-      const index = new Map<string, number>();
-      for (const q of this.#broker.logs.clientQuotas()) {
-        const [first, ...others] = q.entity;
-        const value = q.quotas[CONNECTION_CREATION_RATE];
-        if (first?.[0] === 'ip' && others.length === 0 && value !== undefined) index.set(first[1] ?? DEFAULT, value);
-      }
-      this.#ipIndex = index;
-    }
-    return this.#ipIndex;
+  #quotas(type: QuotaType): QuotaIndex | undefined {
+    return this.#indexes().byType.get(type);
   }
 
   /**
@@ -125,7 +119,7 @@ export class ClientQuotas implements Component {
    * (0: serve it). Over the quota the connection is not counted.
    */
   recordConnection(ip: string, now = Date.now()): number {
-    const quotas = this.#ipQuotas();
+    const quotas = this.#indexes().byIp;
     if (quotas.size === 0) return 0;
     const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
     const bound = quotas.get(address) ?? quotas.get(DEFAULT);
