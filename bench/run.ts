@@ -13,7 +13,6 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +21,7 @@ import { parseArgs } from 'node:util';
 
 import { chooseEntry } from '../bin/choose-entry.js';
 import { API } from '../src/protocol/index.ts';
-import { spawnBrokerProcess, type BrokerProcess } from '../test/helpers/broker.ts';
+import { freePort, spawnBrokerProcess, type BrokerProcess } from '../test/helpers/broker.ts';
 import { kcatVersion } from '../test/helpers/kcat.ts';
 import { RawClient } from '../test/helpers/raw-client.ts';
 import { renderChart } from './chart.ts';
@@ -227,15 +226,6 @@ function selfSignedCertificate(parent: string): { keystore: string; certificate:
   const keystore = join(parent, 'tls-keystore.pem');
   writeFileSync(keystore, Buffer.concat([readFileSync(key), readFileSync(certificate)]));
   return { keystore, certificate };
-}
-
-/** A port free a moment ago, for a listener whose address the broker does not print. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 async function stopCleanly(broker: BrokerProcess, what: string): Promise<void> {

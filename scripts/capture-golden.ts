@@ -44,6 +44,7 @@ import { API, API_BY_KEY, Reader, decodeRequestHeader, decodeResponseHeader, ERR
 import { kcat, kcatVersion } from '../test/helpers/kcat.ts';
 import { PYTHON } from '../test/helpers/python.ts';
 import { runSarama } from '../test/helpers/go.ts';
+import { freePort } from '../test/helpers/broker.ts';
 import {
   CONFLUENT_KAFKA,
   KAFKA_PYTHON,
@@ -419,14 +420,6 @@ function describe(e: Exchange): string {
 
 // ---------------------------------------------------------------------------------------------
 // Main
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function packageVersion(name: string): string {
   const path = fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url));

@@ -8,6 +8,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,4 +242,13 @@ export async function spawnBrokerProcess(options: SpawnBrokerOptions): Promise<B
 function indent(text: string): string {
   const tail = text.length > 8000 ? `...${text.slice(-8000)}` : text;
   return tail.split('\n').map((line) => `    ${line}`).join('\n');
+}
+
+/** A port free on 127.0.0.1 a moment ago, for a listener whose address the broker does not print. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
 }
