@@ -9,6 +9,7 @@
 import * as nodeFs from 'node:fs';
 import { dirname, basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ChunkedBytes } from './chunked-bytes.ts';
 
 /** 'read': existing file, read only. 'write': read/write, created if missing, kept as is. 'truncate': read/write, created or emptied. */
 export type OpenMode = 'read' | 'write' | 'truncate';
@@ -286,20 +287,11 @@ function fsError(code: string, syscall: string, path: string): NodeJS.ErrnoExcep
 }
 
 class MemFile {
-  data: Buffer = Buffer.alloc(0);
-  size = 0;
+  data = new ChunkedBytes();
   /** What survives a crash: the contents as of the last fsync. */
-  durable: Buffer = Buffer.alloc(0);
-  durableSize = 0;
+  durable = new ChunkedBytes();
   /** Lowest position changed since the last fsync (size when clean). */
   dirtyFrom = 0;
-
-  ensure(capacity: number): void {
-    if (capacity <= this.data.length) return;
-    const next = Buffer.alloc(Math.max(capacity, this.data.length * 2, 256));
-    this.data.copy(next, 0, 0, this.size);
-    this.data = next;
-  }
 }
 
 /**
@@ -363,44 +355,30 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   read(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
-    const { file } = this.#fd(fd);
-    if (position >= file.size) return 0;
-    const n = Math.min(length, file.size - position);
-    file.data.copy(buffer, offset, position, position + n);
-    return n;
+    return this.#fd(fd).file.data.read(buffer, offset, length, position);
   }
 
   write(fd: number, data: Uint8Array, position: number): void {
     const f = this.#fd(fd);
     if (!f.writable) throw fsError('EBADF', 'write', f.path);
     const file = f.file;
-    const end = position + data.length;
-    file.ensure(end);
-    file.data.set(data, position);
-    if (end > file.size) file.size = end;
+    file.data.write(data, position);
     if (position < file.dirtyFrom) file.dirtyFrom = position;
   }
 
   fsync(fd: number): void {
     const file = this.#fd(fd).file;
     if (!this.trackDurability) return;
-    if (file.durable.length < file.size) {
-      const next = Buffer.alloc(Math.max(file.size, file.durable.length * 2));
-      file.durable.copy(next, 0, 0, Math.min(file.durableSize, file.size));
-      file.durable = next;
-    }
-    file.data.copy(file.durable, file.dirtyFrom, file.dirtyFrom, file.size);
-    file.durableSize = file.size;
-    file.dirtyFrom = file.size;
+    const size = file.data.size;
+    file.durable.truncate(Math.min(file.durable.size, size));
+    file.durable.copyFrom(file.data, Math.min(file.dirtyFrom, size), size);
+    file.durable.truncate(size);
+    file.dirtyFrom = size;
   }
 
   #truncate(file: MemFile, length: number): void {
-    if (length > file.size) {
-      file.ensure(length);
-      file.data.fill(0, file.size, length);
-    }
+    file.data.truncate(length);
     if (length < file.dirtyFrom) file.dirtyFrom = length;
-    file.size = length;
   }
 
   ftruncate(fd: number, length: number): void {
@@ -410,7 +388,7 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   fsize(fd: number): number {
-    return this.#fd(fd).file.size;
+    return this.#fd(fd).file.data.size;
   }
 
   close(fd: number): void {
@@ -425,7 +403,7 @@ export class MemoryFileSystem implements FileSystem {
   stat(p: string): FileStat | undefined {
     const path = resolve(p);
     const file = this.#files.get(path);
-    if (file) return { size: file.size, isDirectory: false };
+    if (file) return { size: file.data.size, isDirectory: false };
     if (this.#dirs.has(path)) return { size: 0, isDirectory: true };
     return undefined;
   }
@@ -434,7 +412,7 @@ export class MemoryFileSystem implements FileSystem {
     const path = resolve(p);
     const file = this.#files.get(path);
     if (!file) throw fsError(this.#dirs.has(path) ? 'EISDIR' : 'ENOENT', 'open', path);
-    return Buffer.from(file.data.subarray(0, file.size));
+    return file.data.toBuffer();
   }
 
   readdir(p: string): string[] {
@@ -532,17 +510,18 @@ export class MemoryFileSystem implements FileSystem {
     this.#fds.clear();
     this.#locks.clear();
     for (const [path, file] of this.#files) {
-      const unsynced = Math.max(0, file.size - file.dirtyFrom);
-      const keep = Math.max(0, Math.min(unsynced, Math.floor(policy({ path, durableSize: file.durableSize, size: file.size, dirtyFrom: file.dirtyFrom }))));
-      let size = file.durableSize;
-      if (keep > 0) size = keep === unsynced ? file.size : Math.max(file.durableSize, file.dirtyFrom + keep);
-      const next = Buffer.alloc(size);
-      file.durable.copy(next, 0, 0, Math.min(file.durableSize, size));
-      if (keep > 0) file.data.copy(next, file.dirtyFrom, file.dirtyFrom, file.dirtyFrom + keep);
-      file.data = next;
-      file.size = size;
-      file.durable = Buffer.from(next);
-      file.durableSize = size;
+      const { data, durable, dirtyFrom } = file;
+      const unsynced = Math.max(0, data.size - dirtyFrom);
+      const keep = Math.max(0, Math.min(unsynced, Math.floor(policy({ path, durableSize: durable.size, size: data.size, dirtyFrom }))));
+      let size = durable.size;
+      if (keep > 0) size = keep === unsynced ? data.size : Math.max(durable.size, dirtyFrom + keep);
+      const survived = new ChunkedBytes();
+      survived.copyFrom(durable, 0, Math.min(durable.size, size));
+      if (keep > 0) survived.copyFrom(data, dirtyFrom, dirtyFrom + keep);
+      survived.truncate(size);
+      file.data = survived;
+      file.durable = new ChunkedBytes();
+      file.durable.copyFrom(survived, 0, size);
       file.dirtyFrom = size;
     }
   }

@@ -101,6 +101,66 @@ test('memory fs: overwritten synced bytes come back after a crash', () => {
   assert.equal(fs.readFile('/d/f').toString(), 'abXYef');
 });
 
+test('memory fs: files of several MB (chunked) read back as the node fs reads the same writes', (t) => {
+  // The memory fs keeps a file past 1 MiB in chunks: writes, sparse writes past the end,
+  // shrinks and re-growths that cross chunk boundaries must read back exactly as a real file.
+  const disk = FS_KINDS[0]!.make(t);
+  const mem = new MemoryFileSystem();
+  mem.mkdir('/d');
+  const fds = [disk.fs.open(join(disk.dir, 'f'), 'write'), mem.open('/d/f', 'write')] as const;
+  const both = [[disk.fs, fds[0]], [mem, fds[1]]] as const;
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const MiB = 1 << 20;
+  for (let step = 0; step < 300; step++) {
+    const near = random(5) * MiB + random(2 * 4096) - 4096; // around a chunk boundary
+    const position = Math.max(0, near);
+    const op = random(10);
+    if (op < 6) {
+      const data = Buffer.alloc(1 + random(op === 0 ? 3 * MiB : 9000), step % 251);
+      for (const [fs, fd] of both) fs.write(fd, data, position);
+    } else if (op < 8) {
+      for (const [fs, fd] of both) fs.ftruncate(fd, position);
+    } else {
+      const length = 1 + random(2 * MiB);
+      const [a, b] = both.map(([fs, fd]) => {
+        const buf = Buffer.alloc(length, 0xee);
+        return buf.subarray(0, fs.read(fd, buf, 0, length, position));
+      });
+      assert.ok(a!.equals(b!), `read of ${length} at ${position}, step ${step}`);
+    }
+    assert.equal(mem.fsize(fds[1]), disk.fs.fsize(fds[0]), `size after step ${step}`);
+  }
+  for (const [fs, fd] of both) fs.close(fd);
+  assert.ok(mem.readFile('/d/f').equals(disk.fs.readFile(join(disk.dir, 'f'))));
+});
+
+test('memory fs: a crash across chunks keeps the fsynced bytes of a multi-MB file', () => {
+  const fs = new MemoryFileSystem();
+  fs.mkdir('/d');
+  const fd = fs.open('/d/f', 'write');
+  const synced = Buffer.alloc(3 * (1 << 20) + 5);
+  for (let i = 0; i < synced.length; i++) synced[i] = (i * 31) % 256;
+  fs.write(fd, synced, 0);
+  fs.fsync(fd);
+  fs.write(fd, Buffer.alloc(200_000, 0xff), (1 << 20) - 100_000); // over the first boundary
+  fs.write(fd, Buffer.alloc(10, 0xff), synced.length + 1000);
+  fs.crash();
+  assert.ok(fs.readFile('/d/f').equals(synced));
+  const again = fs.open('/d/f', 'write');
+  fs.ftruncate(again, 2 << 20);
+  fs.fsync(again);
+  fs.write(again, Buffer.alloc(3, 0xaa), (2 << 20) - 1);
+  fs.crash((f) => f.size - f.dirtyFrom);
+  const after = fs.readFile('/d/f');
+  assert.equal(after.length, (2 << 20) + 2);
+  assert.ok(after.subarray(0, (2 << 20) - 1).equals(synced.subarray(0, (2 << 20) - 1)));
+  assert.ok(after.subarray((2 << 20) - 1).equals(Buffer.alloc(3, 0xaa)));
+});
+
 test('memory fs: crashing releases locks', () => {
   const fs = new MemoryFileSystem();
   fs.mkdir('/d');
