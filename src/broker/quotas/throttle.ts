@@ -71,7 +71,8 @@ export function applyClientQuotas(broker: Broker, q: QuotaRequest, response: unk
   }
   const isConsumerFetch = q.apiKey === API.Fetch.apiKey && response !== null && !isFollowerFetch(q.request);
   let fetchedBytes = 0;
-  if (isConsumerFetch) {
+  // Counting the bytes visits every partition of the response: only where a quota will use them.
+  if (isConsumerFetch && quotas.applied(QUOTA_TYPE.FETCH, user, clientId)) {
     fetchedBytes = recordsBytes(response as FetchResponseLike);
     bandwidthMs = quotas.record(QUOTA_TYPE.FETCH, user, clientId, fetchedBytes, now);
   }

@@ -285,3 +285,16 @@ test('unknown api key: header read as v1 and flagged', () => {
   assert.equal(v0.bodyOffset, 8);
   assert.throws(() => decodeRequestHeader(hex('0000 0009 0000')), { name: 'ProtocolError' });
 });
+
+test('int64: two int32 halves within the safe-integer range, Buffer BigInt beyond it, the same bytes either way', () => {
+  const values = [0n, 1n, -1n, 255n, -256n, 4294967295n, 4294967296n, -4294967296n, -4294967297n,
+    2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n) + 1n, -(2n ** 53n), -(2n ** 53n) - 1n,
+    9223372036854775807n, -9223372036854775808n, 1732233600000n /* a timestamp */, -(2n ** 31n) * 2n ** 32n];
+  for (const v of values) {
+    const expected = Buffer.alloc(8);
+    expected.writeBigInt64BE(v);
+    const bytes = encoded((w) => w.int64(v));
+    assert.deepEqual(bytes, expected, `writes ${v}`);
+    assert.equal(new Reader(expected).int64(), v, `reads ${v}`);
+  }
+});
