@@ -91,6 +91,12 @@ export class ProducerStateManager {
   readonly #name: string;
   /** The offset the state on disk is as of: the newest snapshot's, else the log start's (Kafka's lastSnapOffset). */
   #lastSnapshotOffset = 0;
+  /**
+   * firstUnstableOffset() as last computed; undefined once anything changed. Every fetch asks
+   * it of every partition it reads (the last stable offset), and the answer only changes when
+   * this state does.
+   */
+  #firstUnstable: number | undefined;
 
   constructor(fs: FileSystem, dir: string, name: string) {
     this.#fs = fs;
@@ -155,6 +161,7 @@ export class ProducerStateManager {
 
   /** Records a written batch (appends, and replays from the log on load). */
   update(b: ProducerBatch, firstOffset: number, lastOffset: number): void {
+    this.#firstUnstable = undefined;
     let e = this.#producers.get(b.producerId);
     if (!e) {
       e = { producerId: b.producerId, producerEpoch: b.producerEpoch, batches: [], lastTimestamp: b.maxTimestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
@@ -179,11 +186,12 @@ export class ProducerStateManager {
 
   /** The first offset of the oldest open transaction, or -1 (the last stable offset's bound). */
   firstUnstableOffset(): number {
+    if (this.#firstUnstable !== undefined) return this.#firstUnstable;
     let first = -1;
     for (const e of this.#producers.values()) {
       if (e.currentTxnFirstOffset >= 0 && (first < 0 || e.currentTxnFirstOffset < first)) first = e.currentTxnFirstOffset;
     }
-    return first;
+    return (this.#firstUnstable = first);
   }
 
   /** producer.id.expiration.ms: forgets producers idle that long, without an open transaction. */
@@ -192,6 +200,7 @@ export class ProducerStateManager {
     for (const [id, e] of this.#producers) {
       if (e.currentTxnFirstOffset < 0 && now - e.lastTimestamp >= expirationMs) {
         this.#producers.delete(id);
+        this.#firstUnstable = undefined;
         removed++;
       }
     }
@@ -200,6 +209,7 @@ export class ProducerStateManager {
 
   clear(): void {
     this.#producers.clear();
+    this.#firstUnstable = undefined;
   }
 
   // -- snapshots ---------------------------------------------------------------------
@@ -246,6 +256,7 @@ export class ProducerStateManager {
     const count = buf.readInt32BE(6);
     if (buf.length !== 10 + count * ENTRY_SIZE) throw new Error('snapshot size mismatch');
     this.#producers.clear();
+    this.#firstUnstable = undefined;
     let at = 10;
     for (let i = 0; i < count; i++, at += ENTRY_SIZE) {
       const producerId = buf.readBigInt64BE(at);
@@ -297,6 +308,7 @@ export class ProducerStateManager {
   /** A log in a directory just made: no snapshot to look for, no producer yet. */
   startEmpty(logStartOffset: number): void {
     this.#producers.clear();
+    this.#firstUnstable = undefined;
     this.#lastSnapshotOffset = logStartOffset;
   }
 
@@ -324,6 +336,7 @@ export class ProducerStateManager {
       }
     }
     this.#producers.clear();
+    this.#firstUnstable = undefined;
     return (this.#lastSnapshotOffset = logStartOffset);
   }
 }
