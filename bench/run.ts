@@ -25,6 +25,7 @@ import { freePort, spawnBrokerProcess, type BrokerProcess } from '../test/helper
 import { kcatVersion } from '../test/helpers/kcat.ts';
 import { RawClient } from '../test/helpers/raw-client.ts';
 import { renderChart } from './chart.ts';
+import { measureFollow, type FollowResult } from './follow.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { fileAppend, measureLimits, type Limits, type Throughput } from './limits.ts';
 import { cpuSeconds, directoryBytes, peakRssMb, rssMb } from './proc.ts';
@@ -87,6 +88,9 @@ interface Workload {
 
 /** Small requests: 1 KiB records, ten per request, no linger (the table shows CPU us per request). */
 const SMALL_REQUESTS = 10;
+
+/** Records per second spread over the 10,000 partitions while a consumer follows them all. */
+const FOLLOW_RATE = 1000;
 
 function matrix(): Workload[] {
   const out: Workload[] = [];
@@ -308,7 +312,7 @@ let idleRss = Number.NaN;
 let loadRss = Number.NaN;
 let startInProcess: { firstMs: number; warmMedianMs: number } | null = null;
 let recovery: Recovery | null = null;
-let partitions10k: { partitions: number; records: number; rssMb: number; peakRssMb: number; createSeconds: number } | null = null;
+let partitions10k: { partitions: number; records: number; rssMb: number; peakRssMb: number; createSeconds: number; follow: FollowResult | null } | null = null;
 
 try {
   log(`broker: ${brokerEntry.kind === 'compiled' ? 'compiled dist/' : 'sources (type stripping)'} (${brokerEntry.reason})`);
@@ -466,8 +470,12 @@ async function manyPartitions(count: number) {
   }
   await new Promise((r) => setTimeout(r, 1000));
   const result = { partitions: count, records: recordsPerTopic * topics.length, rssMb: rssMb(pid), peakRssMb: peakRssMb(pid), createSeconds, cpuSeconds: cpuSeconds(pid) };
+  // Light traffic with a consumer: one group member following every partition.
+  log(`a consumer following ${count} partitions, ${FOLLOW_RATE} records/s ...`);
+  const follow = await attempt(`following ${count} partitions`, () =>
+    measureFollow({ bootstrap: broker.bootstrap, brokerPid: pid, topics: topics.map((t) => t.name), partitions: perTopic, already: result.records, rate: FOLLOW_RATE, recordBytes: 100, seconds: 10 }));
   await stopCleanly(broker, '10,000 partitions');
-  return result;
+  return { ...result, follow };
 }
 
 // -- the summary ----------------------------------------------------------------------
@@ -519,6 +527,8 @@ const summary = {
   idle_rss_mb: Number.isNaN(idleRss) ? null : idleRss,
   load_rss_mb: Number.isNaN(loadRss) ? null : loadRss,
   partitions_10k_rss_mb: partitions10k?.rssMb ?? null,
+  partitions_10k_follow_cpu_percent: partitions10k?.follow?.brokerCpuPercent ?? null,
+  fetch_cpu_ns_per_partition: partitions10k?.follow?.cpuNsPerPartitionFetched ?? null,
   recovery_log_gb: recovery ? recovery.logBytes / 1e9 : null,
   recovery_clean_ms: recovery?.cleanStartMs ?? null,
   recovery_kill9_ms: recovery?.killStartMs ?? null,
@@ -601,6 +611,11 @@ function table(): string {
   if (s.cpu_us_per_small_request !== null) lines.push(`small requests (1 KiB records, ${SMALL_REQUESTS} per request, linger 0): ${n(s.produce_small_requests_per_s)} requests/s, ${n(s.cpu_us_per_small_request, 1)} broker CPU us per request`);
   if (s.start_cli_ms !== null) lines.push(`start: CLI to "listening" ${n(s.start_cli_ms)} ms; startBroker() in memory ${s.startInProcess ? `${n(s.startInProcess.firstMs, 1)} ms first, ${n(s.startInProcess.warmMedianMs, 1)} ms after` : '-'}`);
   if (s.idle_rss_mb !== null) lines.push(`memory: idle RSS ${n(s.idle_rss_mb)} MB, peak under load ${n(s.load_rss_mb)} MB${s.partitions10k ? `; ${n(s.partitions10k.partitions)} partitions: RSS ${n(s.partitions10k.rssMb)} MB (created in ${n(s.partitions10k.createSeconds, 1)} s)` : ''}`);
+  const follow = s.partitions10k?.follow;
+  if (follow) {
+    const perFetch = follow.cpuUsPerFetch === null ? '' : ` (${n(follow.fetchesPerSecond!)} fetches/s naming every partition, ${n(follow.cpuUsPerFetch)} us of broker CPU each, ${n(follow.cpuNsPerPartitionFetched!)} ns per partition)`;
+    lines.push(`a consumer following all ${n(follow.partitions)} partitions while ${n(follow.rate)} records/s arrive: broker ${n(follow.brokerCpuPercent)}% of a core${perFetch}`);
+  }
   if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);
   if (s.flat_cost) {
     const f = s.flat_cost;
