@@ -14,6 +14,7 @@ import type { OAuthBearerValidator } from './auth/oauthbearer.ts';
 import { SECURITY } from './auth/security.ts';
 import type { Component, ComponentKey } from './component.ts';
 import { BrokerConfig, type Listener } from './config/broker-config.ts';
+import { ConnectionCreationRate, ThrottledAcceptor } from './quotas/connection-creation-rate.ts';
 import { Connection } from './connection.ts';
 import { Dispatcher } from './dispatch.ts';
 import { ALL_HANDLERS, STARTUP_COMPONENTS } from './handlers/index.ts';
@@ -130,6 +131,9 @@ export class Broker {
   readonly #stopping = new AbortController();
   /** New connections held until they are closed for a connection_creation_rate quota. */
   readonly #throttledSockets = new Set<net.Socket>();
+  /** max.connection.creation.rate: its rates, and each listener's acceptor waiting on them. */
+  #connectionRate: ConnectionCreationRate | undefined;
+  readonly #acceptors: ThrottledAcceptor[] = [];
   readonly #connections = new Set<Connection>();
   /** Open connections per client address and per listener, for max.connections(.per.ip). */
   readonly #perIp = new Map<string, number>();
@@ -190,14 +194,27 @@ export class Broker {
     const specs = resolveListeners(this.config);
     this.#connectionLimits = connectionLimits(this.config);
     this.#interBrokerListener = this.config.get('inter.broker.listener.name')?.toUpperCase() ?? '';
+    // Kafka's ConnectionQuotas.protectedListener: the inter-broker listener (named, or the one
+    // of security.inter.broker.protocol), when there are others.
+    const interBroker = this.#interBrokerListener || this.config.get('security.inter.broker.protocol') || 'PLAINTEXT';
+    this.#connectionRate = new ConnectionCreationRate(this.config, specs.length > 1 ? interBroker : null);
     const running: RunningListener[] = [];
     for (const spec of specs) running.push(await this.#listen(spec));
     this.#listeners = running;
   }
 
   async #listen(spec: ListenerSpec): Promise<RunningListener> {
+    const rates = this.#connectionRate!;
+    const acceptor = new ThrottledAcceptor(() => rates.record(spec.name, Date.now()));
+    this.#acceptors.push(acceptor);
+    // Kafka's acceptor takes a connection once the connection creation rate allows (it may
+    // wait); then come the connection limits and the ip's quota.
     const accept = (socket: net.Socket, transportPrincipal?: string) => {
       if (this.#stopping.signal.aborted) return socket.destroy();
+      acceptor.offer(socket, () => take(socket, transportPrincipal));
+    };
+    const take = (socket: net.Socket, transportPrincipal?: string) => {
+      if (this.#stopping.signal.aborted || socket.destroyed) return socket.destroy();
       const refused = this.#overLimit(spec.name, socket.remoteAddress ?? '');
       if (refused) {
         this.logger.info(`closing new connection: ${refused}`, { client: socket.remoteAddress, listener: spec.name });
@@ -238,7 +255,9 @@ export class Broker {
       });
       server = tlsServer;
     } else {
-      server = net.createServer({ noDelay: true }, accept);
+      // Nothing is read from a connection before it is taken: one held by the connection
+      // creation rate waits unread, as in Kafka's listen backlog.
+      server = net.createServer({ noDelay: true, pauseOnConnect: true }, accept);
     }
     this.#servers.push(server);
     await new Promise<void>((resolve, reject) => {
@@ -330,6 +349,7 @@ export class Broker {
     this.#stopping.abort();
     const closed = Promise.all(this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const socket of [...this.#throttledSockets]) socket.destroy();
+    for (const acceptor of this.#acceptors) acceptor.stop();
     for (const connection of [...this.#connections]) connection.close();
     await closed;
     for (const [key, component] of [...this.#components].reverse()) {

@@ -79,8 +79,8 @@ function canShareReads(socket: Socket): boolean {
  * The accepted socket (canShareReads), made to read into SOCKET_READ_BUFFER.
  *
  * Plain TCP: Node takes `onread` only when it creates a Socket, not for sockets a server
- * accepts, so the accepted socket's handle moves to a new Socket made with it. This happens in
- * the tick the connection was accepted, before the first read is delivered.
+ * accepts, so the accepted socket's handle moves to a new Socket made with it, which starts
+ * reading. The server accepted it paused (pauseOnConnect), so nothing was read before.
  *
  * TLS: the TLS socket hands out each decrypted record (up to 16 KiB) in a buffer of its own,
  * which had V8 collect every few tens of MB (0.6 CPU s per GB produced over TLS, of 1.9 in
@@ -170,7 +170,7 @@ export class Connection {
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     if (transient) startSharedReads(socket, onRead);
-    else socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    else socket.on('data', (chunk: Buffer) => this.#onData(chunk)).resume(); // a listener's server pauses new connections
   }
 
   get closed(): boolean {

@@ -60,3 +60,56 @@ test('max.connections.per.ip.overrides and max.connections, per listener too', {
   for (const c of [o1, p1, p2]) c.close();
   await assert.rejects(startBroker({ port: 0, dataDir: 'memory', config: { 'max.connections.per.ip.overrides': 'nonsense' } }), /max.connections.per.ip.overrides/);
 });
+
+/** Opens `count` connections at once, each sending ApiVersions at once; resolves with when each was answered (ms from the start). */
+async function burst(port: number, count: number, t: { after(fn: () => void): void }): Promise<number[]> {
+  const started = performance.now();
+  const clients = await Promise.all(Array.from({ length: count }, () => RawClient.connect(port)));
+  t.after(() => clients.forEach((c) => c.close()));
+  return Promise.all(
+    clients.map(async (c) => {
+      const response = await c.request(API.ApiVersions.apiKey, 0, API.ApiVersions.createRequest(), 20_000);
+      assert.equal(response.errorCode, 0, 'a held connection is served, not refused');
+      return performance.now() - started;
+    }),
+  );
+}
+
+test('max.connection.creation.rate: connections over the rate are held, then served in turn; the inter-broker listener is exempt; a listener has its own', { timeout: 60_000 }, async (t) => {
+  // 2 connections a second, measured as Kafka does over 2 windows of 1 s: of 6 at once, 2
+  // are taken at once and the rest one by one as the rate allows (about 2.5 s in all).
+  const running = await startBroker({
+    dataDir: 'memory',
+    config: {
+      listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+      'inter.broker.listener.name': 'INTERNAL',
+      'max.connection.creation.rate': '2',
+      'quota.window.num': '2',
+    },
+  });
+  t.after(() => running.stop());
+  const [plain, internal] = running.listeners;
+  const [held, exempt] = await Promise.all([burst(plain!.port, 6, t), burst(internal!.port, 6, t)]);
+  t.diagnostic(`PLAINTEXT answered at ${held.map((ms) => Math.round(ms))} ms; INTERNAL at ${exempt.map((ms) => Math.round(ms))} ms`);
+  const last = Math.max(...held);
+  assert.ok(last - Math.min(...held) >= 1000, 'the burst was spread over more than a second');
+  assert.ok(held.filter((ms) => ms < last - 900).length >= 2, 'the first connections were not held');
+  assert.ok(Math.max(...exempt) < last, 'the inter-broker listener is not held by the broker-wide rate');
+
+  // A listener's own rate, with no broker-wide one: only that listener is held.
+  const other = await startBroker({
+    dataDir: 'memory',
+    config: {
+      listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',
+      'listener.name.other.max.connection.creation.rate': '1',
+      'quota.window.num': '2',
+    },
+  });
+  t.after(() => other.stop());
+  const [free, limited] = await Promise.all([burst(other.listeners[0]!.port, 4, t), burst(other.listeners[1]!.port, 4, t)]);
+  t.diagnostic(`PLAINTEXT answered at ${free.map((ms) => Math.round(ms))} ms; OTHER at ${limited.map((ms) => Math.round(ms))} ms`);
+  assert.ok(Math.max(...limited) - Math.min(...limited) >= 1000, 'the limited listener spread its burst');
+  assert.ok(Math.max(...free) < Math.max(...limited), 'the other listener was not held');
+});

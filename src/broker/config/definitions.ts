@@ -177,6 +177,7 @@ export const BROKER_CONFIGS: readonly ConfigDefinition[] = [
   def('connections.max.reauth.ms', 'long', '0', 'When positive, the session lifetime given to SASL clients (v1+), after which they must re-authenticate (KIP-368).', { min: 0 }),
   def('max.connections', 'int', '2147483647', 'The maximum number of connections the broker allows at any time.', { min: 0 }),
   def('max.connections.per.ip', 'int', '2147483647', 'The maximum number of connections allowed from each ip address.', { min: 0 }),
+  def('max.connection.creation.rate', 'int', '2147483647', 'The maximum connection creation rate allowed in the broker at any time (listener.name.<l>.max.connection.creation.rate for one listener). New connections over it wait, except on the inter-broker listener, which only its own listener limit holds.', { min: 0 }),
   def('authorizer.class.name', 'string', '', 'The fully qualified name of a class that implements the Authorizer interface; any non-empty value turns on Runnel\'s ACL authorizer.'),
   def('super.users', 'list', '', 'Semicolon-separated principals that are allowed every operation (User:admin;User:CN=ops).'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', 'Whether a resource with no matching ACL is open to everyone.'),
