@@ -90,3 +90,20 @@ test('the pool lends a buffer once and takes it back through any view of it', ()
   const small = pool.take(100);
   assert.equal(pool.holdsAny([small]), false, 'small reads are not pooled');
 });
+
+test('the pool keeps a whole 50 MiB response for the next one, and no more than 64 MiB in all', () => {
+  const pool = new ReadBufferPool();
+  const lend = (n: number) => Array.from({ length: n }, () => pool.take(600_000));
+  const reusedOf = (before: Buffer[], after: Buffer[]) => {
+    const known = new Set(before.map((b) => b.buffer));
+    return after.filter((b) => known.has(b.buffer)).length;
+  };
+  // librdkafka's fetch.max.bytes over 1,000 partitions with data: 50 reads of ~600 KB (1 MiB buffers).
+  const first = lend(50);
+  pool.release(first);
+  const second = lend(50);
+  assert.equal(reusedOf(first, second), 50, 'every buffer of the last response is reused');
+  const more = lend(30);
+  pool.release([...second, ...more]);
+  assert.equal(reusedOf([...second, ...more], lend(80)), 64, 'at most 64 MiB are kept free');
+});
