@@ -39,12 +39,20 @@ export function topicRecords(broker: Broker, spec: TopicSpec): number {
   return 1 + partitions + spec.configs.length;
 }
 
-/** Validates a topic and, unless validateOnly, creates it. */
-export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = false): CreateTopicResult {
+/** A topic that passed checkTopic: what it will be created with. */
+interface CheckedTopic {
+  readonly checked: true;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Record<string, string>;
+}
+
+/** Kafka's checks of a topic to create, in Kafka's order; the counts and configs it would get. */
+function checkTopic(broker: Broker, spec: TopicSpec): CheckedTopic | CreateTopicResult {
   const nameProblem = validateTopicName(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
   if (topicRecords(broker, spec) > MAX_RECORDS_PER_USER_OP) return fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH_MESSAGE);
-  if (broker.logs.topic(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+  if (broker.logs.topic(spec.name) || broker.logs.topicsBeingCreated.has(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
   const collision = findCollision(broker, spec.name);
   if (collision) {
     return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collision}`);
@@ -96,11 +104,33 @@ export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = fals
     configs[name] = value;
   }
 
-  const topic = validateOnly
-    ? { name: spec.name, topicId: '', partitions: numPartitions, configs }
-    : broker.logs.createTopic(spec.name, { partitions: numPartitions, configs });
-  if (!validateOnly) broker.logger.info(`created topic ${spec.name}`, { partitions: numPartitions, topicId: topic.topicId });
+  return { checked: true, numPartitions, replicationFactor, configs };
+}
+
+/** Validates a topic and, unless validateOnly, creates it (at once: Metadata's auto-creation). */
+export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = false): CreateTopicResult {
+  const checked = checkTopic(broker, spec);
+  if (!('checked' in checked)) return checked;
+  const { numPartitions, replicationFactor, configs } = checked;
+  const topic = validateOnly ? { name: spec.name, topicId: '', partitions: numPartitions, configs } : created(broker, broker.logs.createTopic(spec.name, { partitions: numPartitions, configs }));
   return { errorCode: 0, errorMessage: null, topic, numPartitions, replicationFactor, configs };
+}
+
+/**
+ * Validates and creates a topic a slice of partitions at a time, letting the event loop serve
+ * other clients in between (CreateTopics: a topic of 1,000 partitions held it for 80-770 ms).
+ */
+export async function createTopicGradually(broker: Broker, spec: TopicSpec): Promise<CreateTopicResult> {
+  const checked = checkTopic(broker, spec);
+  if (!('checked' in checked)) return checked;
+  const { numPartitions, replicationFactor, configs } = checked;
+  const topic = await broker.logs.createTopicGradually(spec.name, { partitions: numPartitions, configs }, () => new Promise<void>((resolve) => setImmediate(resolve)));
+  return { errorCode: 0, errorMessage: null, topic: created(broker, topic), numPartitions, replicationFactor, configs };
+}
+
+function created(broker: Broker, topic: TopicMetadata): TopicMetadata {
+  broker.logger.info(`created topic ${topic.name}`, { partitions: topic.partitions, topicId: topic.topicId });
+  return topic;
 }
 
 /**
@@ -109,8 +139,8 @@ export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = fals
  */
 function findCollision(broker: Broker, name: string): string | undefined {
   const key = name.replaceAll('.', '_');
-  for (const t of broker.logs.topics()) {
-    if (t.name !== name && t.name.replaceAll('.', '_') === key) return t.name;
+  for (const other of [...broker.logs.topics().map((t) => t.name), ...broker.logs.topicsBeingCreated]) {
+    if (other !== name && other.replaceAll('.', '_') === key) return other;
   }
   return undefined;
 }

@@ -62,6 +62,8 @@ export interface CreateTopicOptions {
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
+/** Partitions created between two pauses of createTopicGradually (a few ms of system calls). */
+const CREATE_SLICE = 10;
 const DELETE_DIR = /^.+-\d+\.[0-9a-f]{32}-delete$/;
 
 export class LogManager {
@@ -78,6 +80,8 @@ export class LogManager {
   #lock: FileLock;
   #store!: TopicStore;
   #logs = new Map<string, PartitionLog[]>();
+  /** Topics whose partitions are being made (createTopicGradually): taken, but not visible yet. */
+  readonly #creating = new Set<string>();
   #checkpointTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #flushPeriodMs = Infinity;
@@ -187,21 +191,73 @@ export class LogManager {
   }
 
   /**
-   * Creates a topic: its metadata record (fsynced), then its partition directories. Throws
-   * ConfigError for an invalid name or partition count and StorageError if it exists; the
-   * broker checks these first to answer with Kafka's error codes.
+   * Creates a topic: its partition directories, then its metadata record (fsynced); the
+   * topic is visible once both are there. Throws ConfigError for an invalid name or
+   * partition count and StorageError if it exists or is being created; the broker checks
+   * these first to answer with Kafka's error codes. A crash in between leaves directories of
+   * no topic, which the next start sets aside (-stray).
    */
   createTopic(name: string, options: CreateTopicOptions): TopicMetadata {
+    const steps = this.#createTopic(name, options);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /**
+   * createTopic, with `pause()` awaited after every CREATE_SLICE partitions: creating a
+   * partition's directory and files takes 0.1-0.5 ms of system calls, so a topic of 1,000
+   * partitions made at once held a broker's event loop for 80-770 ms.
+   */
+  async createTopicGradually(name: string, options: CreateTopicOptions, pause: () => Promise<void>): Promise<TopicMetadata> {
+    const steps = this.#createTopic(name, options);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await pause();
+    }
+  }
+
+  /** The one creation both serve: yields between slices of partitions. */
+  *#createTopic(name: string, options: CreateTopicOptions): Generator<void, TopicMetadata, void> {
     this.#ensureOpen();
     const problem = validateTopicName(name);
     if (problem) throw new ConfigError(problem);
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new ConfigError(`Number of partitions must be larger than 0 (got ${options.partitions})`);
-    const topic = this.#store.create({ name, topicId: options.topicId ?? this.#newTopicId(), partitions: options.partitions, configs: { ...options.configs } });
+    if (this.#store.byName(name) || this.#creating.has(name)) throw new StorageError(`topic ${name} already exists`);
+    const draft: TopicMetadata = { name, topicId: options.topicId ?? this.#newTopicId(), partitions: options.partitions, configs: { ...options.configs } };
+    this.#creating.add(name);
     const logs: PartitionLog[] = [];
-    for (let p = 0; p < topic.partitions; p++) logs.push(this.#openPartition(topic, p, true, undefined, undefined, true));
-    this.#logs.set(name, logs);
-    this.#rescheduleFlusher();
-    return topic;
+    try {
+      for (let p = 0; p < draft.partitions; p++) {
+        logs.push(this.#openPartition(draft, p, true, undefined, undefined, true));
+        if ((p + 1) % CREATE_SLICE === 0 && p + 1 < draft.partitions) {
+          yield;
+          this.#ensureOpen();
+        }
+      }
+      const topic = this.#store.create(draft);
+      this.#logs.set(name, logs);
+      this.#rescheduleFlusher();
+      return topic;
+    } catch (err) {
+      for (const log of logs) {
+        try {
+          log.close();
+        } catch {
+          // the creation's own error is the one to report
+        }
+      }
+      throw err;
+    } finally {
+      this.#creating.delete(name);
+    }
+  }
+
+  /** Names of topics being created (not visible yet), for checks that must see them too. */
+  get topicsBeingCreated(): ReadonlySet<string> {
+    return this.#creating;
   }
 
   #newTopicId(): string {

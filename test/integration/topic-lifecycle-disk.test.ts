@@ -1,7 +1,8 @@
 // Topics created and deleted through a real client against a broker process on disk: a new
 // partition's directory is made durable only at its first flush, and deleted directories go
 // away off the event loop. Neither may cost an acknowledged record across a kill -9 or a
-// clean restart, and a deleted topic's name comes back empty.
+// clean restart, and a deleted topic's name comes back empty. A topic of many partitions is
+// made a slice at a time, and the broker answers others meanwhile.
 
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -9,7 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { startBroker } from '../../src/index.ts';
+import { API, ZERO_UUID } from '../../src/protocol/index.ts';
 import { spawnBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
 
 /** The high watermark of each partition of `topic`, by partition. */
 async function highWatermarks(broker: BrokerProcess, topic: string): Promise<number[]> {
@@ -67,4 +71,36 @@ test('topics created and deleted with kafkajs keep every acknowledged record acr
   assert.deepEqual(await highWatermarks(broker, 'kept'), [5]);
   assert.deepEqual(await highWatermarks(broker, 'wide'), [0, 0, 0]);
   assert.deepEqual(await broker.stop(), { code: 0, signal: null });
+});
+
+test('a topic of 1,000 partitions is made a slice at a time: other clients are answered meanwhile, and its name is taken from the start', { timeout: 60_000 }, async (t) => {
+  const dataDir = join(await tempDir(t), 'data');
+  const running = await startBroker({ port: 0, dataDir });
+  t.after(() => running.stop());
+  const [creator, other, rival] = await Promise.all([RawClient.connect(running.port), RawClient.connect(running.port), RawClient.connect(running.port)]);
+  t.after(() => [creator, other, rival].forEach((c) => c.close()));
+  const createRequest = (name: string, numPartitions: number) => ({
+    ...API.CreateTopics.createRequest(),
+    topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30_000,
+  });
+  const answered: string[] = [];
+  const note = <T>(what: string, p: Promise<T>): Promise<T> => p.then((r) => (answered.push(what), r));
+
+  const big = note('big topic', creator.request(API.CreateTopics.apiKey, 7, createRequest('wide', 1000), 30_000));
+  await sleep(5); // the creation has begun
+  const [versions, again] = await Promise.all([
+    note('ApiVersions', other.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'slices', clientSoftwareVersion: '1' }, 30_000)),
+    note('same name', rival.request(API.CreateTopics.apiKey, 7, createRequest('wide', 3), 30_000)),
+  ]);
+  const created = await big;
+  t.diagnostic(`answered in order: ${answered.join(', ')}`);
+  assert.equal(created.topics[0].errorCode, 0);
+  assert.equal(versions.errorCode, 0);
+  assert.equal(again.topics[0].errorCode, 36, 'TOPIC_ALREADY_EXISTS while the topic is being made');
+  assert.deepEqual(answered, ['ApiVersions', 'same name', 'big topic'], 'the others were answered before the big topic was done');
+  assert.equal(readdirSync(dataDir).filter((d) => /^wide-\d+$/.test(d)).length, 1000);
+  const metadata = await other.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'wide', topicId: ZERO_UUID }] });
+  assert.equal(metadata.topics[0].partitions.length, 1000);
+  await running.stop(); // before tempDir's cleanup removes the data directory
 });

@@ -16,10 +16,12 @@ import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
-import { createTopic, EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP, topicDeleted, topicRecords } from '../topic-admin.ts';
+import { createTopic, createTopicGradually, EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP, topicDeleted, topicRecords } from '../topic-admin.ts';
 
 export const createTopicsHandler = defineHandler(API.CreateTopics, {
-  handle(request, ctx) {
+  // Async: topics are created a slice of partitions at a time (topic-admin.ts), one topic
+  // after another, and answered together.
+  async handle(request, ctx) {
     const { broker } = ctx;
     const response = API.CreateTopics.createResponse();
     const counts = new Map<string, number>();
@@ -27,39 +29,37 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
     // One request, one bounded batch of metadata records, as Kafka's controller (topic-admin.ts).
     const records = request.topics.reduce((sum, t) => sum + topicRecords(broker, t), 0);
 
-    response.topics = request.topics.map((t) => {
+    for (const t of request.topics) {
       const result = API.CreateTopics.messages().createCreatableTopicResult();
       result.name = t.name;
+      response.topics.push(result);
       if (records > MAX_RECORDS_PER_USER_OP) {
         result.errorCode = ErrorCode.POLICY_VIOLATION;
         result.errorMessage = EXCESSIVE_BATCH_MESSAGE;
-        return result;
+        continue;
       }
       if (counts.get(t.name)! > 1) {
         result.errorCode = ErrorCode.INVALID_REQUEST;
         result.errorMessage = `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`;
-        return result;
+        continue;
       }
       if (!authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.CLUSTER, CLUSTER_NAME) && !authorized(ctx, ACL_OPERATION.CREATE, RESOURCE_TYPE.TOPIC, t.name)) {
         result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         result.errorMessage = 'Authorization failed.';
-        return result;
+        continue;
       }
-      const created = createTopic(
-        broker,
-        {
-          name: t.name,
-          numPartitions: t.numPartitions,
-          replicationFactor: t.replicationFactor,
-          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-          configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
-        },
-        request.validateOnly,
-      );
+      const spec = {
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+      };
+      const created = request.validateOnly ? createTopic(broker, spec, true) : await createTopicGradually(broker, spec);
       if (!created.topic) {
         result.errorCode = created.errorCode;
         result.errorMessage = created.errorMessage;
-        return result;
+        continue;
       }
       result.topicId = created.topic.topicId || ZERO_UUID;
       result.numPartitions = created.numPartitions;
@@ -71,8 +71,7 @@ export const createTopicsHandler = defineHandler(API.CreateTopics, {
         configSource: c.source,
         isSensitive: c.isSensitive,
       }));
-      return result;
-    });
+    }
     return response;
   },
 });
