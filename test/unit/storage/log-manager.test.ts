@@ -147,6 +147,32 @@ for (const kind of FS_KINDS) {
     assert.ok(logger.warnings.some((w) => w.includes('ghost-0')));
   });
 
+  test(name('a topic made gradually is invisible and its name taken until it is whole; one cut short leaves only -stray directories'), async (t) => {
+    const { fs, dir } = kind.make(t);
+    const m = openManager(fs, dir);
+    let pauses = 0;
+    const made = m.createTopicGradually('wide', { partitions: 25 }, async () => {
+      pauses++;
+      assert.equal(m.topic('wide'), undefined, 'not visible while being made');
+      assert.throws(() => m.createTopic('wide', { partitions: 1 }), /already exists/);
+    });
+    assert.equal((await made).partitions, 25);
+    assert.equal(pauses, 2, 'a pause after every ten partitions');
+    assert.equal(m.partition('wide', 24)!.logEndOffset, 0);
+    // Cut short: the process ends during a pause (here, the manager is closed).
+    const cut = m.createTopicGradually('cut', { partitions: 30 }, async () => m.close());
+    await assert.rejects(cut);
+    const reopened = openManager(fs, dir);
+    t.after(() => reopened.close());
+    assert.equal(reopened.topic('cut'), undefined);
+    assert.equal(reopened.topic('wide')?.partitions, 25);
+    const names = fs.readdir(dir);
+    assert.equal(names.filter((n) => /^cut-\d+$/.test(n)).length, 0);
+    assert.equal(names.filter((n) => /^cut-\d+\.[0-9a-f]{32}-stray$/.test(n)).length, 10, 'the first slice, set aside');
+    reopened.createTopic('cut', { partitions: 2 });
+    assert.equal(reopened.topic('cut')?.partitions, 2);
+  });
+
   test(name('flush.ms flushes in the background and the checkpoint timer writes recovery points'), async (t) => {
     const { fs, dir } = kind.make(t);
     const m = openManager(fs, dir, { defaults: { ...defaults({ flushMs: 20 }), flushOffsetCheckpointIntervalMs: 30 } });
