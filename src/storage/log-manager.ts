@@ -238,21 +238,25 @@ export class LogManager {
         }
       }
       const topic = this.#store.create(draft);
+      this.#settle(topic, logs);
       this.#logs.set(name, logs);
       this.#rescheduleFlusher();
       return topic;
     } catch (err) {
-      for (const log of logs) {
-        try {
-          log.close();
-        } catch {
-          // the creation's own error is the one to report
-        }
-      }
+      for (const log of logs) closeQuietly(log);
       throw err;
     } finally {
       this.#creating.delete(name);
     }
+  }
+
+  /**
+   * Partitions opened across pauses took the log config of their start: a broker default
+   * changed since (setDefaults), or the topic's configs, apply to them too.
+   */
+  #settle(topic: TopicMetadata, logs: readonly PartitionLog[]): void {
+    const config = this.logConfig(topic.configs);
+    for (const log of logs) log.config = config;
   }
 
   /** Names of topics being created (not visible yet), for checks that must see them too. */
@@ -433,17 +437,51 @@ export class LogManager {
   }
 
   /** Grows a topic to `totalCount` partitions. */
+  /** Grows a topic to `totalCount` partitions: the new directories, then the metadata record. */
   createPartitions(name: string, totalCount: number): TopicMetadata {
+    const steps = this.#createPartitions(name, totalCount);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  /** createPartitions, with `pause()` awaited after every CREATE_SLICE new partitions (as createTopicGradually). */
+  async createPartitionsGradually(name: string, totalCount: number, pause: () => Promise<void>): Promise<TopicMetadata> {
+    const steps = this.#createPartitions(name, totalCount);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      await pause();
+    }
+  }
+
+  *#createPartitions(name: string, totalCount: number): Generator<void, TopicMetadata, void> {
     this.#ensureOpen();
     const topic = this.#store.byName(name);
     if (!topic) throw new StorageError(`unknown topic ${name}`);
     if (!Number.isInteger(totalCount) || totalCount <= topic.partitions) {
       throw new ConfigError(`Topic ${name} has ${topic.partitions} partitions; the new count ${totalCount} must be larger`);
     }
-    const updated = this.#store.setPartitions(topic, totalCount);
-    const logs = this.#logs.get(name)!;
-    for (let p = topic.partitions; p < totalCount; p++) logs.push(this.#openPartition(updated, p, true, undefined, undefined, true));
-    return updated;
+    const added: PartitionLog[] = [];
+    try {
+      for (let p = topic.partitions; p < totalCount; p++) {
+        added.push(this.#openPartition(topic, p, true, undefined, undefined, true));
+        if ((p + 1 - topic.partitions) % CREATE_SLICE === 0 && p + 1 < totalCount) {
+          yield;
+          this.#ensureOpen();
+          const now = this.#store.byName(name);
+          if (now?.topicId !== topic.topicId || now.partitions !== topic.partitions) throw new StorageError(`topic ${name} was deleted or changed while it grew`);
+        }
+      }
+      const updated = this.#store.setPartitions(this.#store.byName(name)!, totalCount);
+      this.#settle(updated, added);
+      this.#logs.get(name)!.push(...added);
+      return updated;
+    } catch (err) {
+      for (const log of added) closeQuietly(log);
+      throw err;
+    }
   }
 
   // -- partition directories ---------------------------------------------------------

@@ -104,3 +104,37 @@ test('a topic of 1,000 partitions is made a slice at a time: other clients are a
   assert.equal(metadata.topics[0].partitions.length, 1000);
   await running.stop(); // before tempDir's cleanup removes the data directory
 });
+
+test('CreatePartitions adding 1,000 partitions lets others be answered meanwhile; requests for the topic are taken in turn', { timeout: 60_000 }, async (t) => {
+  const dataDir = join(await tempDir(t), 'data');
+  const running = await startBroker({ port: 0, dataDir });
+  t.after(() => running.stop());
+  const [admin, other, rival] = await Promise.all([RawClient.connect(running.port), RawClient.connect(running.port), RawClient.connect(running.port)]);
+  t.after(() => [admin, other, rival].forEach((c) => c.close()));
+  const created = await admin.request(API.CreateTopics.apiKey, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'grows', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000 });
+  assert.equal(created.topics[0].errorCode, 0);
+  const grow = (client: RawClient, count: number) =>
+    client.request(API.CreatePartitions.apiKey, 3, { ...API.CreatePartitions.createRequest(), topics: [{ name: 'grows', count, assignments: null }], timeoutMs: 30_000, validateOnly: false }, 30_000);
+  const answered: string[] = [];
+  const note = <T>(what: string, p: Promise<T>): Promise<T> => p.then((r) => (answered.push(what), r));
+
+  const big = note('to 1001', grow(admin, 1001));
+  await sleep(5); // the growth has begun
+  const [versions, same, more] = await Promise.all([
+    note('ApiVersions', other.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'slices', clientSoftwareVersion: '1' }, 30_000)),
+    note('to 1001 again', grow(rival, 1001)),
+    note('to 1005', grow(rival, 1005)),
+  ]);
+  const first = await big;
+  t.diagnostic(`answered in order: ${answered.join(', ')}`);
+  assert.equal(versions.errorCode, 0);
+  assert.equal(answered[0], 'ApiVersions', 'answered while the partitions were being made');
+  assert.deepEqual(answered.slice(1), ['to 1001', 'to 1001 again', 'to 1005'], 'CreatePartitions requests are taken in turn');
+  assert.equal(first.results[0].errorCode, 0);
+  assert.deepEqual([same.results[0].errorCode, same.results[0].errorMessage], [37, 'Topic already has 1001 partitions.'], 'checked against the count the first one left');
+  assert.equal(more.results[0].errorCode, 0);
+  const metadata = await other.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'grows', topicId: ZERO_UUID }] });
+  assert.equal(metadata.topics[0].partitions.length, 1005);
+  assert.equal(readdirSync(dataDir).filter((d) => /^grows-\d+$/.test(d)).length, 1005);
+  await running.stop(); // before tempDir's cleanup removes the data directory
+});

@@ -173,6 +173,23 @@ for (const kind of FS_KINDS) {
     assert.equal(reopened.topic('cut')?.partitions, 2);
   });
 
+  test(name('a topic grown gradually takes configs changed meanwhile; one deleted meanwhile stops growing'), async (t) => {
+    const { fs, dir } = kind.make(t);
+    const m = openManager(fs, dir);
+    t.after(() => m.close());
+    m.createTopic('g', { partitions: 1 });
+    const grown = await m.createPartitionsGradually('g', 26, async () => {
+      assert.equal(m.topic('g')!.partitions, 1, 'the new count is written last');
+      m.alterTopicConfigs('g', { 'segment.bytes': '2000000' });
+    });
+    assert.equal(grown.partitions, 26);
+    assert.equal(m.partition('g', 25)!.config.segmentBytes, 2000000, 'a partition made before the change has it too');
+    m.createTopic('h', { partitions: 1 });
+    await assert.rejects(m.createPartitionsGradually('h', 30, async () => void m.deleteTopic('h')), /deleted or changed/);
+    assert.equal(m.topic('h'), undefined);
+    assert.equal(m.partition('h', 5), undefined);
+  });
+
   test(name('flush.ms flushes in the background and the checkpoint timer writes recovery points'), async (t) => {
     const { fs, dir } = kind.make(t);
     const m = openManager(fs, dir, { defaults: { ...defaults({ flushMs: 20 }), flushOffsetCheckpointIntervalMs: 30 } });
