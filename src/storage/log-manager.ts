@@ -198,11 +198,7 @@ export class LogManager {
    * no topic, which the next start sets aside (-stray).
    */
   createTopic(name: string, options: CreateTopicOptions): TopicMetadata {
-    const steps = this.#createTopic(name, options);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runThrough(this.#createTopic(name, options));
   }
 
   /**
@@ -210,13 +206,8 @@ export class LogManager {
    * partition's directory and files takes 0.1-0.5 ms of system calls, so a topic of 1,000
    * partitions made at once held a broker's event loop for 80-770 ms.
    */
-  async createTopicGradually(name: string, options: CreateTopicOptions, pause: () => Promise<void>): Promise<TopicMetadata> {
-    const steps = this.#createTopic(name, options);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      await pause();
-    }
+  createTopicGradually(name: string, options: CreateTopicOptions, pause: () => Promise<void>): Promise<TopicMetadata> {
+    return runPausing(this.#createTopic(name, options), pause);
   }
 
   /** The one creation both serve: yields between slices of partitions. */
@@ -439,21 +430,12 @@ export class LogManager {
   /** Grows a topic to `totalCount` partitions. */
   /** Grows a topic to `totalCount` partitions: the new directories, then the metadata record. */
   createPartitions(name: string, totalCount: number): TopicMetadata {
-    const steps = this.#createPartitions(name, totalCount);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
+    return runThrough(this.#createPartitions(name, totalCount));
   }
 
   /** createPartitions, with `pause()` awaited after every CREATE_SLICE new partitions (as createTopicGradually). */
-  async createPartitionsGradually(name: string, totalCount: number, pause: () => Promise<void>): Promise<TopicMetadata> {
-    const steps = this.#createPartitions(name, totalCount);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      await pause();
-    }
+  createPartitionsGradually(name: string, totalCount: number, pause: () => Promise<void>): Promise<TopicMetadata> {
+    return runPausing(this.#createPartitions(name, totalCount), pause);
   }
 
   *#createPartitions(name: string, totalCount: number): Generator<void, TopicMetadata, void> {
@@ -634,6 +616,23 @@ export class LogManager {
     } finally {
       this.#lock.release();
     }
+  }
+}
+
+/** Runs a creation (a generator that yields where it may pause) to its end at once. */
+function runThrough<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Runs a creation to its end, awaiting `pause()` wherever it yields. */
+async function runPausing<T>(steps: Generator<void, T, void>, pause: () => Promise<void>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
   }
 }
 
