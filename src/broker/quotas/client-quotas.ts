@@ -32,7 +32,7 @@
 import type { QuotaEntity } from '../../storage/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineComponent, type Component } from '../component.ts';
-import { Rate } from './rate.ts';
+import { quotaRate, quotaWindowMs, type Rate } from './rate.ts';
 
 export const QUOTA_TYPE = { PRODUCE: 'producer_byte_rate', FETCH: 'consumer_byte_rate', REQUEST: 'request_percentage' } as const;
 export type QuotaType = (typeof QUOTA_TYPE)[keyof typeof QUOTA_TYPE];
@@ -129,7 +129,7 @@ export class ClientQuotas implements Component {
     const throttleMs = rate.throttleMs(bound, now);
     if (throttleMs === 0) return 0;
     rate.record(-1, now);
-    return Math.min(throttleMs, this.#broker.config.number('quota.window.size.seconds') * 1000);
+    return Math.min(throttleMs, quotaWindowMs(this.#broker.config));
   }
 
   /** Kafka's precedence; undefined when no quota of this type applies to the client. */
@@ -157,8 +157,7 @@ export class ClientQuotas implements Component {
   #sensor(key: string, now: number): Rate {
     let sensor = this.#sensors.get(key);
     if (!sensor) {
-      const config = this.#broker.config;
-      sensor = { rate: new Rate(config.number('quota.window.num'), config.number('quota.window.size.seconds') * 1000), lastUsed: now };
+      sensor = { rate: quotaRate(this.#broker.config), lastUsed: now };
       this.#sensors.set(key, sensor);
     }
     sensor.lastUsed = now;
@@ -177,7 +176,7 @@ export class ClientQuotas implements Component {
     rate.record(value, now);
     const throttleMs = rate.throttleMs(applied.bound, now);
     // The request quota caps a throttle at one window (ClientRequestQuotaManager).
-    return type === QUOTA_TYPE.REQUEST ? Math.min(throttleMs, this.#broker.config.number('quota.window.size.seconds') * 1000) : throttleMs;
+    return type === QUOTA_TYPE.REQUEST ? Math.min(throttleMs, quotaWindowMs(this.#broker.config)) : throttleMs;
   }
 
   /** Takes back a recorded value: a throttled fetch returns no data, so its bytes do not count. */

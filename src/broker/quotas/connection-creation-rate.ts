@@ -10,7 +10,7 @@
 
 import type { Socket } from 'node:net';
 import type { BrokerConfig } from '../config/broker-config.ts';
-import { Rate } from './rate.ts';
+import { quotaRate, quotaWindowMs, type Rate } from './rate.ts';
 
 export const MAX_CONNECTION_CREATION_RATE = 'max.connection.creation.rate';
 const UNLIMITED = 2147483647;
@@ -35,19 +35,15 @@ export class ConnectionCreationRate {
   record(listener: string, now: number): number {
     let throttleMs = 0;
     if (listener !== this.#interBrokerListener) {
-      throttleMs = this.#recordOn((this.#broker ??= this.#rate()), this.#config.number(MAX_CONNECTION_CREATION_RATE), now);
+      throttleMs = this.#recordOn((this.#broker ??= quotaRate(this.#config)), this.#config.number(MAX_CONNECTION_CREATION_RATE), now);
     }
     const listenerLimit = this.#config.get(`listener.name.${listener.toLowerCase()}.${MAX_CONNECTION_CREATION_RATE}`);
     if (listenerLimit !== null) {
       let rate = this.#listeners.get(listener);
-      if (!rate) this.#listeners.set(listener, (rate = this.#rate()));
+      if (!rate) this.#listeners.set(listener, (rate = quotaRate(this.#config)));
       throttleMs = Math.max(throttleMs, this.#recordOn(rate, Number(listenerLimit), now));
     }
-    return Math.min(throttleMs, this.#config.number('quota.window.size.seconds') * 1000);
-  }
-
-  #rate(): Rate {
-    return new Rate(this.#config.number('quota.window.num'), this.#config.number('quota.window.size.seconds') * 1000);
+    return Math.min(throttleMs, quotaWindowMs(this.#config));
   }
 
   /** Kafka's Sensor.record with a quota: the connection counts even when it is over. */
@@ -78,7 +74,7 @@ export class ThrottledAcceptor {
 
   #drain(): void {
     this.#timer = undefined;
-    for (let next = this.#queue[0]; next !== undefined; next = this.#queue[0]) {
+    while (this.#queue.length > 0) {
       const waitMs = this.#record();
       if (waitMs > 0) {
         this.#timer = setTimeout(() => {

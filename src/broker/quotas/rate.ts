@@ -72,3 +72,18 @@ export class Rate {
     return Math.round(((value - bound) / bound) * this.windowMs(now));
   }
 }
+
+/** The broker configs a quota's windows come from. */
+interface QuotaWindows {
+  number(name: 'quota.window.num' | 'quota.window.size.seconds'): number;
+}
+
+/** A Rate over the configured quota windows, as every Kafka quota sensor is. */
+export function quotaRate(config: QuotaWindows): Rate {
+  return new Rate(config.number('quota.window.num'), quotaWindowMs(config));
+}
+
+/** One quota window: the most a request or connection quota makes a client wait (QuotaUtils.boundedThrottleTime). */
+export function quotaWindowMs(config: QuotaWindows): number {
+  return config.number('quota.window.size.seconds') * 1000;
+}
