@@ -58,8 +58,9 @@ interface Target {
 type UnsetTags = Pick<PartitionData, 'divergingEpoch' | 'currentLeader' | 'snapshotId'>;
 let unsetTags: UnsetTags | undefined;
 function untagged(): UnsetTags {
+  if (unsetTags) return unsetTags;
   const m = API.Fetch.messages();
-  return (unsetTags ??= {
+  return (unsetTags = {
     divergingEpoch: Object.freeze(m.createEpochEndOffset()),
     currentLeader: Object.freeze(m.createLeaderIdAndEpoch()),
     snapshotId: Object.freeze(m.createSnapshotId()),
@@ -67,7 +68,7 @@ function untagged(): UnsetTags {
 }
 
 function partitionData(partitionIndex: number, errorCode: number, log: PartitionLog | undefined, readCommitted: boolean): PartitionData {
-  const tags = unsetTags ?? untagged();
+  const tags = untagged();
   return {
     partitionIndex,
     errorCode,

@@ -15,7 +15,7 @@
 import { API, ErrorCode } from '../../protocol/index.ts';
 import type { Broker } from '../broker.ts';
 import { defineHandler, type RequestContext } from '../dispatch.ts';
-import { EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP } from '../topic-admin.ts';
+import { EXCESSIVE_BATCH_MESSAGE, letOthersRun, MAX_RECORDS_PER_USER_OP } from '../topic-admin.ts';
 import { ACL_OPERATION, authorized, RESOURCE_TYPE } from '../auth/authorizer.ts';
 
 /**
@@ -63,7 +63,7 @@ async function createPartitions(request: CreatePartitionsRequest, ctx: RequestCo
     }
     if (!request.validateOnly) {
       try {
-        await broker.logs.createPartitionsGradually(t.name, t.count, () => new Promise<void>((resolve) => setImmediate(resolve)));
+        await broker.logs.createPartitionsGradually(t.name, t.count, letOthersRun);
       } catch (err) {
         // Deleted while it grew (the only change a broker makes to a topic meanwhile).
         if (broker.logs.topic(t.name)?.topicId === topic!.topicId) throw err;
