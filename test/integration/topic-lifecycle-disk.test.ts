@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../src/index.ts';
 import { API, ZERO_UUID } from '../../src/protocol/index.ts';
-import { spawnBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker.ts';
+import { spawnBrokerProcess, tempDir, type BrokerProcess, type CleanupContext } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 
 /** The high watermark of each partition of `topic`, by partition. */
@@ -73,25 +73,39 @@ test('topics created and deleted with kafkajs keep every acknowledged record acr
   assert.deepEqual(await broker.stop(), { code: 0, signal: null });
 });
 
-test('a topic of 1,000 partitions is made a slice at a time: other clients are answered meanwhile, and its name is taken from the start', { timeout: 60_000 }, async (t) => {
+/**
+ * A broker on disk and three clients, with a recorder of the order their answers came in
+ * (what(): the request, tagged). The broker is stopped by the caller before tempDir's cleanup
+ * removes its data directory.
+ */
+async function threeClients(t: CleanupContext) {
   const dataDir = join(await tempDir(t), 'data');
   const running = await startBroker({ port: 0, dataDir });
   t.after(() => running.stop());
-  const [creator, other, rival] = await Promise.all([RawClient.connect(running.port), RawClient.connect(running.port), RawClient.connect(running.port)]);
-  t.after(() => [creator, other, rival].forEach((c) => c.close()));
+  const clients = await Promise.all([RawClient.connect(running.port), RawClient.connect(running.port), RawClient.connect(running.port)]);
+  t.after(() => clients.forEach((c) => c.close()));
+  const answered: string[] = [];
+  const note = <T>(what: string, p: Promise<T>): Promise<T> => p.then((r) => (answered.push(what), r));
+  const apiVersions = (client: RawClient) => client.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'slices', clientSoftwareVersion: '1' }, 30_000);
+  const partitionCount = async (topic: string) =>
+    (await clients[1]!.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: topic, topicId: ZERO_UUID }] })).topics[0].partitions.length as number;
+  return { dataDir, running, clients, answered, note, apiVersions, partitionCount };
+}
+
+test('a topic of 1,000 partitions is made a slice at a time: other clients are answered meanwhile, and its name is taken from the start', { timeout: 60_000 }, async (t) => {
+  const { dataDir, running, clients, answered, note, apiVersions, partitionCount } = await threeClients(t);
+  const [creator, other, rival] = clients;
   const createRequest = (name: string, numPartitions: number) => ({
     ...API.CreateTopics.createRequest(),
     topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }],
     timeoutMs: 30_000,
   });
-  const answered: string[] = [];
-  const note = <T>(what: string, p: Promise<T>): Promise<T> => p.then((r) => (answered.push(what), r));
 
-  const big = note('big topic', creator.request(API.CreateTopics.apiKey, 7, createRequest('wide', 1000), 30_000));
+  const big = note('big topic', creator!.request(API.CreateTopics.apiKey, 7, createRequest('wide', 1000), 30_000));
   await sleep(5); // the creation has begun
   const [versions, again] = await Promise.all([
-    note('ApiVersions', other.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'slices', clientSoftwareVersion: '1' }, 30_000)),
-    note('same name', rival.request(API.CreateTopics.apiKey, 7, createRequest('wide', 3), 30_000)),
+    note('ApiVersions', apiVersions(other!)),
+    note('same name', rival!.request(API.CreateTopics.apiKey, 7, createRequest('wide', 3), 30_000)),
   ]);
   const created = await big;
   t.diagnostic(`answered in order: ${answered.join(', ')}`);
@@ -100,30 +114,24 @@ test('a topic of 1,000 partitions is made a slice at a time: other clients are a
   assert.equal(again.topics[0].errorCode, 36, 'TOPIC_ALREADY_EXISTS while the topic is being made');
   assert.deepEqual(answered, ['ApiVersions', 'same name', 'big topic'], 'the others were answered before the big topic was done');
   assert.equal(readdirSync(dataDir).filter((d) => /^wide-\d+$/.test(d)).length, 1000);
-  const metadata = await other.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'wide', topicId: ZERO_UUID }] });
-  assert.equal(metadata.topics[0].partitions.length, 1000);
+  assert.equal(await partitionCount('wide'), 1000);
   await running.stop(); // before tempDir's cleanup removes the data directory
 });
 
 test('CreatePartitions adding 1,000 partitions lets others be answered meanwhile; requests for the topic are taken in turn', { timeout: 60_000 }, async (t) => {
-  const dataDir = join(await tempDir(t), 'data');
-  const running = await startBroker({ port: 0, dataDir });
-  t.after(() => running.stop());
-  const [admin, other, rival] = await Promise.all([RawClient.connect(running.port), RawClient.connect(running.port), RawClient.connect(running.port)]);
-  t.after(() => [admin, other, rival].forEach((c) => c.close()));
-  const created = await admin.request(API.CreateTopics.apiKey, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'grows', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000 });
+  const { dataDir, running, clients, answered, note, apiVersions, partitionCount } = await threeClients(t);
+  const [admin, other, rival] = clients;
+  const created = await admin!.request(API.CreateTopics.apiKey, 7, { ...API.CreateTopics.createRequest(), topics: [{ name: 'grows', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000 });
   assert.equal(created.topics[0].errorCode, 0);
   const grow = (client: RawClient, count: number) =>
     client.request(API.CreatePartitions.apiKey, 3, { ...API.CreatePartitions.createRequest(), topics: [{ name: 'grows', count, assignments: null }], timeoutMs: 30_000, validateOnly: false }, 30_000);
-  const answered: string[] = [];
-  const note = <T>(what: string, p: Promise<T>): Promise<T> => p.then((r) => (answered.push(what), r));
 
-  const big = note('to 1001', grow(admin, 1001));
+  const big = note('to 1001', grow(admin!, 1001));
   await sleep(5); // the growth has begun
   const [versions, same, more] = await Promise.all([
-    note('ApiVersions', other.request(API.ApiVersions.apiKey, 3, { ...API.ApiVersions.createRequest(), clientSoftwareName: 'slices', clientSoftwareVersion: '1' }, 30_000)),
-    note('to 1001 again', grow(rival, 1001)),
-    note('to 1005', grow(rival, 1005)),
+    note('ApiVersions', apiVersions(other!)),
+    note('to 1001 again', grow(rival!, 1001)),
+    note('to 1005', grow(rival!, 1005)),
   ]);
   const first = await big;
   t.diagnostic(`answered in order: ${answered.join(', ')}`);
@@ -133,8 +141,7 @@ test('CreatePartitions adding 1,000 partitions lets others be answered meanwhile
   assert.equal(first.results[0].errorCode, 0);
   assert.deepEqual([same.results[0].errorCode, same.results[0].errorMessage], [37, 'Topic already has 1001 partitions.'], 'checked against the count the first one left');
   assert.equal(more.results[0].errorCode, 0);
-  const metadata = await other.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'grows', topicId: ZERO_UUID }] });
-  assert.equal(metadata.topics[0].partitions.length, 1005);
+  assert.equal(await partitionCount('grows'), 1005);
   assert.equal(readdirSync(dataDir).filter((d) => /^grows-\d+$/.test(d)).length, 1005);
   await running.stop(); // before tempDir's cleanup removes the data directory
 });
