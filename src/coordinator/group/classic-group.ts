@@ -21,7 +21,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/index.ts';
-import type { GroupMetadataValue } from './records.ts';
+import type { GroupMetadataValue, OffsetCommitValue } from './records.ts';
 
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -95,12 +95,15 @@ export interface GroupHost {
   log(message: string, fields?: Record<string, unknown>): void;
 }
 
-export interface CommittedOffset {
-  offset: bigint;
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-  expireTimestamp: number;
+export interface CommittedOffset extends OffsetCommitValue {
+  /**
+   * The __consumer_offsets offset of the record it comes from (-1 until written). When a
+   * transaction's offsets are made visible, one replaces the partition's current offset only
+   * if its record is later in the log (Kafka's replayEndTransactionMarker): a transactional
+   * offset takes the place of its record, not of its marker. Commit timestamps would not do:
+   * two commits in the same millisecond tie, and a clock may step back.
+   */
+  recordOffset: number;
 }
 
 const EMPTY = Buffer.alloc(0);

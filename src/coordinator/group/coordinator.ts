@@ -32,8 +32,7 @@ import {
   decodeRegularExpressionValue,
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
-  encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
+  encodeOffsetCommitRecords,
   partitionForGroup,
 } from './records.ts';
 
@@ -97,14 +96,6 @@ export class GroupCoordinator {
   readonly #loadingConsumer = new Map<string, LoadedConsumerGroup>();
   /** Transactional offset commits awaiting their marker: producer id → group id → `topic\0partition`. */
   readonly #pendingTxnOffsets = new Map<bigint, Map<string, Map<string, PendingTxnOffset>>>();
-  /**
-   * The __consumer_offsets offset of the record each committed offset comes from. When a
-   * transaction's offsets are made visible, one replaces the partition's current offset only
-   * if its record is later in the log (Kafka's replayEndTransactionMarker): a transactional
-   * offset takes the place of its record, not of its marker. Commit timestamps would not do:
-   * two commits in the same millisecond tie, and a clock may step back.
-   */
-  readonly #recordOffsets = new WeakMap<CommittedOffset, number>();
   #stopped = false;
 
   constructor(options: CoordinatorOptions) {
@@ -316,10 +307,9 @@ export class GroupCoordinator {
     const group = this.#groups.get(groupId);
     if (!group || group.state === 'Dead') return this.#options.shareGroups?.deleteGroup(groupId) ?? ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.isEmpty()) return ErrorCode.NON_EMPTY_GROUP;
-    const records: RecordInput[] = [];
-    for (const [topic, partitions] of group.offsets) {
-      for (const partition of partitions.keys()) records.push({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null });
-    }
+    const committed: { topic: string; partition: number }[] = [];
+    for (const [topic, partitions] of group.offsets) for (const partition of partitions.keys()) committed.push({ topic, partition });
+    const records = encodeOffsetCommitRecords(groupId, committed, null);
     records.push(...this.#groupTombstones(group));
     const error = this.#append(groupId, records);
     if (error !== 0) return error;
@@ -335,13 +325,9 @@ export class GroupCoordinator {
     if (entries.length === 0) return 0;
     const now = this.#now();
     const expireTimestamp = retentionTimeMs >= 0 ? now + retentionTimeMs : -1;
-    const values: CommittedOffset[] = [];
-    const records: RecordInput[] = entries.map((e) => {
-      const value = { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp };
-      values.push(value);
-      return { key: encodeOffsetCommitKey(group.groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
-    });
-    const error = this.#append(group.groupId, records, undefined, (base) => values.forEach((v, i) => this.#recordOffsets.set(v, base + i)));
+    const values = entries.map((e): CommittedOffset => ({ offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp, recordOffset: -1 }));
+    const records = encodeOffsetCommitRecords(group.groupId, entries, values);
+    const error = this.#append(group.groupId, records, undefined, (base) => values.forEach((v, i) => (v.recordOffset = base + i)));
     if (error !== 0) return error;
     entries.forEach((e, i) => {
       let partitions = group.offsets.get(e.topic);
@@ -355,10 +341,7 @@ export class GroupCoordinator {
   deleteOffsets(group: Group, partitions: { topic: string; partition: number }[]): number {
     const existing = partitions.filter((p) => group.offsets.get(p.topic)?.has(p.partition));
     if (existing.length === 0) return 0;
-    const error = this.#append(
-      group.groupId,
-      existing.map((p) => ({ key: encodeOffsetCommitKey(group.groupId, p.topic, p.partition), value: null })),
-    );
+    const error = this.#append(group.groupId, encodeOffsetCommitRecords(group.groupId, existing, null));
     if (error !== 0) return error;
     for (const p of existing) {
       const map = group.offsets.get(p.topic)!;
@@ -394,13 +377,13 @@ export class GroupCoordinator {
   commitTransactionalOffsets(groupId: string, producerId: bigint, producerEpoch: number, entries: OffsetCommitEntry[]): number {
     if (entries.length === 0) return 0;
     const now = this.#now();
-    const pending: PendingTxnOffset[] = [];
-    const records: RecordInput[] = entries.map((e) => {
-      const value: CommittedOffset = { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp: -1 };
-      pending.push({ topic: e.topic, partition: e.partition, value });
-      return { key: encodeOffsetCommitKey(groupId, e.topic, e.partition), value: encodeOffsetCommitValue(value) };
-    });
-    const error = this.#append(groupId, records, { producerId, producerEpoch }, (base) => pending.forEach((p, i) => this.#recordOffsets.set(p.value, base + i)));
+    const pending = entries.map((e): PendingTxnOffset => ({
+      topic: e.topic,
+      partition: e.partition,
+      value: { offset: e.offset, leaderEpoch: e.leaderEpoch, metadata: e.metadata, commitTimestamp: now, expireTimestamp: -1, recordOffset: -1 },
+    }));
+    const records = encodeOffsetCommitRecords(groupId, pending, pending.map((p) => p.value));
+    const error = this.#append(groupId, records, { producerId, producerEpoch }, (base) => pending.forEach((p, i) => (p.value.recordOffset = base + i)));
     if (error !== 0) return error;
     for (const p of pending) this.#holdTxnOffset(producerId, groupId, p);
     return 0;
@@ -423,7 +406,7 @@ export class GroupCoordinator {
         // The later record wins: a plain commit written after the transactional record (even
         // before its marker) stays; one written before it is replaced.
         const existing = map.get(p.partition);
-        if (!existing || (this.#recordOffsets.get(p.value) ?? -1) > (this.#recordOffsets.get(existing) ?? -1)) map.set(p.partition, p.value);
+        if (!existing || p.value.recordOffset > existing.recordOffset) map.set(p.partition, p.value);
       }
     }
     if (byGroup.size === 0) this.#pendingTxnOffsets.delete(producerId);
@@ -570,8 +553,7 @@ export class GroupCoordinator {
     try {
       const key = decodeKey(keyBytes);
       if (key.type !== 'offset' || value === null) return;
-      const committed = decodeOffsetCommitValue(value);
-      this.#recordOffsets.set(committed, recordOffset);
+      const committed: CommittedOffset = { ...decodeOffsetCommitValue(value), recordOffset };
       this.#holdTxnOffset(producerId, key.group, { topic: key.topic, partition: key.partition, value: committed });
     } catch (err) {
       this.#options.log?.('warn', `skipping an undecodable transactional ${GROUP_METADATA_TOPIC} record`, { cause: err });
@@ -615,9 +597,7 @@ export class GroupCoordinator {
         }
         let map = group.offsets.get(key.topic);
         if (!map) group.offsets.set(key.topic, (map = new Map()));
-        const committed = decodeOffsetCommitValue(value);
-        this.#recordOffsets.set(committed, recordOffset);
-        map.set(key.partition, committed);
+        map.set(key.partition, { ...decodeOffsetCommitValue(value), recordOffset });
         return;
       }
       if (value === null) {

@@ -173,6 +173,7 @@ export class Writer {
   }
 
   string(s: string): this {
+    if (s.length === 0) return this.int16(0); // metadata and the like are mostly empty
     const n = Buffer.byteLength(s, 'utf8');
     if (n > 0x7fff) throw new ProtocolError(`string of ${n} bytes exceeds int16 length`);
     this.int16(n);

@@ -11,6 +11,7 @@ import {
   encodeGroupMetadataKey,
   encodeGroupMetadataValue,
   encodeOffsetCommitKey,
+  encodeOffsetCommitRecords,
   encodeOffsetCommitValue,
 } from '../../../src/coordinator/group/records.ts';
 import { Writer, decodeRecordBatches } from '../../../src/protocol/index.ts';
@@ -27,6 +28,36 @@ test('partitionForGroup: abs(Java String.hashCode) % partitions, Integer.MIN_VAL
   assert.equal(partitionForGroup('my-group', 50), 12);
   // Non-ASCII strings hash UTF-16 code units, as Java does.
   assert.equal(javaStringHashCode('é'), 233);
+});
+
+test('records: a whole commit encoded at once gives the bytes of its records encoded one by one', () => {
+  const long = 't'.repeat(2000); // a key prefix past the writer's by-reference threshold
+  const partitions = [
+    { topic: 'a', partition: 0 },
+    { topic: long, partition: 7 },
+    { topic: 'a', partition: 1 },
+    { topic: 'b', partition: 2 },
+    { topic: 'a', partition: 2 },
+  ];
+  const values = [
+    { offset: 5n, leaderEpoch: 1, metadata: '', commitTimestamp: 1000, expireTimestamp: -1 },
+    { offset: 2n ** 40n, leaderEpoch: -1, metadata: 'ü-meta', commitTimestamp: 1001, expireTimestamp: -1 },
+    null,
+    { offset: 0n, leaderEpoch: 3, metadata: 'm'.repeat(3000), commitTimestamp: 1002, expireTimestamp: 9000 },
+    { offset: 9n, leaderEpoch: 0, metadata: 'x', commitTimestamp: 1003, expireTimestamp: -1 },
+  ];
+  for (const group of ['g', 'gé'.repeat(700)]) {
+    const records = encodeOffsetCommitRecords(group, partitions, values);
+    assert.equal(records.length, partitions.length);
+    records.forEach((r, i) => {
+      assert.deepEqual(r.key, encodeOffsetCommitKey(group, partitions[i]!.topic, partitions[i]!.partition), `key ${i}`);
+      const value = values[i];
+      assert.deepEqual(r.value, value ? encodeOffsetCommitValue(value) : null, `value ${i}`);
+    });
+    const tombstones = encodeOffsetCommitRecords(group, partitions, null);
+    assert.deepEqual(tombstones.map((r) => r.value), [null, null, null, null, null]);
+    assert.deepEqual(tombstones.map((r) => r.key), records.map((r) => r.key));
+  }
 });
 
 test('records: keys and values in Kafka layouts, by hand-written bytes', () => {
