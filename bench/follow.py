@@ -4,24 +4,28 @@ Run twice by bench/follow.ts, as two processes: `consume` first (it prints "read
 group has assigned it every partition and it is fetching), then `produce`. Both take one JSON
 object on stdin:
   {"bootstrap", "topics" (names), "partitions" (per topic), "rate" (records/s), "size"
-   (bytes), "seconds", "group", "already" (records in the topics before)}
+   (bytes), "seconds", "group", "already" (records in the topics before), "commits",
+   "broker_pid"}
 The producer sends rate * seconds records, each to a random partition of a random topic, at
 the rate, and prints {"sent", "errors"}. The consumer, a member of `group` subscribed to all
-the topics from their start, reads the records already there, prints "ready", then reads
-until it has the new ones too and prints {"received", "expected"} (the new ones) and
-"fetches_per_second", the rate at which it sent Fetch requests meanwhile (librdkafka's
-statistics).
+the topics from their start, reads the records already there, commits its position in every
+partition `commits` times (one OffsetCommit naming them all, synchronous, as a member commits
+before a rebalance), prints "ready", then reads until it has the new ones too and prints
+{"received", "expected"} (the new ones), "fetches_per_second", the rate at which it sent Fetch
+requests meanwhile (librdkafka's statistics), and "commit_cpu_ms" and "commit_ms": the
+broker's CPU time (from /proc) and the round trip per commit.
 librdkafka sends every partition it follows in each fetch (it has no fetch sessions) and
 fetches again as soon as an answer brings records: what the broker spends per partition of a
 fetch is what this costs it.
 """
 
 import json
+import os
 import random
 import sys
 import time
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 
 def produce(cfg):
@@ -74,6 +78,7 @@ def consume(cfg):
                 seen += 1
     if seen != already:
         raise SystemExit(f"read {seen} of the {already} records already there")
+    commit_cpu_ms, commit_ms = commit_everything(c, cfg["commits"], cfg["broker_pid"])
     print("ready", flush=True)
     started = time.monotonic()
     received = 0
@@ -88,7 +93,30 @@ def consume(cfg):
     # inside that time (they come once a second).
     inside = [f for f in fetches if started <= f[0] <= ended]
     rate = (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0]) if len(inside) >= 2 else None
-    print(json.dumps({"received": received, "expected": expected, "fetches_per_second": rate}), flush=True)
+    print(json.dumps({"received": received, "expected": expected, "fetches_per_second": rate,
+                      "commit_cpu_ms": commit_cpu_ms, "commit_ms": commit_ms}), flush=True)
+
+
+def commit_everything(c, commits, broker_pid):
+    """Commits the position of every assigned partition `commits` times; broker CPU ms and wall ms per commit."""
+    assignment = c.assignment()
+    offsets = [TopicPartition(tp.topic, tp.partition, max(tp.offset, 0)) for tp in c.position(assignment)]
+    # Paused, the member sends no fetches meanwhile: the broker's CPU is the commits'.
+    c.pause(assignment)
+    time.sleep(1)
+    before, started = broker_cpu_ms(broker_pid), time.monotonic()
+    for _ in range(commits):
+        c.commit(offsets=offsets, asynchronous=False)
+    elapsed = time.monotonic() - started
+    cpu = broker_cpu_ms(broker_pid) - before
+    c.resume(assignment)
+    return cpu / commits, elapsed * 1000 / commits
+
+
+def broker_cpu_ms(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 // arrives (bench/follow.py): what the broker spends to keep one librdkafka consumer group
 // member up to date. librdkafka names every partition it follows in each fetch and fetches
 // again as soon as an answer brings records, so the broker's cost per partition of a fetch,
-// not the traffic, sets this figure.
+// not the traffic, sets this figure. Before the traffic, the member commits its position in
+// every partition a few times: what one OffsetCommit of them all costs the broker.
 
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +24,8 @@ export interface FollowOptions {
   rate: number;
   recordBytes: number;
   seconds: number;
+  /** Commits of every partition's position before the traffic. */
+  commits: number;
 }
 
 export interface FollowResult {
@@ -37,10 +40,13 @@ export interface FollowResult {
   /** Broker CPU microseconds per fetch, and per partition of a fetch (each names them all). */
   cpuUsPerFetch: number | null;
   cpuNsPerPartitionFetched: number | null;
+  /** One OffsetCommit of every partition: broker CPU and round trip, milliseconds. */
+  commitCpuMs: number;
+  commitMs: number;
 }
 
 export async function measureFollow(o: FollowOptions): Promise<FollowResult> {
-  const input = { bootstrap: o.bootstrap, topics: o.topics, partitions: o.partitions, rate: o.rate, size: o.recordBytes, seconds: o.seconds, group: 'bench-follow', already: o.already };
+  const input = { bootstrap: o.bootstrap, topics: o.topics, partitions: o.partitions, rate: o.rate, size: o.recordBytes, seconds: o.seconds, group: 'bench-follow', already: o.already, commits: o.commits, broker_pid: o.brokerPid };
   const timeoutMs = (o.seconds * 4 + 300) * 1000;
   const consumer = runPythonScript(script, 'consume', input, timeoutMs);
   await consumer.line((l) => l === 'ready');
@@ -48,7 +54,7 @@ export async function measureFollow(o: FollowOptions): Promise<FollowResult> {
   const started = performance.now();
   const producer = runPythonScript(script, 'produce', input, timeoutMs);
   const produced = JSON.parse(await producer.line((l) => l.startsWith('{'))) as { sent: number; errors: number };
-  const consumed = JSON.parse(await consumer.line((l) => l.startsWith('{'))) as { received: number; expected: number; fetches_per_second: number | null };
+  const consumed = JSON.parse(await consumer.line((l) => l.startsWith('{'))) as { received: number; expected: number; fetches_per_second: number | null; commit_cpu_ms: number; commit_ms: number };
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(o.brokerPid) - cpuBefore;
   await Promise.all([producer.done, consumer.done]);
@@ -66,5 +72,7 @@ export async function measureFollow(o: FollowOptions): Promise<FollowResult> {
     fetchesPerSecond: fetchRate,
     cpuUsPerFetch,
     cpuNsPerPartitionFetched: cpuUsPerFetch === null ? null : (cpuUsPerFetch * 1000) / partitions,
+    commitCpuMs: consumed.commit_cpu_ms,
+    commitMs: consumed.commit_ms,
   };
 }

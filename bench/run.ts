@@ -473,7 +473,7 @@ async function manyPartitions(count: number) {
   // Light traffic with a consumer: one group member following every partition.
   log(`a consumer following ${count} partitions, ${FOLLOW_RATE} records/s ...`);
   const follow = await attempt(`following ${count} partitions`, () =>
-    measureFollow({ bootstrap: broker.bootstrap, brokerPid: pid, topics: topics.map((t) => t.name), partitions: perTopic, already: result.records, rate: FOLLOW_RATE, recordBytes: 100, seconds: 10 }));
+    measureFollow({ bootstrap: broker.bootstrap, brokerPid: pid, topics: topics.map((t) => t.name), partitions: perTopic, already: result.records, rate: FOLLOW_RATE, recordBytes: 100, seconds: 10, commits: 20 }));
   await stopCleanly(broker, '10,000 partitions');
   return { ...result, follow };
 }
@@ -529,6 +529,7 @@ const summary = {
   partitions_10k_rss_mb: partitions10k?.rssMb ?? null,
   partitions_10k_follow_cpu_percent: partitions10k?.follow?.brokerCpuPercent ?? null,
   fetch_cpu_ns_per_partition: partitions10k?.follow?.cpuNsPerPartitionFetched ?? null,
+  partitions_10k_commit_cpu_ms: partitions10k?.follow?.commitCpuMs ?? null,
   recovery_log_gb: recovery ? recovery.logBytes / 1e9 : null,
   recovery_clean_ms: recovery?.cleanStartMs ?? null,
   recovery_kill9_ms: recovery?.killStartMs ?? null,
@@ -615,6 +616,7 @@ function table(): string {
   if (follow) {
     const perFetch = follow.cpuUsPerFetch === null ? '' : ` (${n(follow.fetchesPerSecond!)} fetches/s naming every partition, ${n(follow.cpuUsPerFetch)} us of broker CPU each, ${n(follow.cpuNsPerPartitionFetched!)} ns per partition)`;
     lines.push(`a consumer following all ${n(follow.partitions)} partitions while ${n(follow.rate)} records/s arrive: broker ${n(follow.brokerCpuPercent)}% of a core${perFetch}`);
+    lines.push(`its commit of all ${n(follow.partitions)} positions (one OffsetCommit): ${n(follow.commitCpuMs, 1)} ms of broker CPU, ${n(follow.commitMs, 1)} ms round trip`);
   }
   if (s.recovery) lines.push(`recovery of a ${n(s.recovery.logBytes / 1e9, 2)} GB log: start after a clean stop ${n(s.recovery.cleanStartMs)} ms, after kill -9 ${n(s.recovery.killStartMs)} ms`);
   if (s.flat_cost) {
