@@ -101,7 +101,12 @@ export interface GroupMetadataValue {
 }
 
 export function encodeOffsetCommitKey(group: string, topic: string, partition: number): Buffer {
-  return new Writer(16 + group.length + topic.length).int16(RECORD_TYPE_OFFSET_COMMIT).string(group).string(topic).int32(partition).toBuffer();
+  return offsetCommitKeyPrefix(group, topic).int32(partition).toBuffer();
+}
+
+/** An OffsetCommitKey up to its partition: the record type, the group and the topic. */
+function offsetCommitKeyPrefix(group: string, topic: string): Writer {
+  return new Writer(16 + group.length + topic.length).int16(RECORD_TYPE_OFFSET_COMMIT).string(group).string(topic);
 }
 
 /**
@@ -123,7 +128,7 @@ export function encodeOffsetCommitRecords(
     const { topic, partition } = partitions[i]!;
     let prefix = prefixes.get(topic);
     if (prefix === undefined) {
-      prefix = new Writer(8 + group.length + topic.length).int16(RECORD_TYPE_OFFSET_COMMIT).string(group).string(topic).toBuffer();
+      prefix = offsetCommitKeyPrefix(group, topic).toBuffer();
       prefixes.set(topic, prefix);
     }
     bounds[i * 3] = w.length;
