@@ -15,6 +15,18 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await sleep(5);
 }
 
+/** An in-memory broker with two plaintext listeners, PLAINTEXT and `second`, and `config` besides. */
+function twoListeners(second: string, config: Record<string, string>) {
+  return startBroker({
+    dataDir: 'memory',
+    config: {
+      listeners: `PLAINTEXT://127.0.0.1:0,${second}://127.0.0.1:0`,
+      'listener.security.protocol.map': `PLAINTEXT:PLAINTEXT,${second}:PLAINTEXT`,
+      ...config,
+    },
+  });
+}
+
 test('max.connections.per.ip: the connection over the limit closes, the others are served, a freed slot is reused', { timeout: 30_000 }, async (t) => {
   const running = await startBroker({ port: 0, dataDir: 'memory', config: { 'max.connections.per.ip': '2' } });
   t.after(() => running.stop());
@@ -34,16 +46,11 @@ test('max.connections.per.ip: the connection over the limit closes, the others a
 });
 
 test('max.connections.per.ip.overrides and max.connections, per listener too', { timeout: 30_000 }, async (t) => {
-  const running = await startBroker({
-    dataDir: 'memory',
-    config: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',
-      'max.connections.per.ip': '1',
-      'max.connections.per.ip.overrides': '127.0.0.1:10',
-      'max.connections': '3',
-      'listener.name.other.max.connections': '1',
-    },
+  const running = await twoListeners('OTHER', {
+    'max.connections.per.ip': '1',
+    'max.connections.per.ip.overrides': '127.0.0.1:10',
+    'max.connections': '3',
+    'listener.name.other.max.connections': '1',
   });
   t.after(() => running.stop());
   const [plain, other] = running.listeners;
@@ -78,16 +85,7 @@ async function burst(port: number, count: number, t: { after(fn: () => void): vo
 test('max.connection.creation.rate: connections over the rate are held, then served in turn; the inter-broker listener is exempt; a listener has its own', { timeout: 60_000 }, async (t) => {
   // 2 connections a second, measured as Kafka does over 2 windows of 1 s: of 6 at once, 2
   // are taken at once and the rest one by one as the rate allows (about 2.5 s in all).
-  const running = await startBroker({
-    dataDir: 'memory',
-    config: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
-      'inter.broker.listener.name': 'INTERNAL',
-      'max.connection.creation.rate': '2',
-      'quota.window.num': '2',
-    },
-  });
+  const running = await twoListeners('INTERNAL', { 'inter.broker.listener.name': 'INTERNAL', 'max.connection.creation.rate': '2', 'quota.window.num': '2' });
   t.after(() => running.stop());
   const [plain, internal] = running.listeners;
   const [held, exempt] = await Promise.all([burst(plain!.port, 6, t), burst(internal!.port, 6, t)]);
@@ -98,15 +96,7 @@ test('max.connection.creation.rate: connections over the rate are held, then ser
   assert.ok(Math.max(...exempt) < last, 'the inter-broker listener is not held by the broker-wide rate');
 
   // A listener's own rate, with no broker-wide one: only that listener is held.
-  const other = await startBroker({
-    dataDir: 'memory',
-    config: {
-      listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT',
-      'listener.name.other.max.connection.creation.rate': '1',
-      'quota.window.num': '2',
-    },
-  });
+  const other = await twoListeners('OTHER', { 'listener.name.other.max.connection.creation.rate': '1', 'quota.window.num': '2' });
   t.after(() => other.stop());
   const [free, limited] = await Promise.all([burst(other.listeners[0]!.port, 4, t), burst(other.listeners[1]!.port, 4, t)]);
   t.diagnostic(`PLAINTEXT answered at ${free.map((ms) => Math.round(ms))} ms; OTHER at ${limited.map((ms) => Math.round(ms))} ms`);
