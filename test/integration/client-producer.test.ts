@@ -3,9 +3,11 @@
 // confluent-kafka) and the Java default (murmur2 vectors in test/unit/client).
 
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { Admin, KafkaError, Producer } from '../../src/client/index.ts';
 import { partitionForKey } from '../../src/client/producer/partitioner.ts';
+import { readBatchHeader, type ProduceRequest } from '../../src/protocol/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 import { kcat } from '../helpers/kcat.ts';
 import { b64, runPython } from '../helpers/python.ts';
@@ -87,6 +89,31 @@ test('producer: acks 0, 1 and all; keyless records stick to a partition per batc
   const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => producer.send({ topic: 'sticky', value: `x${i}` })).map(async (p, i) => (i === 19 ? (await producer.flush(), p) : p)));
   await producer.close();
   assert.equal(new Set(sent.map((m) => m.partition)).size, 1, 'one batch, one partition');
+});
+
+test('producer: linger 0 sends the records written in one turn as one batch, before the loop reaches its timers', async (t) => {
+  const broker = await startTestBroker(t, { dataDir: 'memory' });
+  const producer = new Producer({ bootstrapServers: broker.bootstrap, acks: 1, idempotent: false, lingerMs: 0 });
+  t.after(() => producer.close());
+  await producer.send({ topic: 'linger-0', partition: 0, value: 'first' }); // metadata and connection in place
+  const batches: number[] = [];
+  const onRequest = (message: unknown): void => {
+    const m = message as { apiName: string; body: ProduceRequest };
+    if (m.apiName !== 'Produce') return;
+    for (const topic of m.body.topicData) for (const p of topic.partitionData) batches.push(readBatchHeader(Buffer.isBuffer(p.records) ? p.records : Buffer.concat(p.records ?? [])).recordsCount);
+  };
+  diagnostics.subscribe('runnel:client:request', onRequest);
+  t.after(() => diagnostics.unsubscribe('runnel:client:request', onRequest));
+  const delivered: number[] = [];
+  for (let i = 0; i < 10; i++) producer.write({ topic: 'linger-0', partition: 0, value: `v${i}` }, (err, m) => (assert.equal(err, null), delivered.push(m!.offset)));
+  // An immediate queued now runs in this loop iteration's check phase, before any timer: a
+  // batch closed by setTimeout(0) would not have been sent yet.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [10], 'one Produce request with one batch of the ten records');
+  producer.write({ topic: 'linger-0', partition: 0, value: 'later' });
+  await producer.flush();
+  assert.deepEqual(batches, [10, 1], 'a record of a later turn goes in a batch of its own');
+  assert.deepEqual(delivered, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
 test('producer: back-pressure bounds what is buffered; write() is paced by acknowledgements', async (t) => {

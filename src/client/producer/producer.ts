@@ -38,7 +38,10 @@ export type Acks = 0 | 1 | -1 | 'all';
 export interface ProducerOptions extends ClientOptions {
   /** 0: no answer; 1: the leader wrote it; -1/'all': every in-sync replica has it. Default 'all'. */
   acks?: Acks;
-  /** How long a batch waits for more records. Default 5 (the Java client's since Kafka 4.0). */
+  /**
+   * How long a batch waits for more records. Default 5 (the Java client's since Kafka 4.0).
+   * 0 sends once the current turn of the event loop is over, with every record written in it.
+   */
   lingerMs?: number;
   /** A batch closes at this many bytes of records. Default 16384. */
   batchSize?: number;
@@ -106,7 +109,8 @@ interface Batch {
   records: Pending[];
   bytes: number;
   attempts: number;
-  timer: NodeJS.Timeout | undefined;
+  /** Closes the batch when its linger is over. */
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   encoded: Buffer | undefined;
   /** Creation order: a partition's batches are sent, and retried, in this order. */
   order: number;
@@ -440,10 +444,14 @@ export class Producer {
       batch = { topic, partition, records: [], bytes: 0, attempts: 0, timer: undefined, encoded: undefined, order: this.#batchesCreated++, producerId: -1, producerEpoch: -1, sequence: -1 };
       partitions.set(partition, batch);
       const b = batch;
-      b.timer = setTimeout(() => {
+      const close = (): void => {
         this.#close(b);
         this.#drain();
-      }, this.#lingerMs);
+      };
+      // Linger 0 closes the batch once this turn of the event loop is done: the records
+      // written in the same turn still go together, and none waits for a timer (a
+      // setTimeout of 0 fires a millisecond later at the soonest).
+      b.timer = this.#lingerMs > 0 ? setTimeout(close, this.#lingerMs) : setImmediate(close);
     }
     batch.records.push(pending);
     batch.bytes += pending.size;
@@ -458,7 +466,8 @@ export class Producer {
     const partitions = this.#open.get(batch.topic);
     if (partitions?.get(batch.partition) !== batch) return;
     partitions.delete(batch.partition);
-    clearTimeout(batch.timer);
+    if (this.#lingerMs > 0) clearTimeout(batch.timer as NodeJS.Timeout | undefined);
+    else clearImmediate(batch.timer as NodeJS.Immediate | undefined);
     const count = this.#core.metadata.topics.get(batch.topic)?.partitions.length ?? 1;
     this.#sticky.batchClosed(batch.topic, batch.partition, count);
     this.#queue(batch);
