@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 
 import { cpuSeconds } from './proc.ts';
-import { runPythonScript } from './python-script.ts';
+import { runScript } from './script.ts';
 
 const script = fileURLToPath(new URL('./follow.py', import.meta.url));
 
@@ -48,11 +48,11 @@ export interface FollowResult {
 export async function measureFollow(o: FollowOptions): Promise<FollowResult> {
   const input = { bootstrap: o.bootstrap, topics: o.topics, partitions: o.partitions, rate: o.rate, size: o.recordBytes, seconds: o.seconds, group: 'bench-follow', already: o.already, commits: o.commits, broker_pid: o.brokerPid };
   const timeoutMs = (o.seconds * 4 + 300) * 1000;
-  const consumer = runPythonScript(script, 'consume', input, timeoutMs);
+  const consumer = runScript(script, 'consume', input, timeoutMs);
   await consumer.line((l) => l === 'ready');
   const cpuBefore = cpuSeconds(o.brokerPid);
   const started = performance.now();
-  const producer = runPythonScript(script, 'produce', input, timeoutMs);
+  const producer = runScript(script, 'produce', input, timeoutMs);
   const produced = JSON.parse(await producer.line((l) => l.startsWith('{'))) as { sent: number; errors: number };
   const consumed = JSON.parse(await consumer.line((l) => l.startsWith('{'))) as { received: number; expected: number; fetches_per_second: number | null; commit_cpu_ms: number; commit_ms: number };
   const seconds = (performance.now() - started) / 1000;

@@ -1,11 +1,18 @@
-// Produce and end-to-end latency at a fixed rate (bench/latency.py does the clocking): a
-// confluent-kafka-python consumer and producer, each in its own process, against the broker.
+// Produce and end-to-end latency at a fixed rate: a consumer and a producer, each in its own
+// process, against the broker. The headline client is librdkafka (confluent-kafka-python,
+// bench/latency.py); bench/latency-client.ts does the same with Runnel's own TypeScript client,
+// which tells the broker's share of the latency from librdkafka's.
 
 import { fileURLToPath } from 'node:url';
 
-import { runPythonScript } from './python-script.ts';
+import { runScript } from './script.ts';
 
-const script = fileURLToPath(new URL('./latency.py', import.meta.url));
+export type LatencyClient = 'librdkafka' | 'runnel';
+
+const scripts: Record<LatencyClient, string> = {
+  librdkafka: fileURLToPath(new URL('./latency.py', import.meta.url)),
+  runnel: fileURLToPath(new URL('./latency-client.ts', import.meta.url)),
+};
 
 export interface Percentiles {
   p50: number;
@@ -16,6 +23,7 @@ export interface Percentiles {
 
 export interface LatencyResult {
   name: string;
+  client: LatencyClient;
   mbPerSec: number;
   recordBytes: number;
   /** Milliseconds. */
@@ -25,6 +33,7 @@ export interface LatencyResult {
 }
 
 export interface LatencyOptions {
+  client: LatencyClient;
   bootstrap: string;
   topic: string;
   mbPerSec: number;
@@ -46,16 +55,19 @@ export async function measureLatency(o: LatencyOptions): Promise<LatencyResult> 
   const rate = Math.round((o.mbPerSec * 1e6) / o.recordBytes);
   const input = { bootstrap: o.bootstrap, topic: o.topic, rate, size: o.recordBytes, seconds: o.seconds, warmup_seconds: o.warmupSeconds };
   const timeoutMs = (o.seconds * 4 + 60) * 1000;
-  const consumer = runPythonScript(script, 'consume', input, timeoutMs);
+  const script = scripts[o.client];
+  const name = `latency ${o.mbPerSec} MB/s${o.client === 'librdkafka' ? '' : ` (${o.client} client)`}`;
+  const consumer = runScript(script, 'consume', input, timeoutMs);
   await consumer.line((l) => l === 'ready');
-  const producer = runPythonScript(script, 'produce', input, timeoutMs);
+  const producer = runScript(script, 'produce', input, timeoutMs);
   const produced = JSON.parse(await producer.line((l) => l.startsWith('{'))) as { latencies_us: number[]; errors: number };
   const consumed = JSON.parse(await consumer.line((l) => l.startsWith('{'))) as { latencies_us: number[]; received: number; expected: number };
   await Promise.all([producer.done, consumer.done]);
-  if (produced.errors > 0) throw new Error(`latency ${o.mbPerSec} MB/s: ${produced.errors} records failed to produce`);
-  if (consumed.received !== consumed.expected) throw new Error(`latency ${o.mbPerSec} MB/s: consumed ${consumed.received} of ${consumed.expected} records`);
+  if (produced.errors > 0) throw new Error(`${name}: ${produced.errors} records failed to produce`);
+  if (consumed.received !== consumed.expected) throw new Error(`${name}: consumed ${consumed.received} of ${consumed.expected} records`);
   return {
-    name: `latency ${o.mbPerSec} MB/s`,
+    name,
+    client: o.client,
     mbPerSec: o.mbPerSec,
     recordBytes: o.recordBytes,
     produce: percentiles(produced.latencies_us),

@@ -375,11 +375,17 @@ try {
       log(`latency: waited ${((performance.now() - syncStarted) / 1000).toFixed(1)} s for the workloads' writeback (sync)`);
       const rates = [5, 50];
       await createTopics(broker.bootstrap, rates.map((r) => ({ name: `bench-latency-${r}`, numPartitions: 1 })));
-      for (const mbPerSec of rates) {
-        log(`latency at ${mbPerSec} MB/s ...`);
-        const r = await attempt(`latency ${mbPerSec} MB/s`, () =>
-          measureLatency({ bootstrap: broker.bootstrap, topic: `bench-latency-${mbPerSec}`, mbPerSec, recordBytes: 1024, seconds: quick ? 6 : 15, warmupSeconds: 1 }));
-        if (r) latencies.push(r);
+      // librdkafka first (the headline figures), then Runnel's own client on a topic of its own.
+      const clients = ['librdkafka', 'runnel'] as const;
+      await createTopics(broker.bootstrap, rates.map((r) => ({ name: `bench-latency-${r}-runnel`, numPartitions: 1 })));
+      for (const client of clients) {
+        for (const mbPerSec of rates) {
+          const topic = `bench-latency-${mbPerSec}${client === 'librdkafka' ? '' : `-${client}`}`;
+          log(`latency at ${mbPerSec} MB/s, ${client} client ...`);
+          const r = await attempt(`latency ${mbPerSec} MB/s ${client}`, () =>
+            measureLatency({ client, bootstrap: broker.bootstrap, topic, mbPerSec, recordBytes: 1024, seconds: quick ? 6 : 15, warmupSeconds: 1 }));
+          if (r) latencies.push(r);
+        }
       }
     }
     loadRss = peakRssMb(pid);
@@ -491,7 +497,8 @@ const produceTls = findTls('produce');
 const fetchTls = findTls('consume');
 const produce100 = find('produce', 100);
 const fetch1k = find('consume', 1024);
-const latency50 = latencies.find((l) => l.mbPerSec === 50);
+const latency50 = latencies.find((l) => l.mbPerSec === 50 && l.client === 'librdkafka');
+const latency50Runnel = latencies.find((l) => l.mbPerSec === 50 && l.client === 'runnel');
 const commit = gitCommit();
 const summary = {
   date: new Date().toISOString(),
@@ -505,6 +512,9 @@ const summary = {
   fetch_1k_mb_s: fetch1k?.mbPerSec ?? null,
   produce_p99_ms: latency50?.produce.p99 ?? null,
   e2e_p99_ms: latency50?.endToEnd.p99 ?? null,
+  /** The same two with Runnel's own client (bench/latency-client.ts) instead of librdkafka. */
+  produce_p99_ms_runnel_client: latency50Runnel?.produce.p99 ?? null,
+  e2e_p99_ms_runnel_client: latency50Runnel?.endToEnd.p99 ?? null,
   cpu_s_per_gb_produce: produce1k?.cpuSecondsPerGb ?? null,
   cpu_s_per_gb_fetch: fetch1k?.cpuSecondsPerGb ?? null,
   produce_small_requests_per_s: smallRequests ? smallRequests.recordsPerSec / smallRequests.requestRecords! : null,
@@ -605,7 +615,7 @@ function table(): string {
     const widths = [38, 9, 9, 9, 9, 9, 9];
     lines.push('', row(['latency, 1 KiB records, acks=1 (ms)', 'prod p50', 'p99', 'p99.9', 'e2e p50', 'p99', 'p99.9'], widths));
     for (const l of s.latency) {
-      lines.push(row([`  at ${l.mbPerSec} MB/s`, n(l.produce.p50, 2), n(l.produce.p99, 2), n(l.produce.p999, 2), n(l.endToEnd.p50, 2), n(l.endToEnd.p99, 2), n(l.endToEnd.p999, 2)], widths));
+      lines.push(row([`  at ${l.mbPerSec} MB/s, ${l.client}`, n(l.produce.p50, 2), n(l.produce.p99, 2), n(l.produce.p999, 2), n(l.endToEnd.p50, 2), n(l.endToEnd.p99, 2), n(l.endToEnd.p999, 2)], widths));
     }
   }
   lines.push('');

@@ -1,12 +1,13 @@
-// A bench Python script (confluent-kafka-python) in its own process: JSON in on stdin, lines
-// out on stdout, waited for by what they say.
+// A bench client script in its own process (a .py one under Debian's python3 with
+// confluent-kafka, a .ts one under this Node): JSON in on stdin, lines out on stdout, waited
+// for by what they say.
 
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 
 import { PYTHON } from '../test/helpers/python.ts';
 
-export interface PythonScript {
+export interface BenchScript {
   /** Resolves with the first stdout line that matches. */
   line(match: (line: string) => boolean): Promise<string>;
   done: Promise<void>;
@@ -16,9 +17,10 @@ export interface PythonScript {
  * Runs `script MODE` with `input` as one JSON line on stdin, killed after `timeoutMs`; its
  * stdout is read line by line, and a non-zero exit rejects `done` with its stderr.
  */
-export function runPythonScript(script: string, mode: string, input: object, timeoutMs: number): PythonScript {
+export function runScript(script: string, mode: string, input: object, timeoutMs: number): BenchScript {
   const name = basename(script);
-  const child = spawn(PYTHON, [script, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const command = script.endsWith('.py') ? PYTHON : process.execPath;
+  const child = spawn(command, [script, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   // Lines are kept until asked for: a script may print its result before the caller waits.
