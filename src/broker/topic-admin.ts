@@ -116,7 +116,7 @@ export function createTopic(broker: Broker, spec: TopicSpec, validateOnly = fals
   return { errorCode: 0, errorMessage: null, topic, numPartitions, replicationFactor, configs };
 }
 
-/** The pause between slices of new partitions: the event loop serves what is waiting (setImmediate). */
+/** The pause between slices of partitions made or deleted: the event loop serves what is waiting (setImmediate). */
 export const letOthersRun = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**

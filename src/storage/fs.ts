@@ -91,10 +91,21 @@ export class PendingDirSync {
   }
 }
 
-/** Removes `path` (a name the start-up sweep also removes) off the event loop where `fs` can. */
-export function removeSoon(fs: FileSystem, path: string): void {
-  if (fs.removeInBackground) void fs.removeInBackground(path);
-  else fs.rm(path);
+/**
+ * Removes `paths` (names the start-up sweep also removes) off the event loop where `fs` can,
+ * one after another: starting the removal of a 1,000-partition topic's directories all at
+ * once held the event loop for 15 ms.
+ */
+export function removeSoon(fs: FileSystem, paths: string | readonly string[]): void {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  const removeInBackground = fs.removeInBackground?.bind(fs);
+  if (removeInBackground === undefined) {
+    for (const path of list) fs.rm(path);
+    return;
+  }
+  void (async () => {
+    for (const path of list) await removeInBackground(path);
+  })();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -107,7 +118,7 @@ const FLAGS: Record<OpenMode, number> = {
   truncate: O_RDWR | O_CREAT | O_TRUNC,
 };
 
-function errnoCode(err: unknown): string | undefined {
+export function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 

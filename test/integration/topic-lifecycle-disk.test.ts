@@ -16,7 +16,7 @@ import { spawnBrokerProcess, tempDir, type BrokerProcess, type CleanupContext } 
 import { RawClient } from '../helpers/raw-client.ts';
 
 /** The high watermark of each partition of `topic`, by partition. */
-async function highWatermarks(broker: BrokerProcess, topic: string): Promise<number[]> {
+async function highWatermarks(broker: Pick<BrokerProcess, 'bootstrap'>, topic: string): Promise<number[]> {
   const admin = new Kafka({ clientId: 'lifecycle', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -143,5 +143,41 @@ test('CreatePartitions adding 1,000 partitions lets others be answered meanwhile
   assert.equal(more.results[0].errorCode, 0);
   assert.equal(await partitionCount('grows'), 1005);
   assert.equal(readdirSync(dataDir).filter((d) => /^grows-\d+$/.test(d)).length, 1005);
+  await running.stop(); // before tempDir's cleanup removes the data directory
+});
+
+test('a topic of 1,000 partitions is deleted a slice at a time; auto-created again at once under the same name, it starts empty', { timeout: 60_000 }, async (t) => {
+  const dataDir = join(await tempDir(t), 'data');
+  // Auto-creation (Metadata) makes all of a topic's partitions at once, not in slices.
+  const running = await startBroker({ port: 0, dataDir, config: { 'num.partitions': '1000' } });
+  t.after(() => running.stop());
+  const client = await RawClient.connect(running.port);
+  t.after(() => client.close());
+  const autoCreate = async () =>
+    (await client.request(API.Metadata.apiKey, 12, { ...API.Metadata.createRequest(), topics: [{ name: 'wide', topicId: ZERO_UUID }], allowAutoTopicCreation: true })).topics[0];
+  assert.equal((await autoCreate()).errorCode, 0);
+  const producer = new Kafka({ clientId: 'lifecycle', brokers: [running.bootstrap], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  // Partition 999 is in the deletion's last slice.
+  await producer.send({ topic: 'wide', acks: 1, messages: [{ value: 'old', partition: 999 }, { value: 'old', partition: 0 }] });
+  await producer.disconnect();
+  assert.equal((await highWatermarks(running, 'wide'))[999], 1);
+
+  // The Metadata request is pipelined behind the deletion: it is read while the old
+  // directories are still going, and the new topic's come after them.
+  const [deleted, created] = await Promise.all([
+    client.request(API.DeleteTopics.apiKey, 6, { ...API.DeleteTopics.createRequest(), topics: [{ name: 'wide', topicId: ZERO_UUID }], timeoutMs: 30_000 }),
+    autoCreate(),
+  ]);
+  assert.equal(deleted.responses[0].errorCode, 0);
+  assert.equal(created.errorCode, 0);
+  assert.equal(created.partitions.length, 1000);
+  const watermarks = await highWatermarks(running, 'wide');
+  assert.equal(watermarks.length, 1000);
+  assert.deepEqual([watermarks[0], watermarks[999]], [0, 0]);
+  const leftovers = () => readdirSync(dataDir).filter((d) => d.startsWith('wide-') && !/^wide-\d+$/.test(d));
+  for (let i = 0; i < 1000 && leftovers().length > 0; i++) await sleep(10);
+  assert.deepEqual(leftovers(), []);
+  assert.equal(readdirSync(dataDir).filter((d) => /^wide-\d+$/.test(d)).length, 1000);
   await running.stop(); // before tempDir's cleanup removes the data directory
 });

@@ -16,7 +16,7 @@ import { API, ErrorCode, ZERO_UUID } from '../../protocol/index.ts';
 import { ACL_OPERATION, authorized, CLUSTER_NAME, RESOURCE_TYPE } from '../auth/authorizer.ts';
 import { defineHandler } from '../dispatch.ts';
 import { describeTopicConfigs } from '../config/describe.ts';
-import { createTopic, createTopicGradually, EXCESSIVE_BATCH_MESSAGE, MAX_RECORDS_PER_USER_OP, topicDeleted, topicRecords } from '../topic-admin.ts';
+import { createTopic, createTopicGradually, EXCESSIVE_BATCH_MESSAGE, letOthersRun, MAX_RECORDS_PER_USER_OP, topicDeleted, topicRecords } from '../topic-admin.ts';
 
 export const createTopicsHandler = defineHandler(API.CreateTopics, {
   // Async: topics are created a slice of partitions at a time (topic-admin.ts), one topic
@@ -104,7 +104,7 @@ export const deleteTopicsHandler = defineHandler(API.DeleteTopics, {
       result.name = topic.name;
       result.topicId = topic.topicId;
       const logs = Array.from({ length: topic.partitions }, (_, i) => broker.logs.partition(topic.name, i));
-      broker.logs.deleteTopic(topic.name);
+      broker.logs.deleteTopic(topic.name, letOthersRun);
       topicDeleted(broker, topic);
       // Wake fetches waiting on the deleted partitions so they answer now.
       for (const log of logs) if (log) broker.appends.notify(log);

@@ -25,7 +25,7 @@ import {
   writeInt64Number,
 } from '../../protocol/records/batch-header.ts';
 import { StorageError } from '../../errors.ts';
-import { PendingDirSync, type FileSystem } from '../fs.ts';
+import { PendingDirSync, errnoCode, type FileSystem } from '../fs.ts';
 import type { StorageLogger } from '../logger.ts';
 import { isOff, type LogConfig } from './config.ts';
 import { NO_TIMESTAMP } from './indexes.ts';
@@ -717,9 +717,15 @@ export class PartitionLog {
     this.#cancelRollFlush();
     if (!this.#closed) for (const s of this.#segments) s.close();
     this.#closed = true;
-    if (!this.#fs.stat(this.dir)) return undefined;
     const target = join(dirname(this.dir), deleteDirName(basename(this.dir), this.partition));
-    this.#fs.rename(this.dir, target);
+    // No stat first: deleting a topic of 1,000 partitions spent 27 ms of its event-loop time
+    // in those stats. A directory already gone is the rename's ENOENT.
+    try {
+      this.#fs.rename(this.dir, target);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
     return target;
   }
 }

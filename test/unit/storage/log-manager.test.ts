@@ -74,6 +74,51 @@ for (const kind of FS_KINDS) {
     assert.equal(m.partition('t', 0)!.logEndOffset, 0);
   });
 
+  test(name('a gradual deletion renames its directories a slice at a time; a new topic of the same name finishes it first'), async (t) => {
+    const { fs, dir } = kind.make(t);
+    const m = openManager(fs, dir);
+    t.after(() => m.close());
+    const oldDirs = (): string[] => fs.readdir(dir).filter((n) => /^wide-\d+$/.test(n));
+    const first = m.createTopic('wide', { partitions: 250 });
+    m.partition('wide', 220)!.append(buildBatch({ records: 5 })); // in the last slice
+    const held: (() => void)[] = [];
+    const pause = (): Promise<void> => new Promise((resolve) => held.push(resolve));
+    assert.equal(m.deleteTopic('wide', pause)?.topicId, first.topicId);
+    // Gone from the metadata at once; the first slice of 100 directories renamed.
+    assert.equal(m.topic('wide'), undefined);
+    assert.equal(m.partition('wide', 0), undefined);
+    assert.equal(oldDirs().length, 150);
+    assert.equal(held.length, 1);
+    held.shift()!();
+    await sleep(0);
+    assert.equal(oldDirs().length, 50);
+    // Recreated before the last slice: the old directories go first, the new partitions are empty.
+    const second = m.createTopic('wide', { partitions: 250 });
+    assert.notEqual(second.topicId, first.topicId);
+    assert.equal(oldDirs().length, 250);
+    assert.equal(m.partition('wide', 220)!.logEndOffset, 0);
+    // The deletion's runner, resumed, finds its work done and leaves the new topic alone.
+    held.shift()!();
+    await sleep(0);
+    assert.equal(held.length, 0);
+    assert.equal(oldDirs().length, 250);
+    assert.equal(m.partition('wide', 220)!.read(0, 100).bytes, 0);
+  });
+
+  test(name('closing the log manager finishes a gradual deletion'), (t) => {
+    const { fs, dir } = kind.make(t);
+    let m = openManager(fs, dir);
+    m.createTopic('gone', { partitions: 150 });
+    m.deleteTopic('gone', () => new Promise(() => {})); // never resumed
+    assert.equal(fs.readdir(dir).filter((n) => /^gone-\d+$/.test(n)).length, 50);
+    m.close();
+    assert.deepEqual(fs.readdir(dir).filter((n) => /^gone-\d+$/.test(n)), []);
+    m = openManager(fs, dir);
+    t.after(() => m.close());
+    assert.equal(m.topic('gone'), undefined);
+    assert.equal(m.cleanShutdown, true);
+  });
+
   test(name('createTopic refuses bad names, bad counts and duplicates'), (t) => {
     const { fs, dir } = kind.make(t);
     const m = openManager(fs, dir);
