@@ -718,8 +718,8 @@ export class PartitionLog {
     if (!this.#closed) for (const s of this.#segments) s.close();
     this.#closed = true;
     const target = join(dirname(this.dir), deleteDirName(basename(this.dir), this.partition));
-    // No stat first: deleting a topic of 1,000 partitions spent 27 ms of its event-loop time
-    // in those stats. A directory already gone is the rename's ENOENT.
+    // No stat first (a fifth of the system calls' time when a topic of 1,000 partitions goes):
+    // a directory already gone is the rename's ENOENT.
     try {
       this.#fs.rename(this.dir, target);
     } catch (err) {
