@@ -11,6 +11,8 @@ interface Series {
   key: string;
   label: string;
   color: string;
+  /** Dashed (an SVG stroke-dasharray), for a second client's line of the same figure. */
+  dash?: string;
 }
 
 interface Panel {
@@ -37,11 +39,13 @@ const PANELS: Panel[] = [
     ],
   },
   {
-    title: 'Latency at 50 MB/s, acks=1, p99',
+    title: 'Latency at 50 MB/s, acks=1, p99 (librdkafka; dashed: Runnel\'s client)',
     unit: 'ms',
     series: [
       { key: 'produce_p99_ms', label: 'produce', color: '#d62728' },
       { key: 'e2e_p99_ms', label: 'end to end', color: '#9467bd' },
+      { key: 'produce_p99_ms_runnel_client', label: 'produce, ours', color: '#d62728', dash: '5 3' },
+      { key: 'e2e_p99_ms_runnel_client', label: 'e2e, ours', color: '#9467bd', dash: '5 3' },
     ],
   },
 ];
@@ -83,15 +87,16 @@ function panelSvg(panel: Panel, runs: { name: string; data: Record<string, unkno
     out.push(`<text x="${x(i).toFixed(1)}" y="${y0 + plotH + 16}" text-anchor="middle" font-size="10">${escape(r.name)}</text>`);
   });
   panel.series.forEach((s, si) => {
+    const dash = s.dash === undefined ? '' : ` stroke-dasharray="${s.dash}"`;
     const points = runs
       .map((r, i) => [i, r.data[s.key]] as const)
       .filter((p): p is readonly [number, number] => typeof p[1] === 'number' && Number.isFinite(p[1]));
     if (points.length > 1) {
-      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points.map(([i, v]) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`);
+      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${points.map(([i, v]) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`);
     }
     for (const [i, v] of points) out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.color}"><title>${escape(`${s.label}: ${v.toFixed(2)} ${panel.unit}`)}</title></circle>`);
     const ly = y0 + 10 + si * 18;
-    out.push(`<line x1="${x0 + plotW + 16}" x2="${x0 + plotW + 36}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`);
+    out.push(`<line x1="${x0 + plotW + 16}" x2="${x0 + plotW + 36}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     out.push(`<text x="${x0 + plotW + 42}" y="${ly + 4}" font-size="12">${escape(s.label)}</text>`);
   });
   return out.join('\n');
