@@ -60,7 +60,7 @@ async function produce(cfg: Input): Promise<void> {
 
 async function consume(cfg: Input): Promise<void> {
   const total = Math.floor(cfg.rate * cfg.seconds);
-  const warmup = Math.floor(cfg.rate * cfg.warmup_seconds);
+  const warmup = BigInt(Math.floor(cfg.rate * cfg.warmup_seconds));
   const consumer = new Consumer({ bootstrapServers: cfg.bootstrap, maxWaitMs: 100, minBytes: 1 });
   await consumer.assign([{ topic: cfg.topic, partition: 0, offset: 'earliest' }]);
   process.stdout.write('ready\n');
@@ -73,7 +73,7 @@ async function consume(cfg: Input): Promise<void> {
     for (const r of records) {
       const value = r.value!;
       seen++;
-      if (value.readBigInt64BE(0) >= BigInt(warmup)) latencies.push(Number((at - value.readBigInt64BE(8)) / 1000n));
+      if (value.readBigInt64BE(0) >= warmup) latencies.push(Number((at - value.readBigInt64BE(8)) / 1000n));
     }
   }
   await consumer.close();
