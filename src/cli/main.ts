@@ -73,7 +73,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 function isUsageError(err: unknown): err is Error {
   if (!(err instanceof Error)) return false;
-  if (err.constructor.name === 'UsageError' || err.name === 'UsageError') return true;
+  if (err.name === 'UsageError') return true;
   return err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
 }
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { startBroker } from '../broker/index.ts';
 import { parseProperties } from '../broker/config/properties.ts';
 import { createLogger, type LogLevel } from '../logger.ts';
+import { UsageError } from './common.ts';
 
 export const START_HELP = `Usage: runnel start [options]
 
@@ -81,5 +82,3 @@ export async function startCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** A mistake in the command line: printed as one line, exit code 2. */
-export class UsageError extends Error {}
