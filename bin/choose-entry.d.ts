@@ -4,7 +4,7 @@
 export declare const BUILD_STAMP: string;
 
 export interface Entry {
-  /** 'compiled': dist/cli/main.js; 'source': src/cli/main.ts through type stripping. */
+  /** 'compiled': dist/bundle/runnel.js; 'source': src/cli/main.ts through type stripping. */
   kind: 'compiled' | 'source';
   /** The absolute path of the module to import. */
   path: string;

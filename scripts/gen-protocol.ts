@@ -1311,7 +1311,11 @@ function apisFile(model: ProtocolModel): string {
   o.line('/** This file\'s own extension: .ts run from source, .js once compiled, as the modules beside it. */');
   o.line("const EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));");
   o.line('');
-  o.line('/** A getter that loads `./file` on its first call. */');
+  o.line('/**');
+  o.line(' * A getter that loads `./file` on its first call: beside this file in src/ and dist/, and in');
+  o.line(" * the CLI's bundle, whose chunks and codecs share one directory (bin/build.js finds these");
+  o.line(' * calls in the compiled file and makes each codec an entry point).');
+  o.line(' */');
   o.open('function lazy<M>(file: string): () => M {');
   o.line('let loaded: M | undefined;');
   o.line('return () => (loaded ??= load(`./${file}${EXTENSION}`) as M);');

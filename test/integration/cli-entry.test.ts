@@ -18,7 +18,7 @@ const buildStarted = new Date(sourcesWritten.getTime() + 60_000);
 const afterBuild = new Date(buildStarted.getTime() + 30_000);
 
 const SOURCES = ['src/cli/main.ts', 'src/cli/start.ts', 'src/broker/server.ts', 'tsconfig.json', 'tsconfig.build.json'];
-const OUTPUTS = ['dist/cli/main.js', 'dist/cli/start.js', 'dist/broker/server.js'];
+const OUTPUTS = ['dist/cli/main.js', 'dist/cli/start.js', 'dist/broker/server.js', 'dist/bundle/runnel.js'];
 
 async function writeAt(root: string, path: string, time: Date): Promise<void> {
   const file = join(root, path);
@@ -36,11 +36,11 @@ async function builtPackage(root: string): Promise<string> {
   return root;
 }
 
-test('a fresh build runs dist/cli/main.js', async (t) => {
+test('a fresh build runs dist/bundle/runnel.js', async (t) => {
   const root = await builtPackage(await tempDir(t));
   const chosen = chooseEntry(root, {});
   assert.equal(chosen.kind, 'compiled', chosen.reason);
-  assert.equal(chosen.path, join(root, 'dist', 'cli', 'main.js'));
+  assert.equal(chosen.path, join(root, 'dist', 'bundle', 'runnel.js'));
 });
 
 test('a source file newer than the build runs the sources', async (t) => {
@@ -91,7 +91,7 @@ test('without dist/, or without a finished build, the sources run', async (t) =>
 
   // A stamp but no compiled entry point (dist/ partly removed by hand).
   const emptied = await builtPackage(await tempDir(t));
-  await rm(join(emptied, 'dist/cli'), { recursive: true });
+  await rm(join(emptied, 'dist/bundle'), { recursive: true });
   assert.equal(chooseEntry(emptied, {}).kind, 'source');
 });
 
@@ -102,7 +102,7 @@ test('an installed package runs dist/ whatever the mtimes say', async (t) => {
   await rm(join(noSources, BUILD_STAMP));
   const chosen = chooseEntry(noSources, {});
   assert.equal(chosen.kind, 'compiled', chosen.reason);
-  assert.equal(chosen.path, join(noSources, 'dist', 'cli', 'main.js'));
+  assert.equal(chosen.path, join(noSources, 'dist', 'bundle', 'runnel.js'));
 
   // Under node_modules Node refuses to strip types, so the shipped sources are never run,
   // even where extraction left one of them newer than the stamp.

@@ -13,13 +13,14 @@ export interface Run {
   stderr: string;
 }
 
-export function runnel(args: string[], options: { bootstrap?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** Runs `node <entry> ...args`; the entry is src/cli/main.ts unless given (the bundle's tests). */
+export function runnel(args: string[], options: { bootstrap?: string; input?: string; env?: Record<string, string>; entry?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
     delete env['RUNNEL_BOOTSTRAP'];
     if (options.env?.['RUNNEL_BOOTSTRAP']) env['RUNNEL_BOOTSTRAP'] = options.env['RUNNEL_BOOTSTRAP'];
     const argv = options.bootstrap ? [...args, '--bootstrap', options.bootstrap] : args;
-    const child = spawn(process.execPath, [CLI, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.entry ?? CLI, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

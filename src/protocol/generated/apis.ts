@@ -96,7 +96,11 @@ const load = createRequire(import.meta.url);
 /** This file's own extension: .ts run from source, .js once compiled, as the modules beside it. */
 const EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
 
-/** A getter that loads `./file` on its first call. */
+/**
+ * A getter that loads `./file` on its first call: beside this file in src/ and dist/, and in
+ * the CLI's bundle, whose chunks and codecs share one directory (bin/build.js finds these
+ * calls in the compiled file and makes each codec an entry point).
+ */
 function lazy<M>(file: string): () => M {
   let loaded: M | undefined;
   return () => (loaded ??= load(`./${file}${EXTENSION}`) as M);
