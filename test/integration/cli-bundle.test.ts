@@ -1,6 +1,7 @@
 // Issue 7: `runnel` runs dist/bundle/runnel.js, the command line bundled by bin/build.js
-// (fewer modules to resolve: a smaller, faster broker). The rest of the suite runs the sources,
-// so this file runs the bundle itself, through what bundling could break: the codecs of the
+// (fewer modules to resolve: a smaller, faster broker), and `import 'runnel'` loads
+// dist/bundle/index.js from the same bundle. The rest of the suite runs the sources, so this
+// file runs the bundle itself, through what bundling could break: the codecs of the
 // generated messages loaded on first use from beside the chunks, the native compression
 // packages required from node_modules, the error classes the broker tells apart (one copy
 // of each, shared with the codecs), class names, and the client commands' own chunk.
@@ -11,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chooseEntry } from '../../bin/choose-entry.js';
 import { API, ZERO_UUID } from '../../src/protocol/index.ts';
 import { spawnBrokerProcess, tempDir } from '../helpers/broker.ts';
@@ -76,4 +77,39 @@ test('the bundled runnel serves real clients and bad input as the sources do', {
       assert.doesNotMatch(run.stderr, /\n\s+at /);
     }
   });
+});
+
+test("import 'runnel' is the bundle's index: a broker and clients from it, and its error classes", { skip: stale, timeout: 60_000 }, async (t) => {
+  // The package's own name resolves through its "exports", as it does for a project that
+  // installed it. A variable specifier: the type check must not need a build.
+  const name = 'runnel';
+  assert.equal(import.meta.resolve(name), pathToFileURL(join(root, 'dist', 'bundle', 'index.js')).href);
+  const runnel = (await import(name)) as typeof import('../../src/index.ts');
+
+  const broker = await runnel.startBroker({ port: 0, dataDir: 'memory' });
+  t.after(() => broker.stop());
+  const admin = new runnel.Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
+  await admin.createTopics([{ name: 'bundle-library', numPartitions: 1 }]);
+  const refused = await admin.createTopics([{ name: 'bundle-library', numPartitions: 1 }]).then(() => null, (err: unknown) => err);
+  assert.ok(refused instanceof runnel.KafkaError, `a KafkaError from the bundle's own class: ${String(refused)}`);
+  assert.equal(refused.kafkaName, 'TOPIC_ALREADY_EXISTS');
+
+  const producer = new runnel.Producer({ bootstrapServers: broker.bootstrap, compression: 'lz4' });
+  for (let i = 0; i < 20; i++) await producer.send({ topic: 'bundle-library', key: `k${i}`, value: `value ${i}` });
+  await producer.close();
+  const consumer = new runnel.Consumer({ bootstrapServers: broker.bootstrap, groupId: 'bundle-library', autoOffsetReset: 'earliest' });
+  t.after(() => consumer.close());
+  consumer.subscribe(['bundle-library']);
+  const values: string[] = [];
+  for await (const record of consumer) {
+    values.push(record.value!.toString());
+    if (values.length === 20) break;
+  }
+  assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `value ${i}`));
+
+  // RunnelError subclasses name themselves after their class (new.target.name).
+  const bad = await runnel.startBroker({ port: 0, dataDir: 'memory', config: { 'num.partitions': 'many' } }).then(() => null, (err: unknown) => err);
+  assert.ok(bad instanceof runnel.ConfigError, String(bad));
+  assert.equal(bad.name, 'ConfigError');
 });
