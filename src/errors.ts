@@ -13,17 +13,20 @@ export const ERROR_CODES = {
 
 export type RunnelErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
+// Each class names itself in a literal, not from new.target.name: bundling (bin/build.js) may
+// rename a class, and `name` is what logs and callers see.
 export class RunnelError extends Error {
+  override name = 'RunnelError';
   readonly code: RunnelErrorCode;
   constructor(code: RunnelErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
 }
 
 /** Bytes that do not follow the Kafka protocol: truncated, oversized, or malformed. */
 export class ProtocolError extends RunnelError {
+  override name = 'ProtocolError';
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.PROTOCOL, message, options);
   }
@@ -31,24 +34,28 @@ export class ProtocolError extends RunnelError {
 
 /** A log segment, index or metadata file whose contents fail validation. */
 export class CorruptLogError extends RunnelError {
+  override name = 'CorruptLogError';
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.CORRUPT_LOG, message, options);
   }
 }
 
 export class DataDirLockedError extends RunnelError {
+  override name = 'DataDirLockedError';
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.DATA_DIR_LOCKED, message, options);
   }
 }
 
 export class ConfigError extends RunnelError {
+  override name = 'ConfigError';
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.CONFIG, message, options);
   }
 }
 
 export class StorageError extends RunnelError {
+  override name = 'StorageError';
   constructor(message: string, options?: ErrorOptions) {
     super(ERROR_CODES.STORAGE, message, options);
   }

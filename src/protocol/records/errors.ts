@@ -17,6 +17,7 @@ export const RECORD_ERROR_CODES = {
 } as const;
 
 export class RecordsError extends ProtocolError {
+  override name = 'RecordsError';
   /** The Kafka error code a broker answers with for the affected partition. */
   readonly kafkaErrorCode: number;
   constructor(kafkaErrorCode: number, message: string, options?: ErrorOptions) {
@@ -27,6 +28,7 @@ export class RecordsError extends ProtocolError {
 
 /** Framing that does not hold: bad CRC, bad length or magic, bytes cut short. */
 export class CorruptRecordError extends RecordsError {
+  override name = 'CorruptRecordError';
   constructor(message: string, options?: ErrorOptions) {
     super(RECORD_ERROR_CODES.CORRUPT_MESSAGE, message, options);
   }
@@ -37,6 +39,7 @@ export class CorruptRecordError extends RecordsError {
  * payload that does not decompress, counts that disagree. Kafka's InvalidRecordException.
  */
 export class InvalidRecordError extends RecordsError {
+  override name = 'InvalidRecordError';
   constructor(message: string, options?: ErrorOptions) {
     super(RECORD_ERROR_CODES.INVALID_RECORD, message, options);
   }
@@ -49,6 +52,7 @@ export class InvalidRecordError extends RecordsError {
  * and names the actual problem.
  */
 export class UnsupportedCompressionError extends RecordsError {
+  override name = 'UnsupportedCompressionError';
   readonly compressionId: number;
   constructor(compressionId: number, message = `unknown compression codec id ${compressionId}`) {
     super(RECORD_ERROR_CODES.UNSUPPORTED_COMPRESSION_TYPE, message);
@@ -62,6 +66,7 @@ export class UnsupportedCompressionError extends RecordsError {
  * Java producer split the batch and retry, which is the right reaction for a real one.
  */
 export class DecompressionLimitError extends RecordsError {
+  override name = 'DecompressionLimitError';
   readonly limit: number;
   constructor(limit: number, message = `decompressed size exceeds the limit of ${limit} bytes`) {
     super(RECORD_ERROR_CODES.MESSAGE_TOO_LARGE, message);
