@@ -52,7 +52,7 @@ function fail(why, status) {
  * Node resolves every import (a realpath and two path normalizations each, ~380 of them when
  * a broker starts), and that work alone woke V8's optimizing compilers at every start, whose
  * code pages then stayed resident: from dist/cli/main.js a broker idled ~9 MB larger and
- * started ~30 ms later, and importing dist/index.js took ~140 ms against ~50.
+ * started ~30 ms later, and importing dist/index.js took ~140 ms against ~60.
  *
  * Each subcommand's dynamic import becomes a chunk of its own, so `runnel consume` still does
  * not load the broker. The generated message codecs stay one file each, loaded on first use
@@ -80,9 +80,10 @@ async function bundle() {
     target: 'node22',
     packages: 'external',
     // Bundling renames a top-level name that another module of the same chunk declares too,
-    // and a class that refers to itself. Errors report their class's name (RunnelError sets
-    // name = new.target.name), and stack traces their functions'.
-    keepNames: true,
+    // and a class that refers to itself: a stack trace may say decodeRequestHeader2, and code
+    // must not tell classes apart by their `name` (error classes set theirs in a literal).
+    // esbuild's keepNames would restore names, with a defineProperty on every closure
+    // created (~250 ns each, per request and per record).
     logLevel: 'warning',
   });
 }

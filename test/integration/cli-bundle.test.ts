@@ -108,8 +108,11 @@ test("import 'runnel' is the bundle's index: a broker and clients from it, and i
   }
   assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => `value ${i}`));
 
-  // RunnelError subclasses name themselves after their class (new.target.name).
+  // Bundling may rename classes (bin/build.js); error classes keep the names they set.
   const bad = await runnel.startBroker({ port: 0, dataDir: 'memory', config: { 'num.partitions': 'many' } }).then(() => null, (err: unknown) => err);
   assert.ok(bad instanceof runnel.ConfigError, String(bad));
   assert.equal(bad.name, 'ConfigError');
+  const errorClasses = Object.entries(runnel).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error);
+  assert.ok(errorClasses.length >= 8, `${errorClasses.length} error classes exported`);
+  for (const [exported, ErrorClass] of errorClasses) assert.equal(new (ErrorClass as new (...args: unknown[]) => Error)(1, 'message').name, exported);
 });
