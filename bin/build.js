@@ -51,7 +51,7 @@ function fail(why, status) {
  * export (`import { startBroker } from 'runnel'`), in a few files instead of ~140 modules.
  * Node resolves every import (a realpath and two path normalizations each, ~380 of them when
  * a broker starts), and that work alone woke V8's optimizing compilers at every start, whose
- * code pages then stayed resident: from dist/cli/main.js a broker idled ~9 MB larger and
+ * code pages then stayed resident: from dist/cli/main.js a broker idled ~10 MB larger and
  * started ~30 ms later, and importing dist/index.js took ~140 ms against ~60.
  *
  * Each subcommand's dynamic import becomes a chunk of its own, so `runnel consume` still does

@@ -1,6 +1,6 @@
 // Which entry point the `runnel` executable runs: the compiled and bundled
 // dist/bundle/runnel.js (see bin/build.js), or the TypeScript source src/cli/main.ts through
-// Node's type stripping. The compiled one starts faster and idles about 25 MB smaller (type
+// Node's type stripping. The compiled one starts faster and idles about 30 MB smaller (type
 // stripping keeps its transformer loaded, and ~140 modules cost more than a bundle), but a
 // checkout being edited must never run code compiled from older sources, so dist/ is used
 // only while it is at least as new as everything it was built from.
