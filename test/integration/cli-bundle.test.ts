@@ -10,6 +10,7 @@
 // one). Without it the file skips locally, and fails under CI, where npm ci has built one.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -115,4 +116,12 @@ test("import 'runnel' is the bundle's index: a broker and clients from it, and i
   const errorClasses = Object.entries(runnel).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error);
   assert.ok(errorClasses.length >= 8, `${errorClasses.length} error classes exported`);
   for (const [exported, ErrorClass] of errorClasses) assert.equal(new (ErrorClass as new (...args: unknown[]) => Error)(1, 'message').name, exported);
+});
+
+test('under --enable-source-maps, stack traces from the bundle name the TypeScript sources', { skip: stale, timeout: 30_000 }, async () => {
+  const script = "import('runnel').then((m) => { try { new m.Producer({ bootstrapServers: '' }); } catch (err) { console.log(err.stack); } });";
+  const child = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=commonjs', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^TypeError: no bootstrap servers given$/m);
+  assert.match(child.stdout, new RegExp(`\\(${join(root, 'src', 'client', 'pool.ts').replaceAll('/', '\\/')}:\\d+:\\d+\\)`));
 });
