@@ -61,6 +61,12 @@ function fail(why, status) {
  * bundle, so they share its one copy of what they import: the codec primitives, and the error
  * classes the broker tells apart with instanceof. Packages (the native codecs, CRC32C) stay
  * imports from node_modules.
+ *
+ * Bundling renames a top-level name that another module of the same chunk declares too, and
+ * a class that refers to itself: a stack trace may say decodeRequestHeader2, and code must
+ * not tell classes apart by their `name` (error classes set theirs in a literal). esbuild's
+ * keepNames would keep the names, with a defineProperty on every closure created (~250 ns
+ * each, on closures made per request and per record), so it stays off.
  */
 async function bundle() {
   const generated = join(root, 'dist', 'protocol', 'generated');
@@ -79,11 +85,6 @@ async function bundle() {
     platform: 'node',
     target: 'node22',
     packages: 'external',
-    // Bundling renames a top-level name that another module of the same chunk declares too,
-    // and a class that refers to itself: a stack trace may say decodeRequestHeader2, and code
-    // must not tell classes apart by their `name` (error classes set theirs in a literal).
-    // esbuild's keepNames would restore names, with a defineProperty on every closure
-    // created (~250 ns each, per request and per record).
     // Chained through tsc's maps back to src/: used only under --enable-source-maps, so the
     // bundle costs nothing for them otherwise.
     sourcemap: 'linked',

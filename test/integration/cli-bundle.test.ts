@@ -69,7 +69,7 @@ test('the bundled runnel serves real clients and bad input as the sources do', {
   });
 
   await t.test('usage errors exit 2 with their line and the help, as from the sources', async () => {
-    // The CLI tells a UsageError by its class's name, which bundling must keep.
+    // The CLI tells a UsageError by its `name`, set in a literal because bundling may rename the class.
     for (const [args, line] of [[['start', '--port', 'nope'], 'runnel: invalid --port nope'], [['consume'], 'runnel: missing topic']] as const) {
       const run = await runnel([...args], { entry: BUNDLE });
       assert.equal(run.code, 2, run.stderr);
